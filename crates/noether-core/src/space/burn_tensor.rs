@@ -1,0 +1,122 @@
+//! [`Space`] for burn's runtime-dispatched tensors (feature `burn`).
+//!
+//! The tensor's own dtype (f32 on most devices) holds the data; host-side scalars
+//! (coefficients, inner products, norms) are `f64`. Every operation is a tensor
+//! operation on the tensor's device, so the same solver code runs on any burn backend.
+//! Operations are element-wise over all `D` dimensions; `dot` and the norms reduce
+//! over all entries.
+
+use burn::tensor::{Tensor, TensorData};
+
+use super::Space;
+
+impl<const D: usize> Space for Tensor<D> {
+    type Scalar = f64;
+
+    fn len(&self) -> usize {
+        self.dims().iter().product()
+    }
+
+    fn zeros_like(&self) -> Self {
+        Tensor::zeros_like(self)
+    }
+
+    /// Keeps the trailing dimensions when `n` is a multiple of their product
+    /// (a batch of a different size), and uses `[n, 1, …, 1]` otherwise.
+    fn zeros_with_len(&self, n: usize) -> Self {
+        let dims = self.dims();
+        let mut shape = [1usize; D];
+        let trailing: usize = dims.iter().skip(1).product();
+        if D == 1 {
+            shape[0] = n;
+        } else if trailing > 0 && n % trailing == 0 {
+            shape = dims;
+            shape[0] = n / trailing;
+        } else {
+            shape[0] = n;
+        }
+        Tensor::zeros(shape, &self.device())
+    }
+
+    fn copy_from(&mut self, x: &Self) {
+        *self = x.clone();
+    }
+
+    fn fill(&mut self, value: f64) {
+        *self = Tensor::full(self.dims(), value, &self.device());
+    }
+
+    fn axpy(&mut self, a: f64, x: &Self) {
+        let y = self.extract();
+        *self = y + x.clone().mul_scalar(a);
+    }
+
+    fn scale(&mut self, a: f64) {
+        let y = self.extract();
+        *self = y.mul_scalar(a);
+    }
+
+    fn lincomb_acc(&mut self, beta: f64, terms: &[(f64, &Self)]) {
+        let mut acc = if beta == 0.0 {
+            None
+        } else if beta == 1.0 {
+            Some(self.extract())
+        } else {
+            Some(self.extract().mul_scalar(beta))
+        };
+        for (a, x) in terms {
+            let term = x.clone().mul_scalar(*a);
+            acc = Some(match acc {
+                Some(s) => s + term,
+                None => term,
+            });
+        }
+        *self = match acc {
+            Some(s) => s,
+            None => Tensor::zeros(self.dims(), &self.device()),
+        };
+    }
+
+    fn mul_elementwise(&mut self, d: &Self) {
+        let y = self.extract();
+        *self = y * d.clone();
+    }
+
+    fn dot(&self, x: &Self) -> f64 {
+        (self.clone() * x.clone()).sum().into_scalar::<f64>()
+    }
+
+    fn norm_inf(&self) -> f64 {
+        if Space::is_empty(self) {
+            return 0.0;
+        }
+        self.clone().abs().max().into_scalar::<f64>()
+    }
+
+    fn wrms_norm(&self, y0: &Self, y1: &Self, atol: f64, rtol: f64) -> f64 {
+        if Space::is_empty(self) {
+            return 0.0;
+        }
+        let scale = y0
+            .clone()
+            .abs()
+            .max_pair(y1.clone().abs())
+            .mul_scalar(rtol)
+            .add_scalar(atol);
+        let r = self.clone() / scale;
+        (r.clone() * r).mean().into_scalar::<f64>().sqrt()
+    }
+
+    fn all_finite(&self) -> bool {
+        if Space::is_empty(self) {
+            return true;
+        }
+        self.clone().is_finite().all().into_scalar::<bool>()
+    }
+
+    fn to_f64_vec(&self) -> Vec<f64> {
+        let data: TensorData = self.to_data().convert::<f64>();
+        data.to_vec::<f64>()
+            .expect("TensorData converted to f64 holds f64 values")
+    }
+}
