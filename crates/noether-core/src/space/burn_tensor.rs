@@ -65,7 +65,7 @@ impl<const D: usize> Space for Tensor<D> {
             Some(self.extract().mul_scalar(beta))
         };
         for (a, x) in terms {
-            let term = x.clone().mul_scalar(*a);
+            let term = (*x).clone().mul_scalar(*a);
             acc = Some(match acc {
                 Some(s) => s + term,
                 None => term,
@@ -116,7 +116,7 @@ impl<const D: usize> Space for Tensor<D> {
 
     fn to_f64_vec(&self) -> Vec<f64> {
         let data: TensorData = self.to_data().convert::<f64>();
-        data.to_vec::<f64>()
+        data.try_to_vec::<f64>()
             .expect("TensorData converted to f64 holds f64 values")
     }
 }
