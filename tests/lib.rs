@@ -1,1 +1,3 @@
-//! x
+//! Cross-crate integration and property tests of noether. The tests live in
+//! `tests/tests/*.rs`; this library is empty.
+#![deny(missing_docs)]

@@ -1,1 +1,66 @@
-fn main() {}
+//! `cargo xtask`: the workflows of the noether workspace.
+//!
+//! | command | does |
+//! |---|---|
+//! | `ci` | fmt check, clippy `-D warnings`, all tests, docs with `-D warnings` |
+//! | `test` | the whole test suite |
+//! | `demo` | each crate's showcase, writing `target/noether/reports/demo.json` |
+//! | `bench [AREA]` | criterion + peer comparisons, writing `target/noether/bench/AREA.json` |
+//! | `reproduce [NAME]` | an experiment, writing `target/noether/reports/NAME.{json,md}` and plots |
+
+mod bench;
+mod cargo_cmd;
+mod demo;
+mod paths;
+mod plot;
+mod progress;
+mod report;
+mod reproduce;
+mod venv;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "cargo xtask", about = "Workflows of the noether workspace")]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// fmt check, clippy -D warnings, all tests, docs with -D warnings.
+    Ci,
+    /// The whole test suite (unit, integration, property and doc tests).
+    Test,
+    /// Each crate's showcase, with progress bars, writing a report.
+    Demo,
+    /// Criterion benchmarks and side-by-side peer comparisons.
+    Bench {
+        /// Area to benchmark (default: all). Available: core.
+        area: Option<String>,
+        /// Skip the criterion benchmarks, run only the peer comparison.
+        #[arg(long)]
+        no_criterion: bool,
+    },
+    /// Reproduce an experiment. Available: krylov-laplacian.
+    Reproduce {
+        /// Target name (default: all).
+        name: Option<String>,
+    },
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let result = match cli.cmd {
+        Cmd::Ci => cargo_cmd::ci(),
+        Cmd::Test => cargo_cmd::test(),
+        Cmd::Demo => demo::run(),
+        Cmd::Bench { area, no_criterion } => bench::run(area.as_deref(), !no_criterion),
+        Cmd::Reproduce { name } => reproduce::run(name.as_deref()),
+    };
+    if let Err(e) = result {
+        eprintln!("error: {e}");
+        std::process::exit(1);
+    }
+}

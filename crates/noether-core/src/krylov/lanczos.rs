@@ -147,10 +147,11 @@ where
         Some(r) => r,
         None => ritz_extremes(&alphas, &betas)?,
     };
+    let scale = rep.min.abs().max(rep.max.abs()).max(f64::MIN_POSITIVE);
     Err(CoreError::NotConverged {
         method: "Lanczos",
         iterations: rep.iterations,
-        residual: rep.min_residual.max(rep.max_residual),
+        residual: rep.min_residual.max(rep.max_residual) / scale,
         tolerance: opts.tol,
     })
 }
