@@ -2,15 +2,19 @@
 //! stencil against the same operator as CSR, and CG iterations.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use noether_benches::{laplacian, time_cg_iterations};
 use noether_core::Space;
 use noether_core::operator::LinearOperator;
-use noether_benches::{laplacian, time_cg_iterations};
 use std::hint::black_box;
 use std::time::Duration;
 
 fn vectors(n: usize, k: usize) -> Vec<Vec<f64>> {
     (0..k)
-        .map(|j| (0..n).map(|i| ((i * (j + 3)) % 101) as f64 / 101.0).collect())
+        .map(|j| {
+            (0..n)
+                .map(|i| ((i * (j + 3)) % 101) as f64 / 101.0)
+                .collect()
+        })
         .collect()
 }
 

@@ -63,7 +63,11 @@ fn core(criterion: bool) -> Result<()> {
         .args([M.to_string(), ITERS.to_string(), REPEATS.to_string()])
         .output()?;
     if !out.status.success() {
-        return Err(format!("scipy peer failed: {}", String::from_utf8_lossy(&out.stderr)).into());
+        return Err(format!(
+            "scipy peer failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+        .into());
     }
     let scipy: ScipyCg = serde_json::from_slice(&out.stdout)?;
     let scipy_elapsed = t0.elapsed().as_secs_f64();

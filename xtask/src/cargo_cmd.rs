@@ -47,7 +47,13 @@ pub fn ci() -> Result<()> {
     )?;
     test()?;
     cargo(
-        &["doc", "--workspace", "--no-deps", "--features", TEST_FEATURES],
+        &[
+            "doc",
+            "--workspace",
+            "--no-deps",
+            "--features",
+            TEST_FEATURES,
+        ],
         &[("RUSTDOCFLAGS", "-D warnings")],
     )
 }

@@ -52,7 +52,17 @@ fn core_showcase(report: &mut Report) -> Result<()> {
         let b = vec![1.0; n];
         let mut u = vec![0.0; n];
         let t0 = Instant::now();
-        let rep = cg(&a, &b, &mut u, None, &KrylovOptions { rtol: 1e-10, max_iters: 100_000, ..Default::default() })?;
+        let rep = cg(
+            &a,
+            &b,
+            &mut u,
+            None,
+            &KrylovOptions {
+                rtol: 1e-10,
+                max_iters: 100_000,
+                ..Default::default()
+            },
+        )?;
         let elapsed = t0.elapsed().as_secs_f64();
         let c = m / 2;
         let centre = if m % 2 == 0 {
@@ -85,8 +95,15 @@ fn core_showcase(report: &mut Report) -> Result<()> {
     let lap = Laplacian2d::new(m, m)?;
     let csr = lap.to_csr()?;
     let ic = Ic0::new(&csr)?;
-    let b: Vec<f64> = (0..m * m).map(|k| ((k * 7919) % 1009) as f64 / 1009.0).collect();
-    let opts = KrylovOptions { rtol: 1e-10, max_iters: 20_000, restart: 30, ..Default::default() };
+    let b: Vec<f64> = (0..m * m)
+        .map(|k| ((k * 7919) % 1009) as f64 / 1009.0)
+        .collect();
+    let opts = KrylovOptions {
+        rtol: 1e-10,
+        max_iters: 20_000,
+        restart: 30,
+        ..Default::default()
+    };
     let pb = bar(4, "solvers");
     let mut series = Vec::new();
     for name in ["CG", "CG + IC(0)", "MINRES", "GMRES(30)"] {
@@ -103,10 +120,18 @@ fn core_showcase(report: &mut Report) -> Result<()> {
         let h0 = rep.residual_history[0];
         series.push(Series {
             label: format!("{name} ({} it.)", rep.iterations),
-            points: rep.residual_history.iter().enumerate().map(|(i, r)| (i as f64, r / h0)).collect(),
+            points: rep
+                .residual_history
+                .iter()
+                .enumerate()
+                .map(|(i, r)| (i as f64, r / h0))
+                .collect(),
         });
         report.push(Row {
-            case: format!("laplacian-256x256-{}", name.to_lowercase().replace([' ', '(', ')', '+'], "")),
+            case: format!(
+                "laplacian-256x256-{}",
+                name.to_lowercase().replace([' ', '(', ')', '+'], "")
+            ),
             metric: "iterations_to_1e-10".into(),
             value: rep.iterations as f64,
             elapsed_s: elapsed,
@@ -117,14 +142,29 @@ fn core_showcase(report: &mut Report) -> Result<()> {
     pb.finish_with_message("done");
     let png = reports_dir().join("demo-core-residuals.png");
     std::fs::create_dir_all(reports_dir())?;
-    match plot::log_y(&png, "Krylov solvers on the 256×256 Laplacian", "iteration", "relative residual", &series) {
+    match plot::log_y(
+        &png,
+        "Krylov solvers on the 256×256 Laplacian",
+        "iteration",
+        "relative residual",
+        &series,
+    ) {
         Ok(()) => println!("wrote {}", png.display()),
         Err(e) => println!("plot skipped: {e}"),
     }
 
     let t0 = Instant::now();
-    let v0: Vec<f64> = (0..m * m).map(|k| 1.0 + ((k * 104_729) % 997) as f64 / 997.0).collect();
-    let l = lanczos_extremes(&lap, &v0, &LanczosOptions { max_iters: 1000, tol: 1e-5 })?;
+    let v0: Vec<f64> = (0..m * m)
+        .map(|k| 1.0 + ((k * 104_729) % 997) as f64 / 997.0)
+        .collect();
+    let l = lanczos_extremes(
+        &lap,
+        &v0,
+        &LanczosOptions {
+            max_iters: 1000,
+            tol: 1e-5,
+        },
+    )?;
     let (lo, hi) = lap.eigenvalue_bounds();
     report.push(Row {
         case: "laplacian-256x256-lanczos".into(),

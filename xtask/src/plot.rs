@@ -36,7 +36,13 @@ fn font_ready() -> bool {
 }
 
 /// Draws the series with a logarithmic y axis to `path` (PNG, 900×600).
-pub fn log_y(path: &Path, title: &str, xlabel: &str, ylabel: &str, series: &[Series]) -> Result<()> {
+pub fn log_y(
+    path: &Path,
+    title: &str,
+    xlabel: &str,
+    ylabel: &str,
+    series: &[Series],
+) -> Result<()> {
     if !font_ready() {
         return Err("no TrueType font found for plot labels (install fonts-dejavu-core)".into());
     }
@@ -74,7 +80,9 @@ pub fn log_y(path: &Path, title: &str, xlabel: &str, ylabel: &str, series: &[Ser
         chart
             .draw_series(LineSeries::new(pts, color.stroke_width(2)))?
             .label(s.label.clone())
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2)));
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
+            });
     }
     chart
         .configure_series_labels()

@@ -19,7 +19,11 @@ pub fn run(name: Option<&str>) -> Result<()> {
     let names: Vec<&str> = match name {
         Some(n) if TARGETS.contains(&n) => vec![n],
         Some(n) => {
-            return Err(format!("no reproduce target '{n}'; available: {}", TARGETS.join(", ")).into());
+            return Err(format!(
+                "no reproduce target '{n}'; available: {}",
+                TARGETS.join(", ")
+            )
+            .into());
         }
         None => TARGETS.to_vec(),
     };
@@ -49,7 +53,17 @@ fn krylov_laplacian() -> Result<()> {
         let b = vec![1.0; m * m];
         let mut x = vec![0.0; m * m];
         let t0 = Instant::now();
-        let rep = cg(&a, &b, &mut x, None, &KrylovOptions { rtol: 1e-8, max_iters: 100_000, ..Default::default() })?;
+        let rep = cg(
+            &a,
+            &b,
+            &mut x,
+            None,
+            &KrylovOptions {
+                rtol: 1e-8,
+                max_iters: 100_000,
+                ..Default::default()
+            },
+        )?;
         // Classical bound: ‖e_k‖_A ≤ 2 ((√κ−1)/(√κ+1))^k ‖e_0‖_A, and ‖r‖/‖b‖ ≤ √κ ‖e‖_A/‖e_0‖_A.
         let rate = (kappa.sqrt() - 1.0) / (kappa.sqrt() + 1.0);
         let bound = ((1e-8 / (2.0 * kappa.sqrt())).ln() / rate.ln()).ceil();
@@ -60,7 +74,9 @@ fn krylov_laplacian() -> Result<()> {
             metric: "cg_iterations_to_1e-8".into(),
             value: rep.iterations as f64,
             reference: Some(bound),
-            reference_source: Some("CG bound 2((√κ−1)/(√κ+1))^k (Greenbaum 1997, Thm 3.1.1)".into()),
+            reference_source: Some(
+                "CG bound 2((√κ−1)/(√κ+1))^k (Greenbaum 1997, Thm 3.1.1)".into(),
+            ),
             elapsed_s: t0.elapsed().as_secs_f64(),
             ..Default::default()
         });
@@ -88,7 +104,11 @@ fn krylov_laplacian() -> Result<()> {
     let series = vec![
         Series {
             label: "CG iterations".into(),
-            points: pts.iter().zip(&bound_pts).map(|(p, b)| (b.0, p.1.exp())).collect(),
+            points: pts
+                .iter()
+                .zip(&bound_pts)
+                .map(|(p, b)| (b.0, p.1.exp()))
+                .collect(),
         },
         Series {
             label: "bound".into(),
@@ -96,7 +116,13 @@ fn krylov_laplacian() -> Result<()> {
         },
     ];
     let png = dir.join("krylov-laplacian.png");
-    match plot::log_y(&png, "CG iterations on the Laplacian", "√κ", "iterations", &series) {
+    match plot::log_y(
+        &png,
+        "CG iterations on the Laplacian",
+        "√κ",
+        "iterations",
+        &series,
+    ) {
         Ok(()) => println!("wrote {}", png.display()),
         Err(e) => println!("plot skipped: {e}"),
     }

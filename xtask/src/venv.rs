@@ -11,13 +11,19 @@ use crate::report::anyhow_lite::Result;
 pub fn python() -> Result<PathBuf> {
     let venv = noether_dir().join("venv");
     let py = venv.join("bin").join("python");
-    let req = root().join("benches").join("peers").join("requirements.txt");
+    let req = root()
+        .join("benches")
+        .join("peers")
+        .join("requirements.txt");
     let stamp = venv.join(".requirements");
     let wanted = std::fs::read_to_string(&req)?;
     if py.exists() && std::fs::read_to_string(&stamp).ok().as_deref() == Some(wanted.as_str()) {
         return Ok(py);
     }
-    println!("creating the peer venv in {} (first run only)", venv.display());
+    println!(
+        "creating the peer venv in {} (first run only)",
+        venv.display()
+    );
     let system_python = std::env::var("NOETHER_PYTHON").unwrap_or_else(|_| "python3".into());
     run(Command::new(&system_python).args(["-m", "venv"]).arg(&venv))?;
     run(Command::new(&py).args(["-m", "pip", "install", "--quiet", "--upgrade", "pip"]))?;

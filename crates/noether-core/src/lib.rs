@@ -41,8 +41,8 @@ pub mod space;
 
 pub use error::{CoreError, Result};
 pub use field::{
-    BrownianPath, Calculus, Hamiltonian, Ito, NoiseShape, Sampler, Sde, Stratonovich,
-    VectorField, VectorFieldJvp, VectorFieldVjp,
+    BrownianPath, Calculus, Hamiltonian, Ito, NoiseShape, Sampler, Sde, Stratonovich, VectorField,
+    VectorFieldJvp, VectorFieldVjp,
 };
 pub use operator::LinearOperator;
 pub use real::Real;

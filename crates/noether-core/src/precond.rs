@@ -9,8 +9,8 @@ use faer::sparse::SparseRowMat;
 use crate::error::{CoreError, Result};
 use crate::operator::LinearOperator;
 use crate::real::Real;
-use num_traits::{Float, Zero};
 use crate::space::{HostSpace, Space};
+use num_traits::{Float, Zero};
 
 /// Jacobi (diagonal) preconditioner `M⁻¹ = diag(A)⁻¹`.
 ///
@@ -205,7 +205,9 @@ impl<T: Real> Ic0<T> {
                     val[p] = (val[p] - acc) / val[ke];
                 } else {
                     let d = val[p] - acc;
-                    if !(d > T::zero()) || !d.is_finite() {
+                    if d.partial_cmp(&T::zero()) != Some(std::cmp::Ordering::Greater)
+                        || !d.is_finite()
+                    {
                         return Err(CoreError::InvalidMatrix {
                             context: "IC(0)",
                             reason: "non-positive pivot: matrix not SPD (or IC(0) breakdown)",

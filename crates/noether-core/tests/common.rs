@@ -65,13 +65,23 @@ pub fn dense_solve(a: &Mat<f64>, b: &[f64]) -> Vec<f64> {
 }
 
 pub fn rel_err(x: &[f64], y: &[f64]) -> f64 {
-    let num: f64 = x.iter().zip(y).map(|(a, b)| (a - b).powi(2)).sum::<f64>().sqrt();
+    let num: f64 = x
+        .iter()
+        .zip(y)
+        .map(|(a, b)| (a - b).powi(2))
+        .sum::<f64>()
+        .sqrt();
     let den: f64 = y.iter().map(|b| b * b).sum::<f64>().sqrt();
     num / den.max(f64::MIN_POSITIVE)
 }
 
 /// Random sparse matrix with about `per_row` entries per row, as CSR and CSC.
-pub fn sparse(r: &mut StdRng, n: usize, m: usize, per_row: usize) -> (SparseRowMat<usize, f64>, SparseColMat<usize, f64>, Mat<f64>) {
+pub fn sparse(
+    r: &mut StdRng,
+    n: usize,
+    m: usize,
+    per_row: usize,
+) -> (SparseRowMat<usize, f64>, SparseColMat<usize, f64>, Mat<f64>) {
     let mut t = Vec::new();
     let mut dense = Mat::<f64>::zeros(n, m);
     for i in 0..n {

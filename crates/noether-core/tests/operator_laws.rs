@@ -5,10 +5,10 @@ mod common;
 
 use common::*;
 use faer::Mat;
+use noether_core::CoreError;
 use noether_core::operator::{
     Diagonal, FnOperator, Identity, Laplacian2d, LinearOperator, Product, Scaled, Sum, Transposed,
 };
-use noether_core::CoreError;
 use proptest::prelude::*;
 
 fn apply<A: LinearOperator<Vec<f64>>>(a: &A, x: &[f64]) -> Vec<f64> {
@@ -19,12 +19,17 @@ fn apply<A: LinearOperator<Vec<f64>>>(a: &A, x: &[f64]) -> Vec<f64> {
 
 fn apply_t<A: LinearOperator<Vec<f64>>>(a: &A, x: &[f64]) -> Vec<f64> {
     let mut y = vec![0.0; a.ncols()];
-    a.apply_transpose(&x.to_vec(), &mut y).expect("transpose available");
+    a.apply_transpose(&x.to_vec(), &mut y)
+        .expect("transpose available");
     y
 }
 
 fn assert_close(a: &[f64], b: &[f64], tol: f64) {
-    assert!(rel_err(a, b) <= tol, "relative difference {} > {tol}", rel_err(a, b));
+    assert!(
+        rel_err(a, b) <= tol,
+        "relative difference {} > {tol}",
+        rel_err(a, b)
+    );
 }
 
 proptest! {

@@ -21,7 +21,14 @@ struct Reference {
     wrms: f64,
 }
 
-fn reference(xs: &[Vec<f64>], coeffs: &[f64], a: f64, beta: f64, atol: f64, rtol: f64) -> Reference {
+fn reference(
+    xs: &[Vec<f64>],
+    coeffs: &[f64],
+    a: f64,
+    beta: f64,
+    atol: f64,
+    rtol: f64,
+) -> Reference {
     let x = &xs[0];
     let y = &xs[1];
     let n = x.len();
@@ -94,11 +101,21 @@ fn check<V: Space>(
     let terms: Vec<(V::Scalar, &V)> = coeffs.iter().zip(&vs).map(|(c, v)| (s(*c), v)).collect();
     let mut z = vs[1].clone();
     z.lincomb(&terms);
-    assert_vec("lincomb", &z.to_f64_vec(), &r.lincomb, tol * coeffs.len() as f64);
+    assert_vec(
+        "lincomb",
+        &z.to_f64_vec(),
+        &r.lincomb,
+        tol * coeffs.len() as f64,
+    );
 
     let mut z = vs[1].clone();
     z.lincomb_acc(s(beta), &terms);
-    assert_vec("lincomb_acc", &z.to_f64_vec(), &r.lincomb_acc, tol * coeffs.len() as f64);
+    assert_vec(
+        "lincomb_acc",
+        &z.to_f64_vec(),
+        &r.lincomb_acc,
+        tol * coeffs.len() as f64,
+    );
 
     let mut m = vs[0].clone();
     m.mul_elementwise(&vs[1]);
@@ -106,13 +123,29 @@ fn check<V: Space>(
 
     let norm_scale = r.norm2 * xs[1].iter().map(|v| v * v).sum::<f64>().sqrt();
     let dot = vs[0].dot(&vs[1]).as_f64();
-    assert!(close(dot, r.dot, tol * (n as f64).sqrt().max(1.0), norm_scale), "dot {dot} vs {}", r.dot);
+    assert!(
+        close(dot, r.dot, tol * (n as f64).sqrt().max(1.0), norm_scale),
+        "dot {dot} vs {}",
+        r.dot
+    );
     let n2 = vs[0].norm2().as_f64();
-    assert!(close(n2, r.norm2, tol, r.norm2), "norm2 {n2} vs {}", r.norm2);
+    assert!(
+        close(n2, r.norm2, tol, r.norm2),
+        "norm2 {n2} vs {}",
+        r.norm2
+    );
     let ni = vs[0].norm_inf().as_f64();
-    assert!(close(ni, r.norm_inf, tol, r.norm_inf), "norm_inf {ni} vs {}", r.norm_inf);
+    assert!(
+        close(ni, r.norm_inf, tol, r.norm_inf),
+        "norm_inf {ni} vs {}",
+        r.norm_inf
+    );
     let w = vs[0].wrms_norm(&vs[1], &vs[2], s(atol), s(rtol)).as_f64();
-    assert!(close(w, r.wrms, tol * 10.0, r.wrms), "wrms {w} vs {}", r.wrms);
+    assert!(
+        close(w, r.wrms, tol * 10.0, r.wrms),
+        "wrms {w} vs {}",
+        r.wrms
+    );
 
     let mut c = vs[0].zeros_like();
     assert_eq!(c.len(), n);
@@ -198,10 +231,21 @@ mod burn_tensor {
 #[test]
 fn parallel_path_matches_and_is_reproducible() {
     let n = 3 * PAR_THRESHOLD + CHUNK / 3;
-    let x: Vec<f64> = (0..n).map(|i| ((i * 7919) % 1013) as f64 / 1013.0 - 0.5).collect();
-    let y: Vec<f64> = (0..n).map(|i| ((i * 104_729) % 997) as f64 / 997.0 - 0.5).collect();
+    let x: Vec<f64> = (0..n)
+        .map(|i| ((i * 7919) % 1013) as f64 / 1013.0 - 0.5)
+        .collect();
+    let y: Vec<f64> = (0..n)
+        .map(|i| ((i * 104_729) % 997) as f64 / 997.0 - 0.5)
+        .collect();
     let w: Vec<f64> = (0..n).map(|i| (i as f64 * 1e-4).sin()).collect();
-    check(|v| v.to_vec(), &[x.clone(), y.clone(), w.clone()], &[0.5, -1.5, 2.0], 0.25, -0.75, 1e-12);
+    check(
+        |v| v.to_vec(),
+        &[x.clone(), y.clone(), w.clone()],
+        &[0.5, -1.5, 2.0],
+        0.25,
+        -0.75,
+        1e-12,
+    );
     let d1 = x.dot(&y);
     for _ in 0..5 {
         assert_eq!(x.dot(&y).to_bits(), d1.to_bits());
@@ -236,7 +280,9 @@ fn non_finite_entries_are_detected() {
 #[test]
 fn many_terms_beyond_fused_limit() {
     let n = 1000;
-    let xs: Vec<Vec<f64>> = (0..20).map(|k| (0..n).map(|i| ((i + k) % 7) as f64).collect()).collect();
+    let xs: Vec<Vec<f64>> = (0..20)
+        .map(|k| (0..n).map(|i| ((i + k) % 7) as f64).collect())
+        .collect();
     let coeffs: Vec<f64> = (0..20).map(|k| 1.0 / (k as f64 + 1.0)).collect();
     let mut out = vec![0.0; n];
     let terms: Vec<(f64, &Vec<f64>)> = coeffs.iter().copied().zip(&xs).collect();

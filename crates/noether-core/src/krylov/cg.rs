@@ -1,11 +1,13 @@
 //! Preconditioned conjugate gradients.
 
-use super::{KrylovOptions, KrylovReport, check_system, final_report, non_finite, residual, target};
+use super::{
+    KrylovOptions, KrylovReport, check_system, final_report, non_finite, residual, target,
+};
 use crate::error::{CoreError, Result};
 use crate::operator::LinearOperator;
 use crate::real::Real;
-use num_traits::One;
 use crate::space::Space;
+use num_traits::One;
 
 /// Solves `A x = b` for symmetric positive definite `A` by (preconditioned)
 /// conjugate gradients (Hestenes–Stiefel), starting from the `x` given.

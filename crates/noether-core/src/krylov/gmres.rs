@@ -1,11 +1,13 @@
 //! Restarted GMRES(m) with right preconditioning.
 
-use super::{KrylovOptions, KrylovReport, check_system, final_report, non_finite, residual, target};
+use super::{
+    KrylovOptions, KrylovReport, check_system, final_report, non_finite, residual, target,
+};
 use crate::error::{CoreError, Result};
 use crate::operator::LinearOperator;
 use crate::real::Real;
-use num_traits::One;
 use crate::space::Space;
+use num_traits::One;
 
 /// Solves a general (nonsymmetric) system `A x = b` by restarted GMRES(m)
 /// (Saad & Schultz 1986) with right preconditioning: GMRES is applied to

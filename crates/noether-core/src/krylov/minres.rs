@@ -1,11 +1,13 @@
 //! MINRES for symmetric (possibly indefinite) systems.
 
-use super::{KrylovOptions, KrylovReport, check_system, final_report, non_finite, residual, target};
+use super::{
+    KrylovOptions, KrylovReport, check_system, final_report, non_finite, residual, target,
+};
 use crate::error::{CoreError, Result};
 use crate::operator::LinearOperator;
 use crate::real::Real;
-use num_traits::One;
 use crate::space::Space;
+use num_traits::One;
 
 /// Solves `A x = b` for symmetric, possibly indefinite `A` (saddle-point systems of
 /// mixed finite elements, shifted operators) by MINRES (Paige & Saunders 1975),

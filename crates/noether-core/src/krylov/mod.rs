@@ -101,8 +101,10 @@ fn check_system<V: Space, A: LinearOperator<V> + ?Sized>(
 ) -> Result<()> {
     opts.validate(method)?;
     let n = crate::operator::require_square(a, method)?;
-    for (context, got) in [("right-hand side length", b.len()), ("initial guess length", x.len())]
-    {
+    for (context, got) in [
+        ("right-hand side length", b.len()),
+        ("initial guess length", x.len()),
+    ] {
         if got != n {
             return Err(CoreError::DimensionMismatch {
                 context,

@@ -364,7 +364,9 @@ impl<A> Transposed<A> {
         A: LinearOperator<V>,
     {
         if !a.has_transpose() {
-            return Err(CoreError::Unsupported("Transposed of an operator without transpose"));
+            return Err(CoreError::Unsupported(
+                "Transposed of an operator without transpose",
+            ));
         }
         Ok(Self { a })
     }

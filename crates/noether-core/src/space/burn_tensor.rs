@@ -29,7 +29,7 @@ impl<const D: usize> Space for Tensor<D> {
         let trailing: usize = dims.iter().skip(1).product();
         if D == 1 {
             shape[0] = n;
-        } else if trailing > 0 && n % trailing == 0 {
+        } else if trailing > 0 && n.is_multiple_of(trailing) {
             shape = dims;
             shape[0] = n / trailing;
         } else {

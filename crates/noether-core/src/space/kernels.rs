@@ -217,8 +217,7 @@ pub fn wrms_norm<T: Real>(e: &[T], y0: &[T], y1: &[T], atol: T, rtol: T) -> T {
 /// `true` when every entry is finite.
 pub fn all_finite<T: Real>(x: &[T]) -> bool {
     if x.len() >= PAR_THRESHOLD {
-        x.par_chunks(CHUNK)
-            .all(|c| c.iter().all(|v| v.is_finite()))
+        x.par_chunks(CHUNK).all(|c| c.iter().all(|v| v.is_finite()))
     } else {
         x.iter().all(|v| v.is_finite())
     }

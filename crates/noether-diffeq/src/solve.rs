@@ -1,0 +1,362 @@
+//! Integrating an ODE `y' = f(t, y)` over an interval with an explicit Runge–Kutta
+//! method, fixed or adaptive steps, and the output times of [`SaveAt`].
+
+use noether_core::{Real, Space, VectorField};
+
+use crate::controller::{ControllerState, PidController, initial_step};
+use crate::erk::{ErkWorkspace, accept, erk_step};
+use crate::error::{DiffeqError, Result, invalid};
+use crate::interp::{Interpolant, interpolate};
+use crate::tableau::ButcherTableau;
+
+/// Where the solution is recorded.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SaveAt {
+    /// Only the final state at `t1`.
+    End,
+    /// At the given times (monotone in the direction of integration, within
+    /// `[t0, t1]`), by each method's own interpolant inside the accepted steps
+    /// (see [`interp`](crate::interp)).
+    Times(Vec<f64>),
+    /// At `t0` and after every accepted step.
+    Steps,
+}
+
+/// How step sizes are chosen.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StepSize {
+    /// Constant step `|h|` (the last step is shortened to land on `t1`).
+    Fixed(f64),
+    /// Error-controlled steps; `h0 = None` uses Hairer's initial-step heuristic.
+    Adaptive {
+        /// First step size (absolute value), or `None` for the heuristic.
+        h0: Option<f64>,
+        /// The PID controller.
+        controller: PidController,
+    },
+}
+
+/// Options of [`solve_ode`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct OdeOptions {
+    /// Relative tolerance of the error control.
+    pub rtol: f64,
+    /// Absolute tolerance of the error control.
+    pub atol: f64,
+    /// Fixed or adaptive steps.
+    pub step: StepSize,
+    /// Output times.
+    pub save_at: SaveAt,
+    /// Largest number of attempted steps.
+    pub max_steps: usize,
+}
+
+impl Default for OdeOptions {
+    fn default() -> Self {
+        Self {
+            rtol: 1e-6,
+            atol: 1e-6,
+            step: StepSize::Adaptive {
+                h0: None,
+                controller: PidController::default(),
+            },
+            save_at: SaveAt::End,
+            max_steps: 100_000,
+        }
+    }
+}
+
+impl OdeOptions {
+    /// Adaptive stepping at the given tolerances, saving the final state.
+    pub fn tolerances(rtol: f64, atol: f64) -> Self {
+        Self {
+            rtol,
+            atol,
+            ..Default::default()
+        }
+    }
+
+    /// Fixed steps of size `h`, saving the final state.
+    pub fn fixed(h: f64) -> Self {
+        Self {
+            step: StepSize::Fixed(h),
+            ..Default::default()
+        }
+    }
+}
+
+/// Counters of a solve.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SolveStats {
+    /// Vector-field evaluations.
+    pub nfev: usize,
+    /// Steps attempted.
+    pub steps: usize,
+    /// Steps accepted.
+    pub accepted: usize,
+    /// Steps rejected.
+    pub rejected: usize,
+}
+
+/// Output of a solve.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OdeSolution<V> {
+    /// Output times.
+    pub ts: Vec<f64>,
+    /// States at `ts`.
+    pub ys: Vec<V>,
+    /// Counters.
+    pub stats: SolveStats,
+}
+
+/// Integrates `y' = f(t, y)` from `(t0, y0)` to `t1` (forwards or backwards) with the
+/// explicit Runge–Kutta method `method`.
+///
+/// ```
+/// use noether_diffeq::solve::{solve_ode, OdeOptions};
+/// use noether_diffeq::tableau::TSIT5;
+///
+/// // Harmonic oscillator over one period returns to its start.
+/// let f = |_t: f64, y: &Vec<f64>, dy: &mut Vec<f64>| {
+///     dy[0] = y[1];
+///     dy[1] = -y[0];
+/// };
+/// let tau = 2.0 * std::f64::consts::PI;
+/// let sol = solve_ode(&TSIT5, &f, 0.0, tau, &vec![1.0, 0.0], &OdeOptions::tolerances(1e-10, 1e-10)).unwrap();
+/// let y = &sol.ys[0];
+/// assert!((y[0] - 1.0).abs() < 1e-8 && y[1].abs() < 1e-8);
+/// ```
+pub fn solve_ode<V, F>(
+    method: &ButcherTableau,
+    f: &F,
+    t0: f64,
+    t1: f64,
+    y0: &V,
+    opts: &OdeOptions,
+) -> Result<OdeSolution<V>>
+where
+    V: Space,
+    F: VectorField<V> + ?Sized,
+{
+    validate(method, t0, t1, y0, opts)?;
+    let sc = V::Scalar::of_f64;
+    let dir = if t1 >= t0 { 1.0 } else { -1.0 };
+    let mut stats = SolveStats::default();
+    let mut ws = ErkWorkspace::new(method, y0);
+    let mut y = y0.clone();
+    let mut t = t0;
+    let mut ts = Vec::new();
+    let mut ys = Vec::new();
+    let save_times: &[f64] = match &opts.save_at {
+        SaveAt::Times(v) => v,
+        _ => &[],
+    };
+    let mut next_save = 0;
+    while next_save < save_times.len() && save_times[next_save] == t0 {
+        ts.push(t0);
+        ys.push(y0.clone());
+        next_save += 1;
+    }
+    if opts.save_at == SaveAt::Steps {
+        ts.push(t0);
+        ys.push(y0.clone());
+    }
+    let interp = Interpolant::for_tableau(method);
+    let needs_f_new = !save_times.is_empty() && !method.fsal && interp == Interpolant::Hermite;
+    let mut f_new = if needs_f_new {
+        Some(y0.zeros_like())
+    } else {
+        None
+    };
+
+    let (adaptive, controller) = match &opts.step {
+        StepSize::Fixed(_) => (false, PidController::default()),
+        StepSize::Adaptive { controller, .. } => (true, controller.clone()),
+    };
+    let mut cstate = ControllerState::default();
+    let k = method.error_order().unwrap_or(method.order);
+    let mut h = match &opts.step {
+        StepSize::Fixed(h) => dir * h.abs(),
+        StepSize::Adaptive { h0: Some(h0), .. } => dir * h0.abs(),
+        StepSize::Adaptive { h0: None, .. } => {
+            f.eval(t, &y, &mut ws.k[0]);
+            stats.nfev += 1;
+            ws.set_k0_valid(true);
+            let (h, n) = initial_step(f, t, &y, &ws.k[0], k, opts.rtol, opts.atol, dir);
+            stats.nfev += n;
+            h
+        }
+    };
+    if adaptive {
+        h = dir * h.abs().min(controller.dtmax);
+    }
+
+    while (t1 - t) * dir > 0.0 {
+        if stats.steps >= opts.max_steps {
+            return Err(DiffeqError::MaxSteps {
+                max_steps: opts.max_steps,
+                t,
+                h,
+            });
+        }
+        let remaining = t1 - t;
+        let last = remaining.abs() <= h.abs() * (1.0 + 1e-10);
+        let step = if last { remaining } else { h };
+        let t_new = if last { t1 } else { t + step };
+        stats.nfev += erk_step(method, f, t, step, &y, &mut ws);
+        stats.steps += 1;
+        let finite = ws.y_new.all_finite();
+        let (ok, factor) = if adaptive {
+            let err = if finite {
+                ws.error
+                    .wrms_norm(&y, &ws.y_new, sc(opts.atol), sc(opts.rtol))
+                    .as_f64()
+            } else {
+                f64::NAN
+            };
+            controller.decide(&mut cstate, err, k)
+        } else {
+            if !finite {
+                return Err(DiffeqError::NonFinite { t, h: step });
+            }
+            (true, 1.0)
+        };
+        if !ok {
+            stats.rejected += 1;
+            ws.set_k0_valid(true); // k[0] = f(t, y) is untouched by a step
+            h = step * factor;
+            let h_min = controller
+                .dtmin
+                .max(16.0 * f64::EPSILON * t.abs().max(1e-300));
+            if h.abs() < h_min {
+                return Err(if finite {
+                    DiffeqError::StepSizeUnderflow { t, h, h_min }
+                } else {
+                    DiffeqError::NonFinite { t, h }
+                });
+            }
+            continue;
+        }
+        // Output inside the accepted step.
+        let mut f_new_fresh = false;
+        if next_save < save_times.len() && (save_times[next_save] - t_new) * dir <= 0.0 {
+            let f1: &V = match f_new.as_mut() {
+                Some(buf) => {
+                    f.eval(t_new, &ws.y_new, buf);
+                    stats.nfev += 1;
+                    f_new_fresh = true;
+                    buf
+                }
+                None => &ws.k[method.stages() - 1],
+            };
+            while next_save < save_times.len() && (save_times[next_save] - t_new) * dir <= 0.0 {
+                let tau = save_times[next_save];
+                let mut out = y.zeros_like();
+                interpolate(
+                    interp,
+                    &mut out,
+                    (tau - t) / step,
+                    step,
+                    &y,
+                    &ws.y_new,
+                    &ws.k,
+                    f1,
+                );
+                ts.push(tau);
+                ys.push(out);
+                next_save += 1;
+            }
+        }
+        if opts.save_at == SaveAt::Steps {
+            ts.push(t_new);
+            ys.push(ws.y_new.clone());
+        }
+        accept(method, &mut y, &mut ws);
+        if let Some(buf) = f_new.as_mut()
+            && f_new_fresh
+        {
+            // f(t_new, y_new) was computed for the output: reuse it as the next k₀.
+            std::mem::swap(buf, &mut ws.k[0]);
+            ws.set_k0_valid(true);
+        }
+        stats.accepted += 1;
+        t = t_new;
+        if adaptive {
+            h = dir * (step.abs() * factor).min(controller.dtmax);
+            if h.abs() < controller.dtmin {
+                return Err(DiffeqError::StepSizeUnderflow {
+                    t,
+                    h,
+                    h_min: controller.dtmin,
+                });
+            }
+        }
+    }
+    if opts.save_at == SaveAt::End {
+        ts.push(t);
+        ys.push(y);
+    }
+    Ok(OdeSolution { ts, ys, stats })
+}
+
+fn validate<V: Space>(
+    method: &ButcherTableau,
+    t0: f64,
+    t1: f64,
+    y0: &V,
+    opts: &OdeOptions,
+) -> Result<()> {
+    if !t0.is_finite() || !t1.is_finite() {
+        return Err(invalid("t0/t1", format!("{t0}/{t1}"), "must be finite"));
+    }
+    if !y0.all_finite() {
+        return Err(DiffeqError::NonFinite { t: t0, h: 0.0 });
+    }
+    match &opts.step {
+        StepSize::Fixed(h) => {
+            if !(h.is_finite() && *h != 0.0) {
+                return Err(invalid("h", h, "fixed step must be finite and nonzero"));
+            }
+        }
+        StepSize::Adaptive { h0, controller } => {
+            if method.b_err.is_none() {
+                return Err(invalid(
+                    "step",
+                    method.name,
+                    "adaptive stepping needs a method with an embedded error estimate",
+                ));
+            }
+            if !(opts.rtol >= 0.0 && opts.atol >= 0.0 && opts.rtol + opts.atol > 0.0) {
+                return Err(invalid(
+                    "rtol/atol",
+                    format!("{}/{}", opts.rtol, opts.atol),
+                    "must be >= 0, not both zero",
+                ));
+            }
+            if let Some(h) = h0
+                && !(h.is_finite() && *h != 0.0)
+            {
+                return Err(invalid("h0", h, "must be finite and nonzero"));
+            }
+            controller.validate()?;
+        }
+    }
+    if let SaveAt::Times(ts) = &opts.save_at {
+        let dir = if t1 >= t0 { 1.0 } else { -1.0 };
+        for w in ts.windows(2) {
+            if (w[1] - w[0]) * dir < 0.0 {
+                return Err(invalid(
+                    "save_at",
+                    format!("{} then {}", w[0], w[1]),
+                    "times must be monotone in the direction of integration",
+                ));
+            }
+        }
+        for &tau in ts {
+            if (tau - t0) * dir < 0.0 || (tau - t1) * dir > 0.0 || !tau.is_finite() {
+                return Err(invalid("save_at", tau, "time outside [t0, t1]"));
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,168 @@
+//! Order of every explicit Runge–Kutta tableau: algebraic order conditions, fitted
+//! convergence slopes on a random 10×10 linear ODE against the matrix exponential,
+//! and the order of the embedded error estimates.
+
+use nalgebra::{DMatrix, DVector};
+use noether_diffeq::erk::{ErkWorkspace, erk_step};
+use noether_diffeq::solve::{OdeOptions, solve_ode};
+use noether_diffeq::tableau::{ALL, ButcherTableau};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use rand_distr::{Distribution, StandardNormal};
+
+/// exp(M) by scaling and squaring with a degree-24 Taylor polynomial (error far
+/// below f64 resolution for ‖M/2^s‖ ≤ 1/2).
+fn expm(m: &DMatrix<f64>) -> DMatrix<f64> {
+    let norm = m.abs().row_sum().max();
+    let s = if norm > 0.5 {
+        (norm / 0.5).log2().ceil() as i32
+    } else {
+        0
+    };
+    let a = m / 2f64.powi(s);
+    let n = m.nrows();
+    let mut term = DMatrix::<f64>::identity(n, n);
+    let mut sum = term.clone();
+    for k in 1..=24 {
+        term = &term * &a / k as f64;
+        sum += &term;
+    }
+    for _ in 0..s {
+        sum = &sum * &sum;
+    }
+    sum
+}
+
+fn random_system(seed: u64) -> (DMatrix<f64>, DVector<f64>) {
+    let mut r = StdRng::seed_from_u64(seed);
+    let mut g = |_, _| -> f64 { StandardNormal.sample(&mut r) };
+    let a = DMatrix::from_fn(10, 10, &mut g) / 10f64.sqrt() - DMatrix::identity(10, 10) * 0.5;
+    let y0 = DVector::from_fn(10, |_, _| 1.0);
+    (a, y0)
+}
+
+fn fit_slope(xs: &[f64], ys: &[f64]) -> f64 {
+    let n = xs.len() as f64;
+    let mx = xs.iter().sum::<f64>() / n;
+    let my = ys.iter().sum::<f64>() / n;
+    let sxy: f64 = xs.iter().zip(ys).map(|(x, y)| (x - mx) * (y - my)).sum();
+    let sxx: f64 = xs.iter().map(|x| (x - mx).powi(2)).sum();
+    sxy / sxx
+}
+
+#[test]
+fn tableaux_satisfy_order_conditions() {
+    for t in ALL {
+        let s = t.stages();
+        assert_eq!(t.b.len(), s, "{}", t.name);
+        assert_eq!(t.a.len(), s - 1, "{}", t.name);
+        for (i, row) in t.a.iter().enumerate() {
+            assert_eq!(row.len(), i + 1, "{}", t.name);
+            let sum: f64 = row.iter().sum();
+            assert!((sum - t.c[i + 1]).abs() < 1e-14, "{}: row sum {i}", t.name);
+        }
+        let dot = |u: &[f64]| -> f64 { t.b.iter().zip(u).map(|(a, b)| a * b).sum() };
+        let ones = vec![1.0; s];
+        let c2: Vec<f64> = t.c.iter().map(|c| c * c).collect();
+        let ac: Vec<f64> = (0..s)
+            .map(|i| {
+                if i == 0 {
+                    0.0
+                } else {
+                    t.a[i - 1].iter().zip(t.c).map(|(a, c)| a * c).sum()
+                }
+            })
+            .collect();
+        assert!((dot(&ones) - 1.0).abs() < 1e-14, "{}: Σb", t.name);
+        if t.order >= 2 {
+            assert!((dot(t.c) - 0.5).abs() < 1e-14, "{}: Σbc", t.name);
+        }
+        if t.order >= 3 {
+            assert!((dot(&c2) - 1.0 / 3.0).abs() < 1e-14, "{}: Σbc²", t.name);
+            assert!((dot(&ac) - 1.0 / 6.0).abs() < 1e-14, "{}: Σbac", t.name);
+        }
+        if let Some(e) = t.b_err {
+            // The embedded method is consistent: Σ(b − b̂) = 0.
+            assert!(e.iter().sum::<f64>().abs() < 1e-14, "{}: Σe", t.name);
+        }
+        if t.fsal {
+            assert_eq!(t.c[s - 1], 1.0);
+            assert_eq!(t.a[s - 2], &t.b[..s - 1], "{}: FSAL row", t.name);
+        }
+    }
+}
+
+fn global_error(t: &ButcherTableau, a: &DMatrix<f64>, y0: &DVector<f64>, n: usize) -> f64 {
+    let am = a.clone();
+    let f = move |_t: f64, y: &DVector<f64>, dy: &mut DVector<f64>| dy.copy_from(&(&am * y));
+    let exact = expm(a) * y0;
+    let sol = solve_ode(t, &f, 0.0, 1.0, y0, &OdeOptions::fixed(1.0 / n as f64)).unwrap();
+    assert_eq!(sol.stats.accepted, n);
+    (&sol.ys[0] - exact).norm() / y0.norm()
+}
+
+#[test]
+fn fitted_global_order_matches_nominal() {
+    let (a, y0) = random_system(42);
+    for t in ALL {
+        let ns: Vec<usize> = match t.order {
+            1 => vec![64, 128, 256, 512],
+            2 => vec![32, 64, 128, 256],
+            3 | 4 => vec![16, 32, 64, 128],
+            _ => vec![16, 32, 64, 128],
+        };
+        let hs: Vec<f64> = ns.iter().map(|&n| (1.0 / n as f64).ln()).collect();
+        let es: Vec<f64> = ns
+            .iter()
+            .map(|&n| global_error(t, &a, &y0, n).ln())
+            .collect();
+        let slope = fit_slope(&hs, &es);
+        assert!(
+            (slope - t.order as f64).abs() <= 0.2,
+            "{}: fitted order {slope:.3}",
+            t.name
+        );
+    }
+}
+
+#[test]
+fn embedded_error_estimates_have_the_controller_order() {
+    let (a, y0) = random_system(7);
+    let am = a.clone();
+    let f = move |_t: f64, y: &DVector<f64>, dy: &mut DVector<f64>| dy.copy_from(&(&am * y));
+    for t in ALL.iter().filter(|t| t.b_err.is_some()) {
+        let k = t.error_order().unwrap() as f64;
+        let hs = [0.1, 0.05, 0.025, 0.0125];
+        let mut logs = Vec::new();
+        for &h in &hs {
+            let mut ws = ErkWorkspace::new(t, &y0);
+            erk_step(t, &f, 0.0, h, &y0, &mut ws);
+            logs.push(ws.error.norm().ln());
+        }
+        let lh: Vec<f64> = hs.iter().map(|h: &f64| h.ln()).collect();
+        let slope = fit_slope(&lh, &logs);
+        assert!(
+            (slope - k).abs() <= 0.2,
+            "{}: error-estimate order {slope:.3} vs {k}",
+            t.name
+        );
+    }
+}
+
+#[test]
+fn adaptive_error_tracks_tolerance() {
+    let (a, y0) = random_system(3);
+    let am = a.clone();
+    let f = move |_t: f64, y: &DVector<f64>, dy: &mut DVector<f64>| dy.copy_from(&(&am * y));
+    let exact = expm(&(&a * 5.0)) * &y0;
+    for t in ALL.iter().filter(|t| t.b_err.is_some() && t.order >= 3) {
+        let mut prev_steps = 0;
+        for tol in [1e-6, 1e-9] {
+            let sol = solve_ode(t, &f, 0.0, 5.0, &y0, &OdeOptions::tolerances(tol, tol)).unwrap();
+            let err = (&sol.ys[0] - &exact).norm() / exact.norm();
+            assert!(err < 100.0 * tol, "{} at tol {tol}: error {err:e}", t.name);
+            assert!(sol.stats.accepted > prev_steps);
+            prev_steps = sol.stats.accepted;
+        }
+    }
+}

@@ -1,0 +1,212 @@
+//! Behaviour of the integrator: reference problems against stored scipy solutions,
+//! forward–backward reversibility, output times, FSAL bookkeeping, typed errors.
+
+#![allow(clippy::ptr_arg)] // vector fields over Vec<f64> take &Vec by signature
+
+use noether_diffeq::DiffeqError;
+use noether_diffeq::solve::{OdeOptions, SaveAt, StepSize, solve_ode};
+use noether_diffeq::tableau::{BOSH3, DOPRI5, HEUN, RK4, TSIT5};
+use proptest::prelude::*;
+
+fn lorenz(_t: f64, y: &Vec<f64>, dy: &mut Vec<f64>) {
+    let (s, r, b) = (10.0, 28.0, 8.0 / 3.0);
+    dy[0] = s * (y[1] - y[0]);
+    dy[1] = y[0] * (r - y[2]) - y[1];
+    dy[2] = y[0] * y[1] - b * y[2];
+}
+
+/// Restricted three-body problem (Hairer, Nørsett & Wanner I, §II.0).
+fn arenstorf(_t: f64, y: &Vec<f64>, dy: &mut Vec<f64>) {
+    let mu = 0.012277471;
+    let mup = 1.0 - mu;
+    let d1 = ((y[0] + mu).powi(2) + y[1] * y[1]).powf(1.5);
+    let d2 = ((y[0] - mup).powi(2) + y[1] * y[1]).powf(1.5);
+    dy[0] = y[2];
+    dy[1] = y[3];
+    dy[2] = y[0] + 2.0 * y[3] - mup * (y[0] + mu) / d1 - mu * (y[0] - mup) / d2;
+    dy[3] = y[1] - 2.0 * y[2] - mup * y[1] / d1 - mu * y[1] / d2;
+}
+
+/// Reference final states from `tests/data/make_reference.py` (scipy DOP853,
+/// rtol = atol = 1e-13).
+fn reference(name: &str) -> (f64, Vec<f64>, Vec<f64>) {
+    let text = include_str!("data/reference.csv");
+    for line in text.lines().filter(|l| !l.starts_with('#')) {
+        let mut parts = line.split(',');
+        if parts.next() == Some(name) {
+            let t1: f64 = parts.next().unwrap().parse().unwrap();
+            let n: usize = parts.next().unwrap().parse().unwrap();
+            let vals: Vec<f64> = parts.map(|v| v.parse().unwrap()).collect();
+            return (t1, vals[..n].to_vec(), vals[n..].to_vec());
+        }
+    }
+    panic!("no reference for {name}");
+}
+
+fn rel_err(a: &[f64], b: &[f64]) -> f64 {
+    let num: f64 = a
+        .iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).powi(2))
+        .sum::<f64>()
+        .sqrt();
+    num / b.iter().map(|y| y * y).sum::<f64>().sqrt()
+}
+
+#[test]
+fn reference_problems_against_scipy_dop853() {
+    type Rhs = fn(f64, &Vec<f64>, &mut Vec<f64>);
+    // Error amplification of each problem: the Arenstorf orbit passes close to the
+    // moon, and scipy's RK45 (the same Dopri5 pair) ends 7.5e-3 and 1.26e-5 from the
+    // reference at tolerances 1e-6 and 1e-9.
+    let problems: [(&str, Rhs, f64); 2] = [("lorenz", lorenz, 30.0), ("arenstorf", arenstorf, 2e4)];
+    for (name, f, amplification) in problems {
+        let (t1, y0, y1) = reference(name);
+        for tol in [1e-6, 1e-9] {
+            for m in [&DOPRI5, &TSIT5] {
+                let sol = solve_ode(
+                    m,
+                    &f,
+                    0.0,
+                    t1,
+                    &y0,
+                    &OdeOptions {
+                        max_steps: 1_000_000,
+                        ..OdeOptions::tolerances(tol, tol)
+                    },
+                )
+                .unwrap();
+                let err = rel_err(&sol.ys[0], &y1);
+                // Local tolerance times the problem's error amplification.
+                assert!(
+                    err < amplification * tol,
+                    "{name} {} tol {tol}: {err:e}",
+                    m.name
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn save_at_times_interpolates_within_tolerance() {
+    // y' = cos t, y = sin t
+    let f = |t: f64, _y: &Vec<f64>, dy: &mut Vec<f64>| dy[0] = t.cos();
+    let times: Vec<f64> = (0..=50).map(|i| i as f64 * 0.2).collect();
+    for m in [&DOPRI5, &TSIT5, &BOSH3, &HEUN] {
+        let opts = OdeOptions {
+            save_at: SaveAt::Times(times.clone()),
+            ..OdeOptions::tolerances(1e-8, 1e-8)
+        };
+        let sol = solve_ode(m, &f, 0.0, 10.0, &vec![0.0], &opts).unwrap();
+        assert_eq!(sol.ts, times);
+        for (t, y) in sol.ts.iter().zip(&sol.ys) {
+            assert!((y[0] - t.sin()).abs() < 1e-5, "{} at {t}: {}", m.name, y[0]);
+        }
+    }
+    let steps = solve_ode(
+        &TSIT5,
+        &f,
+        0.0,
+        10.0,
+        &vec![0.0],
+        &OdeOptions {
+            save_at: SaveAt::Steps,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(steps.ts.len(), steps.stats.accepted + 1);
+    assert!(steps.ts.windows(2).all(|w| w[1] > w[0]));
+}
+
+#[test]
+fn fsal_methods_use_one_evaluation_fewer_per_step() {
+    let f = |_t: f64, y: &Vec<f64>, dy: &mut Vec<f64>| dy[0] = -y[0];
+    let opts = OdeOptions::fixed(0.01);
+    let d = solve_ode(&DOPRI5, &f, 0.0, 1.0, &vec![1.0], &opts).unwrap();
+    assert_eq!(d.stats.nfev, 1 + 6 * 100);
+    let r = solve_ode(&RK4, &f, 0.0, 1.0, &vec![1.0], &opts).unwrap();
+    assert_eq!(r.stats.nfev, 4 * 100);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    #[test]
+    fn forward_then_backward_returns_to_start(
+        y0 in prop::collection::vec(-2.0..2.0_f64, 2),
+        t1 in 0.5..5.0_f64,
+    ) {
+        // Van der Pol, μ = 1 (non-stiff)
+        let f = |_t: f64, y: &Vec<f64>, dy: &mut Vec<f64>| {
+            dy[0] = y[1];
+            dy[1] = (1.0 - y[0] * y[0]) * y[1] - y[0];
+        };
+        let opts = OdeOptions::tolerances(1e-12, 1e-12);
+        for m in [&DOPRI5, &TSIT5] {
+            let fwd = solve_ode(m, &f, 0.0, t1, &y0, &opts).unwrap();
+            let back = solve_ode(m, &f, t1, 0.0, &fwd.ys[0], &opts).unwrap();
+            let err = rel_err(&back.ys[0], &y0).min((back.ys[0][0] - y0[0]).abs() + (back.ys[0][1] - y0[1]).abs());
+            prop_assert!(err < 1e-8, "{}: {err:e}", m.name);
+        }
+    }
+}
+
+#[test]
+fn typed_errors() {
+    let f = |_t: f64, y: &Vec<f64>, dy: &mut Vec<f64>| dy[0] = y[0] * y[0];
+    // Blow-up of y' = y², y(0) = 1 at t = 1.
+    match solve_ode(
+        &DOPRI5,
+        &f,
+        0.0,
+        2.0,
+        &vec![1.0],
+        &OdeOptions::tolerances(1e-8, 1e-8),
+    ) {
+        Err(DiffeqError::StepSizeUnderflow { t, .. })
+        | Err(DiffeqError::NonFinite { t, .. })
+        | Err(DiffeqError::MaxSteps { t, .. }) => {
+            assert!((t - 1.0).abs() < 1e-2, "failed at t = {t}");
+        }
+        other => panic!("expected a failure near the blow-up, got {other:?}"),
+    }
+    let g = |_t: f64, y: &Vec<f64>, dy: &mut Vec<f64>| dy[0] = -y[0];
+    let few = OdeOptions {
+        max_steps: 3,
+        ..OdeOptions::fixed(0.01)
+    };
+    assert!(matches!(
+        solve_ode(&RK4, &g, 0.0, 1.0, &vec![1.0], &few),
+        Err(DiffeqError::MaxSteps { max_steps: 3, .. })
+    ));
+    assert!(matches!(
+        solve_ode(&RK4, &g, 0.0, 1.0, &vec![1.0], &OdeOptions::default()),
+        Err(DiffeqError::InvalidOption { .. })
+    ));
+    assert!(matches!(
+        solve_ode(
+            &DOPRI5,
+            &g,
+            0.0,
+            1.0,
+            &vec![f64::NAN],
+            &OdeOptions::default()
+        ),
+        Err(DiffeqError::NonFinite { .. })
+    ));
+    let bad_times = OdeOptions {
+        save_at: SaveAt::Times(vec![0.5, 0.2]),
+        ..Default::default()
+    };
+    assert!(matches!(
+        solve_ode(&DOPRI5, &g, 0.0, 1.0, &vec![1.0], &bad_times),
+        Err(DiffeqError::InvalidOption { .. })
+    ));
+    let bad_h = OdeOptions {
+        step: StepSize::Fixed(0.0),
+        ..Default::default()
+    };
+    assert!(solve_ode(&DOPRI5, &g, 0.0, 1.0, &vec![1.0], &bad_h).is_err());
+}
