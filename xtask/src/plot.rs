@@ -92,3 +92,77 @@ pub fn log_y(
     root.present()?;
     Ok(())
 }
+
+/// Draws the series with linear axes to `path` (PNG, 900×700), keeping the aspect
+/// ratio of the data when `equal_aspect` (for orbits and attractors).
+pub fn xy(
+    path: &Path,
+    title: &str,
+    xlabel: &str,
+    ylabel: &str,
+    series: &[Series],
+    equal_aspect: bool,
+) -> Result<()> {
+    if !font_ready() {
+        return Err("no TrueType font found for plot labels (install fonts-dejavu-core)".into());
+    }
+    let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
+    for &(x, y) in series
+        .iter()
+        .flat_map(|s| s.points.iter())
+        .filter(|p| p.0.is_finite() && p.1.is_finite())
+    {
+        x0 = x0.min(x);
+        x1 = x1.max(x);
+        y0 = y0.min(y);
+        y1 = y1.max(y);
+    }
+    if x0 > x1 {
+        return Err("nothing to plot".into());
+    }
+    let pad = |a: f64, b: f64| 0.05 * (b - a).max(1e-12);
+    let (px, py) = (pad(x0, x1), pad(y0, y1));
+    let (mut x0, mut x1, mut y0, mut y1) = (x0 - px, x1 + px, y0 - py, y1 + py);
+    if equal_aspect {
+        let (w, h) = (x1 - x0, y1 - y0);
+        let target = w.max(h * 900.0 / 700.0);
+        let (cx, cy) = ((x0 + x1) / 2.0, (y0 + y1) / 2.0);
+        x0 = cx - target / 2.0;
+        x1 = cx + target / 2.0;
+        let th = target * 700.0 / 900.0;
+        y0 = cy - th / 2.0;
+        y1 = cy + th / 2.0;
+    }
+    let root = BitMapBackend::new(path, (900, 700)).into_drawing_area();
+    root.fill(&WHITE)?;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, ("sans-serif", 24))
+        .margin(15)
+        .x_label_area_size(45)
+        .y_label_area_size(70)
+        .build_cartesian_2d(x0..x1, y0..y1)?;
+    chart
+        .configure_mesh()
+        .x_desc(xlabel)
+        .y_desc(ylabel)
+        .draw()?;
+    for (i, s) in series.iter().enumerate() {
+        let color = Palette99::pick(i).to_rgba();
+        chart
+            .draw_series(LineSeries::new(
+                s.points.iter().copied(),
+                color.stroke_width(1),
+            ))?
+            .label(s.label.clone())
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
+            });
+    }
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .draw()?;
+    root.present()?;
+    Ok(())
+}
