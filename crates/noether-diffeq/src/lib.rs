@@ -9,11 +9,14 @@
 //! - [`controller`]: the PID step-size controller and Hairer's initial step.
 //! - [`solve`]: fixed and adaptive integration with [`solve::SaveAt`] output.
 //! - [`interp`]: dense output (Tsit5's and Dopri5's own interpolants, Hermite).
+//! - [`brownian`]: the virtual Brownian tree (query-order independent paths).
+//! - [`sde`]: Euler–Maruyama, Milstein, Euler–Heun and reversible Heun, with Itô /
+//!   Stratonovich in the types.
 //! - [`symplectic`]: Störmer–Verlet, Yoshida 4, implicit midpoint for
 //!   [`Hamiltonian`](noether_core::Hamiltonian) systems.
 //!
-//! Status (issue 3): stiff solvers, SDE solvers, Brownian paths, fBM, events and
-//! Dopri8 are not built yet.
+//! Status (issue 3): stiff solvers, SRA1, adaptive SDE stepping, Lévy areas, fBM,
+//! events and Dopri8 are not built yet.
 //!
 //! ```
 //! use noether_diffeq::solve::{solve_ode, OdeOptions};
@@ -26,10 +29,12 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod brownian;
 pub mod controller;
 pub mod erk;
 pub mod error;
 pub mod interp;
+pub mod sde;
 pub mod solve;
 pub mod symplectic;
 pub mod tableau;

@@ -117,6 +117,10 @@ fn fitted_global_order_matches_nominal() {
             .map(|&n| global_error(t, &a, &y0, n).ln())
             .collect();
         let slope = fit_slope(&hs, &es);
+        eprintln!(
+            "{}: fitted global order {slope:.3} (nominal {})",
+            t.name, t.order
+        );
         assert!(
             (slope - t.order as f64).abs() <= 0.2,
             "{}: fitted order {slope:.3}",
