@@ -37,7 +37,7 @@ fn normal(seed: u64, node: u64, component: u64) -> f64 {
 /// use noether_diffeq::brownian::VirtualBrownianTree;
 ///
 /// let w = VirtualBrownianTree::new(0.0, 1.0, 2, 1e-6, 42).unwrap();
-/// let mut a = vec![0.0; 2];
+/// let mut a = vec![0.0_f64; 2];
 /// let mut b = vec![0.0; 2];
 /// let mut c = vec![0.0; 2];
 /// w.increment(0.0, 0.3, &mut a);
