@@ -1,6 +1,8 @@
 //! `cargo xtask bench [AREA]`: criterion benchmarks plus side-by-side comparisons with
 //! peer libraries measured in the same run, written to `target/noether/bench/AREA.json`.
 
+#![allow(clippy::ptr_arg)] // vector fields over Vec<f64> take &Vec by signature
+
 use std::process::Command;
 use std::time::Instant;
 
@@ -15,7 +17,7 @@ use crate::report::{Report, Row};
 use crate::venv;
 
 /// Benchmark areas that exist.
-pub const AREAS: &[&str] = &["core"];
+pub const AREAS: &[&str] = &["core", "diffeq"];
 
 pub fn run(area: Option<&str>, criterion: bool) -> Result<()> {
     let areas: Vec<&str> = match area {
@@ -32,6 +34,7 @@ pub fn run(area: Option<&str>, criterion: bool) -> Result<()> {
     for a in areas {
         match a {
             "core" => core(criterion)?,
+            "diffeq" => diffeq()?,
             _ => unreachable!("checked against AREAS"),
         }
     }
@@ -127,5 +130,179 @@ fn core(criterion: bool) -> Result<()> {
     if criterion {
         cargo(&["bench", "-p", "noether-benches", "--bench", "core"], &[])?;
     }
+    Ok(())
+}
+
+#[derive(Deserialize)]
+struct PeerRun {
+    library: String,
+    method: String,
+    tol: f64,
+    wall_s: f64,
+    steps: usize,
+    #[serde(default)]
+    nfev: Option<usize>,
+    y1: Vec<f64>,
+}
+
+#[derive(Deserialize)]
+struct DiffeqPeers {
+    reference_y1: Vec<f64>,
+    scipy: Vec<PeerRun>,
+    diffrax: Vec<PeerRun>,
+    note: Option<String>,
+}
+
+fn lorenz(_t: f64, y: &Vec<f64>, dy: &mut Vec<f64>) {
+    dy[0] = 10.0 * (y[1] - y[0]);
+    dy[1] = y[0] * (28.0 - y[2]) - y[1];
+    dy[2] = y[0] * y[1] - 8.0 / 3.0 * y[2];
+}
+
+fn rel_err(a: &[f64], b: &[f64]) -> f64 {
+    let num: f64 = a
+        .iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).powi(2))
+        .sum::<f64>()
+        .sqrt();
+    num / b.iter().map(|y| y * y).sum::<f64>().sqrt()
+}
+
+/// Work-precision on Lorenz (t ∈ [0, 100]) against diffrax and scipy, same run.
+fn diffeq() -> Result<()> {
+    use noether_benches::median;
+    use noether_diffeq::solve::{OdeOptions, solve_ode};
+    use noether_diffeq::tableau::{DOPRI5, TSIT5};
+
+    const TOLS: [f64; 3] = [1e-5, 1e-7, 1e-9];
+    const REPEATS: usize = 15;
+    let py = venv::python()?;
+    let pb = bar(3, "diffeq: Lorenz work-precision");
+    pb.set_message("diffrax and scipy");
+    let t0 = Instant::now();
+    let tol_arg = TOLS
+        .iter()
+        .map(|t| t.to_string())
+        .collect::<Vec<_>>()
+        .join(",");
+    let out = Command::new(&py)
+        .arg(root().join("benches/peers/diffeq_lorenz.py"))
+        .args([tol_arg, REPEATS.to_string()])
+        .output()?;
+    if !out.status.success() {
+        return Err(format!(
+            "python peers failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+        .into());
+    }
+    let peers: DiffeqPeers = serde_json::from_slice(&out.stdout)?;
+    if let Some(note) = &peers.note {
+        println!("note: {note}");
+    }
+    let peer_elapsed = t0.elapsed().as_secs_f64();
+    pb.inc(1);
+
+    pb.set_message("noether");
+    let mut report = Report::new("diffeq");
+    let y0 = vec![1.0, 1.0, 1.0];
+    for (tab, peer_method, scipy_method) in
+        [(&TSIT5, "Tsit5", None), (&DOPRI5, "Dopri5", Some("RK45"))]
+    {
+        for &tol in &TOLS {
+            let opts = OdeOptions {
+                max_steps: 10_000_000,
+                ..OdeOptions::tolerances(tol, tol)
+            };
+            let start = Instant::now();
+            let mut samples = Vec::with_capacity(REPEATS);
+            let mut sol = solve_ode(tab, &lorenz, 0.0, 100.0, &y0, &opts)?;
+            for _ in 0..REPEATS {
+                let t = Instant::now();
+                sol = solve_ode(tab, &lorenz, 0.0, 100.0, &y0, &opts)?;
+                samples.push(t.elapsed().as_secs_f64());
+            }
+            let wall = median(&samples);
+            let err = rel_err(&sol.ys[0], &peers.reference_y1);
+            let elapsed = start.elapsed().as_secs_f64();
+            let case = format!("lorenz-t100-{}-tol{tol:e}", tab.name.to_lowercase());
+            let find = |runs: &[PeerRun], m: &str| {
+                runs.iter()
+                    .find(|r| r.method == m && r.tol == tol)
+                    .map(|r| {
+                        (
+                            r.library.clone(),
+                            r.wall_s,
+                            r.steps,
+                            r.nfev,
+                            rel_err(&r.y1, &peers.reference_y1),
+                        )
+                    })
+            };
+            let mut push = |metric: &str, value: f64, peer: Option<(String, f64)>| {
+                report.push(Row {
+                    case: case.clone(),
+                    metric: metric.into(),
+                    value,
+                    elapsed_s: elapsed,
+                    ratio: peer.as_ref().map(|p| value / p.1),
+                    peer_value: peer.as_ref().map(|p| p.1),
+                    peer: peer.map(|p| p.0),
+                    ..Default::default()
+                });
+            };
+            let dx = find(&peers.diffrax, peer_method);
+            push(
+                "wall_s",
+                wall,
+                dx.as_ref().map(|d| (format!("{} {peer_method}", d.0), d.1)),
+            );
+            push(
+                "accepted_steps",
+                sol.stats.accepted as f64,
+                dx.as_ref()
+                    .map(|d| (format!("{} {peer_method}", d.0), d.2 as f64)),
+            );
+            push(
+                "final_rel_error_vs_dop853",
+                err,
+                dx.as_ref().map(|d| (format!("{} {peer_method}", d.0), d.4)),
+            );
+            push("rhs_evaluations", sol.stats.nfev as f64, None);
+            if let Some(m) = scipy_method
+                && let Some(sp) = find(&peers.scipy, m)
+            {
+                push("wall_s", wall, Some((format!("{} {m}", sp.0), sp.1)));
+                if let Some(nfev) = sp.3 {
+                    push(
+                        "rhs_evaluations",
+                        sol.stats.nfev as f64,
+                        Some((format!("{} {m}", sp.0), nfev as f64)),
+                    );
+                }
+                push(
+                    "final_rel_error_vs_dop853",
+                    err,
+                    Some((format!("{} {m}", sp.0), sp.4)),
+                );
+            }
+        }
+    }
+    // scipy's DOP853 for reference (its own pair, not comparable step for step)
+    for r in peers.scipy.iter().filter(|r| r.method == "DOP853") {
+        report.push(Row {
+            case: format!("lorenz-t100-scipy-dop853-tol{:e}", r.tol),
+            metric: "peer_wall_s".into(),
+            value: r.wall_s,
+            elapsed_s: peer_elapsed,
+            ..Default::default()
+        });
+    }
+    pb.inc(2);
+    pb.finish_with_message("done");
+    report.print();
+    let path = report.write_json(&bench_dir())?;
+    println!("wrote {}", path.display());
     Ok(())
 }

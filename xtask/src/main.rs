@@ -37,7 +37,7 @@ enum Cmd {
     Demo,
     /// Criterion benchmarks and side-by-side peer comparisons.
     Bench {
-        /// Area to benchmark (default: all). Available: core.
+        /// Area to benchmark (default: all). Available: core, diffeq.
         area: Option<String>,
         /// Skip the criterion benchmarks, run only the peer comparison.
         #[arg(long)]

@@ -1,0 +1,105 @@
+"""Python half of `cargo xtask bench diffeq`: work-precision on Lorenz, t in [0, 100].
+
+For each tolerance, times diffrax (JAX on CPU, float64, jit-compiled and warmed) with
+Tsit5 and Dopri5 under a PID controller with diffrax's defaults, and
+`scipy.integrate.solve_ivp` with RK45 (the Dopri5 pair) and DOP853. Reports median
+wall time over repeats, step counts, RHS evaluations where the library reports them,
+and the final state. Prints one JSON object.
+"""
+
+import json
+import sys
+import time
+
+import numpy as np
+import scipy
+from scipy.integrate import solve_ivp
+
+T1 = 100.0
+Y0 = [1.0, 1.0, 1.0]
+
+
+def lorenz_np(t, y):
+    return [10.0 * (y[1] - y[0]), y[0] * (28.0 - y[2]) - y[1], y[0] * y[1] - 8.0 / 3.0 * y[2]]
+
+
+def median_time(fn, repeats):
+    samples = []
+    out = None
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        out = fn()
+        samples.append(time.perf_counter() - t0)
+    return float(np.median(samples)), out
+
+
+def run_scipy(tols, repeats):
+    rows = []
+    for method in ["RK45", "DOP853"]:
+        for tol in tols:
+            wall, sol = median_time(
+                lambda: solve_ivp(lorenz_np, (0.0, T1), Y0, method=method, rtol=tol, atol=tol), repeats
+            )
+            rows.append({
+                "library": f"scipy {scipy.__version__}", "method": method, "tol": tol,
+                "wall_s": wall, "nfev": int(sol.nfev), "steps": int(len(sol.t) - 1),
+                "y1": [float(v) for v in sol.y[:, -1]],
+            })
+    return rows
+
+
+def run_diffrax(tols, repeats):
+    try:
+        import jax
+        jax.config.update("jax_enable_x64", True)
+        import jax.numpy as jnp
+        import diffrax
+    except Exception as exc:  # noqa: BLE001
+        return [], f"diffrax unavailable: {exc}"
+
+    def vf(t, y, args):
+        return jnp.stack([10.0 * (y[1] - y[0]), y[0] * (28.0 - y[2]) - y[1], y[0] * y[1] - 8.0 / 3.0 * y[2]])
+
+    term = diffrax.ODETerm(vf)
+    y0 = jnp.array(Y0, dtype=jnp.float64)
+    rows = []
+    for name, solver in [("Tsit5", diffrax.Tsit5()), ("Dopri5", diffrax.Dopri5())]:
+        for tol in tols:
+            ctrl = diffrax.PIDController(rtol=tol, atol=tol)
+
+            @jax.jit
+            def solve(y0):
+                return diffrax.diffeqsolve(
+                    term, solver, t0=0.0, t1=T1, dt0=None, y0=y0,
+                    stepsize_controller=ctrl, max_steps=10_000_000,
+                    saveat=diffrax.SaveAt(t1=True),
+                )
+
+            sol = solve(y0)
+            jax.block_until_ready(sol.ys)  # compile and warm up
+            wall, sol = median_time(lambda: jax.block_until_ready(solve(y0)), repeats)
+            rows.append({
+                "library": f"diffrax {diffrax.__version__} (jax {jax.__version__}, CPU, jit)",
+                "method": name, "tol": tol, "wall_s": wall,
+                "steps": int(sol.stats["num_accepted_steps"]),
+                "rejected": int(sol.stats["num_rejected_steps"]),
+                "y1": [float(v) for v in np.asarray(sol.ys[-1])],
+            })
+    return rows, None
+
+
+def main():
+    tols = [float(t) for t in sys.argv[1].split(",")]
+    repeats = int(sys.argv[2])
+    ref = solve_ivp(lorenz_np, (0.0, T1), Y0, method="DOP853", rtol=1e-13, atol=1e-13)
+    diffrax_rows, note = run_diffrax(tols, repeats)
+    print(json.dumps({
+        "reference_y1": [float(v) for v in ref.y[:, -1]],
+        "scipy": run_scipy(tols, repeats),
+        "diffrax": diffrax_rows,
+        "note": note,
+    }))
+
+
+if __name__ == "__main__":
+    main()
