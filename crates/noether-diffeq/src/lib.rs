@@ -12,11 +12,12 @@
 //! - [`brownian`]: the virtual Brownian tree (query-order independent paths).
 //! - [`sde`]: Euler–Maruyama, Milstein, Euler–Heun and reversible Heun, with Itô /
 //!   Stratonovich in the types.
+//! - [`fbm`]: fractional Brownian motion as a weighted sum of OU processes.
 //! - [`symplectic`]: Störmer–Verlet, Yoshida 4, implicit midpoint for
 //!   [`Hamiltonian`](noether_core::Hamiltonian) systems.
 //!
-//! Status (issue 3): stiff solvers, SRA1, adaptive SDE stepping, Lévy areas, fBM,
-//! events and Dopri8 are not built yet.
+//! Status (issue 3): stiff solvers, SRA1, adaptive SDE stepping, Lévy areas, fBM
+//! simulation, events and Dopri8 are not built yet.
 //!
 //! ```
 //! use noether_diffeq::solve::{solve_ode, OdeOptions};
@@ -33,9 +34,11 @@ pub mod brownian;
 pub mod controller;
 pub mod erk;
 pub mod error;
+pub mod fbm;
 pub mod interp;
 pub mod sde;
 pub mod solve;
+pub mod special;
 pub mod symplectic;
 pub mod tableau;
 

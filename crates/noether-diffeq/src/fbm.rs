@@ -1,0 +1,187 @@
+//! Fractional Brownian motion by its Markov approximation (Daems, Opper, Crevecoeur
+//! & Birdal, "Variational inference for SDEs driven by fractional noise", ICLR 2024).
+//!
+//! Type II (Riemann–Liouville) fBM `B^H(t) = Γ(H+½)⁻¹ ∫₀ᵗ (t−s)^{H−½} dB_s` is
+//! approximated by `B̂^H = Σ_k ω_k Y_k`, a weighted sum of `K` Ornstein–Uhlenbeck
+//! processes `dY_k = −γ_k Y_k dt + dB` driven by the same Brownian motion, with
+//! geometric rates `γ_k = r^{k−(K+1)/2}` and the weights that minimise
+//! `∫₀ᵀ E(B^H − B̂^H)² dt`: `Aω = b` with
+//! `A_ij = (T + (e^{−(γ_i+γ_j)T} − 1)/(γ_i+γ_j))/(γ_i+γ_j)` and
+//! `b_k = T P(H+½, γ_kT)/γ_k^{H+½} − (H+½) P(H+3/2, γ_kT)/γ_k^{H+3/2}`.
+//! The pair `(B, Y₁ … Y_K)` is Markov, so fBM-driven SDEs become ordinary SDEs.
+
+use faer::linalg::solvers::Solve;
+use faer::{Mat, Side};
+
+use crate::error::{Result, invalid};
+use crate::special::{gamma, gamma_p};
+
+/// The Markov approximation of type II fBM on `[0, T]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MarkovFbm {
+    /// Hurst index `H ∈ (0, 1)`.
+    pub hurst: f64,
+    /// Horizon `T` of the optimisation.
+    pub horizon: f64,
+    /// Mean-reversion rates `γ_k`.
+    pub gammas: Vec<f64>,
+    /// Optimal weights `ω_k`.
+    pub weights: Vec<f64>,
+    b: Vec<f64>,
+}
+
+impl MarkovFbm {
+    /// The approximation with `k` OU processes, rates geometric between `1/γ_max` and
+    /// `γ_max` (`r = γ_max^{2/(K−1)}`), optimal on `[0, horizon]`.
+    pub fn type2(hurst: f64, k: usize, gamma_max: f64, horizon: f64) -> Result<Self> {
+        if !(hurst > 0.0 && hurst < 1.0) {
+            return Err(invalid("hurst", hurst, "must lie in (0, 1)"));
+        }
+        if k == 0 {
+            return Err(invalid("k", 0, "at least one OU process"));
+        }
+        if !(gamma_max.is_finite() && gamma_max > 1.0) {
+            return Err(invalid("gamma_max", gamma_max, "must be finite and > 1"));
+        }
+        if !(horizon.is_finite() && horizon > 0.0) {
+            return Err(invalid("horizon", horizon, "must be finite and positive"));
+        }
+        let r = if k > 1 {
+            gamma_max.powf(2.0 / (k as f64 - 1.0))
+        } else {
+            1.0
+        };
+        let gammas: Vec<f64> = (1..=k)
+            .map(|i| r.powf(i as f64 - (k as f64 + 1.0) / 2.0))
+            .collect();
+        let t = horizon;
+        let a = Mat::from_fn(k, k, |i, j| {
+            let g = gammas[i] + gammas[j];
+            (t + ((-g * t).exp() - 1.0) / g) / g
+        });
+        let hp = hurst + 0.5;
+        let b: Vec<f64> = gammas
+            .iter()
+            .map(|&g| {
+                t * gamma_p(hp, g * t) / g.powf(hp)
+                    - hp * gamma_p(hp + 1.0, g * t) / g.powf(hp + 1.0)
+            })
+            .collect();
+        let rhs = Mat::from_fn(k, 1, |i, _| b[i]);
+        let llt = a.llt(Side::Lower).map_err(|_| {
+            invalid("gamma_max", gamma_max, "Gram matrix of the OU processes is numerically singular; use fewer processes or a narrower rate range")
+        })?;
+        let w = llt.solve(&rhs);
+        let weights: Vec<f64> = (0..k).map(|i| w[(i, 0)]).collect();
+        if weights.iter().any(|w| !w.is_finite()) {
+            return Err(invalid("gamma_max", gamma_max, "weights are not finite"));
+        }
+        Ok(Self {
+            hurst,
+            horizon,
+            gammas,
+            weights,
+            b,
+        })
+    }
+
+    /// The approximation with the rate range `γ_max` that minimises the relative
+    /// error, found by golden-section search on `log γ_max ∈ [log 1.5, log 1e4]`.
+    pub fn type2_optimal(hurst: f64, k: usize, horizon: f64) -> Result<Self> {
+        let err = |lg: f64| {
+            Self::type2(hurst, k, lg.exp(), horizon)
+                .map(|m| m.relative_error())
+                .unwrap_or(f64::INFINITY)
+        };
+        let (mut lo, mut hi) = (1.5f64.ln(), 1e4f64.ln());
+        let phi = 0.5 * (5f64.sqrt() - 1.0);
+        let (mut x1, mut x2) = (hi - phi * (hi - lo), lo + phi * (hi - lo));
+        let (mut f1, mut f2) = (err(x1), err(x2));
+        for _ in 0..60 {
+            if f1 <= f2 {
+                hi = x2;
+                x2 = x1;
+                f2 = f1;
+                x1 = hi - phi * (hi - lo);
+                f1 = err(x1);
+            } else {
+                lo = x1;
+                x1 = x2;
+                f1 = f2;
+                x2 = lo + phi * (hi - lo);
+                f2 = err(x2);
+            }
+        }
+        Self::type2(hurst, k, (0.5 * (lo + hi)).exp(), horizon)
+    }
+
+    /// `∫₀ᵀ E[B^H(t)²] dt = T^{2H+1} / (2H(2H+1)Γ(H+½)²)`.
+    fn target_energy(&self) -> f64 {
+        let h = self.hurst;
+        self.horizon.powf(2.0 * h + 1.0) / (2.0 * h * (2.0 * h + 1.0) * gamma(h + 0.5).powi(2))
+    }
+
+    /// Relative approximation error `∫E(B^H − B̂^H)² / ∫E(B^H)² = 1 − bᵀω / c`.
+    pub fn relative_error(&self) -> f64 {
+        let bw: f64 = self.b.iter().zip(&self.weights).map(|(b, w)| b * w).sum();
+        1.0 - bw / self.target_energy()
+    }
+
+    /// `Cov(B̂^H(s), B̂^H(t))` of the approximation, in closed form.
+    pub fn covariance(&self, s: f64, t: f64) -> f64 {
+        let (s, t) = (s.min(t), s.max(t));
+        let mut c = 0.0;
+        for (&gi, &wi) in self.gammas.iter().zip(&self.weights) {
+            for (&gj, &wj) in self.gammas.iter().zip(&self.weights) {
+                let g = gi + gj;
+                // Cov(Y_i(s), Y_j(t)) = e^{−γ_j(t−s)} (1 − e^{−(γ_i+γ_j)s}) / (γ_i+γ_j)
+                c += wi * wj * (-gj * (t - s)).exp() * (1.0 - (-g * s).exp()) / g;
+            }
+        }
+        c
+    }
+}
+
+/// `Cov(B^H(s), B^H(t))` of type II (Riemann–Liouville) fBM,
+/// `Γ(H+½)⁻² ∫₀^{min(s,t)} (s−u)^{H−½}(t−u)^{H−½} du`, by composite Gauss–Legendre
+/// quadrature after the substitution `w = (s−u)^{H+½}` that removes the singularity
+/// at `u = s` (closed form `s^{2H}/(2H Γ(H+½)²)` on the diagonal).
+pub fn type2_covariance(hurst: f64, s: f64, t: f64) -> f64 {
+    let (s, t) = (s.min(t), s.max(t));
+    let hp = hurst + 0.5;
+    let norm = gamma(hp).powi(2);
+    if s <= 0.0 {
+        return 0.0;
+    }
+    if t == s {
+        return s.powf(2.0 * hurst) / (2.0 * hurst * norm);
+    }
+    const X: [f64; 5] = [
+        0.0,
+        -0.538_469_310_105_683_1,
+        0.538_469_310_105_683_1,
+        -0.906_179_845_938_664,
+        0.906_179_845_938_664,
+    ];
+    const W: [f64; 5] = [
+        0.568_888_888_888_888_9,
+        0.478_628_670_499_366_5,
+        0.478_628_670_499_366_5,
+        0.236_926_885_056_189_1,
+        0.236_926_885_056_189_1,
+    ];
+    let wmax = s.powf(hp);
+    // Panels graded towards w = 0, where (t − s + v)^{H−½} is nearly singular when t ≈ s.
+    let panels = 400;
+    let edge = |p: usize| wmax * (p as f64 / panels as f64).powi(4);
+    let mut sum = 0.0;
+    for p in 0..panels {
+        let (a, b) = (edge(p), edge(p + 1));
+        let (mid, half) = (0.5 * (a + b), 0.5 * (b - a));
+        for (x, wt) in X.iter().zip(W) {
+            let v = (mid + half * x).powf(1.0 / hp); // s − u
+            sum += wt * half * (t - s + v).powf(hurst - 0.5);
+        }
+    }
+    sum / hp / norm
+}
