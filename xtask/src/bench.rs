@@ -1,8 +1,6 @@
 //! `cargo xtask bench [AREA]`: criterion benchmarks plus side-by-side comparisons with
 //! peer libraries measured in the same run, written to `target/noether/bench/AREA.json`.
 
-#![allow(clippy::ptr_arg)] // vector fields over Vec<f64> take &Vec by signature
-
 use std::process::Command;
 use std::time::Instant;
 
@@ -153,25 +151,10 @@ struct DiffeqPeers {
     note: Option<String>,
 }
 
-fn lorenz(_t: f64, y: &Vec<f64>, dy: &mut Vec<f64>) {
-    dy[0] = 10.0 * (y[1] - y[0]);
-    dy[1] = y[0] * (28.0 - y[2]) - y[1];
-    dy[2] = y[0] * y[1] - 8.0 / 3.0 * y[2];
-}
-
-fn rel_err(a: &[f64], b: &[f64]) -> f64 {
-    let num: f64 = a
-        .iter()
-        .zip(b)
-        .map(|(x, y)| (x - y).powi(2))
-        .sum::<f64>()
-        .sqrt();
-    num / b.iter().map(|y| y * y).sum::<f64>().sqrt()
-}
-
 /// Work-precision on Lorenz (t ∈ [0, 100]) against diffrax and scipy, same run.
 fn diffeq() -> Result<()> {
     use noether_benches::median;
+    use noether_diffeq::problems::{lorenz, relative_l2_error as rel_err};
     use noether_diffeq::solve::{OdeOptions, solve_ode};
     use noether_diffeq::tableau::{DOPRI5, TSIT5};
 

@@ -1,5 +1,4 @@
 //! `cargo xtask demo`: each crate's showcase, writing `target/noether/reports/demo.json`.
-#![allow(clippy::ptr_arg)] // vector fields over Vec<f64> take &Vec by signature
 
 use std::time::Instant;
 
@@ -7,6 +6,7 @@ use noether_core::Hamiltonian;
 use noether_core::krylov::{KrylovOptions, LanczosOptions, cg, gmres, lanczos_extremes, minres};
 use noether_core::operator::Laplacian2d;
 use noether_core::precond::Ic0;
+use noether_diffeq::problems::{Kepler, lorenz};
 use noether_diffeq::solve::{OdeOptions, SaveAt, solve_ode};
 use noether_diffeq::symplectic::{SymplecticMethod, integrate_separable};
 use noether_diffeq::tableau::{RK4, TSIT5};
@@ -183,31 +183,6 @@ fn core_showcase(report: &mut Report) -> Result<()> {
     Ok(())
 }
 
-fn lorenz(_t: f64, y: &Vec<f64>, dy: &mut Vec<f64>) {
-    dy[0] = 10.0 * (y[1] - y[0]);
-    dy[1] = y[0] * (28.0 - y[2]) - y[1];
-    dy[2] = y[0] * y[1] - 8.0 / 3.0 * y[2];
-}
-
-struct Kepler;
-
-impl Hamiltonian<Vec<f64>> for Kepler {
-    fn dh_dq(&self, q: &Vec<f64>, _p: &Vec<f64>, out: &mut Vec<f64>) {
-        let r3 = (q[0] * q[0] + q[1] * q[1]).powf(1.5);
-        out[0] = q[0] / r3;
-        out[1] = q[1] / r3;
-    }
-    fn dh_dp(&self, _q: &Vec<f64>, p: &Vec<f64>, out: &mut Vec<f64>) {
-        out.copy_from_slice(p);
-    }
-    fn energy(&self, q: &Vec<f64>, p: &Vec<f64>) -> Option<f64> {
-        Some(0.5 * (p[0] * p[0] + p[1] * p[1]) - 1.0 / (q[0] * q[0] + q[1] * q[1]).sqrt())
-    }
-    fn is_separable(&self) -> bool {
-        true
-    }
-}
-
 fn diffeq_showcase(report: &mut Report) -> Result<()> {
     println!(
         "noether-diffeq: the Lorenz attractor (Tsit5) and a Kepler orbit (Störmer–Verlet vs RK4)"
@@ -250,8 +225,7 @@ fn diffeq_showcase(report: &mut Report) -> Result<()> {
 
     pb.set_message("Kepler e = 0.6, 1000 periods");
     let e: f64 = 0.6;
-    let q0 = vec![1.0 - e, 0.0];
-    let p0 = vec![0.0, ((1.0 + e) / (1.0 - e)).sqrt()];
+    let (q0, p0) = Kepler::start(e);
     let h0 = Kepler.energy(&q0, &p0).unwrap_or(f64::NAN);
     let steps_per_period = 200;
     let periods = 1000;
@@ -288,13 +262,7 @@ fn diffeq_showcase(report: &mut Report) -> Result<()> {
     pb.inc(1);
     pb.set_message("Kepler, RK4 with the same step");
     let t0 = Instant::now();
-    let f = |_t: f64, y: &Vec<f64>, dy: &mut Vec<f64>| {
-        let r3 = (y[0] * y[0] + y[1] * y[1]).powf(1.5);
-        dy[0] = y[2];
-        dy[1] = y[3];
-        dy[2] = -y[0] / r3;
-        dy[3] = -y[1] / r3;
-    };
+    let f = Kepler::vector_field;
     let period_times: Vec<f64> = (0..=periods)
         .map(|k| k as f64 * 2.0 * std::f64::consts::PI)
         .collect();

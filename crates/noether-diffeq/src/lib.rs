@@ -13,6 +13,7 @@
 //! - [`sde`]: Euler–Maruyama, Milstein, Euler–Heun and reversible Heun, with Itô /
 //!   Stratonovich in the types.
 //! - [`fbm`]: fractional Brownian motion as a weighted sum of OU processes.
+//! - [`problems`]: Lorenz, Arenstorf, Kepler.
 //! - [`symplectic`]: Störmer–Verlet, Yoshida 4, implicit midpoint for
 //!   [`Hamiltonian`](noether_core::Hamiltonian) systems.
 //!
@@ -36,6 +37,7 @@ pub mod erk;
 pub mod error;
 pub mod fbm;
 pub mod interp;
+pub mod problems;
 pub mod sde;
 pub mod solve;
 pub mod special;

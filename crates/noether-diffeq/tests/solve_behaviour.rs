@@ -4,28 +4,10 @@
 #![allow(clippy::ptr_arg)] // vector fields over Vec<f64> take &Vec by signature
 
 use noether_diffeq::DiffeqError;
+use noether_diffeq::problems::{arenstorf, lorenz, relative_l2_error as rel_err};
 use noether_diffeq::solve::{OdeOptions, SaveAt, StepSize, solve_ode};
 use noether_diffeq::tableau::{BOSH3, DOPRI5, HEUN, RK4, TSIT5};
 use proptest::prelude::*;
-
-fn lorenz(_t: f64, y: &Vec<f64>, dy: &mut Vec<f64>) {
-    let (s, r, b) = (10.0, 28.0, 8.0 / 3.0);
-    dy[0] = s * (y[1] - y[0]);
-    dy[1] = y[0] * (r - y[2]) - y[1];
-    dy[2] = y[0] * y[1] - b * y[2];
-}
-
-/// Restricted three-body problem (Hairer, Nørsett & Wanner I, §II.0).
-fn arenstorf(_t: f64, y: &Vec<f64>, dy: &mut Vec<f64>) {
-    let mu = 0.012277471;
-    let mup = 1.0 - mu;
-    let d1 = ((y[0] + mu).powi(2) + y[1] * y[1]).powf(1.5);
-    let d2 = ((y[0] - mup).powi(2) + y[1] * y[1]).powf(1.5);
-    dy[0] = y[2];
-    dy[1] = y[3];
-    dy[2] = y[0] + 2.0 * y[3] - mup * (y[0] + mu) / d1 - mu * (y[0] - mup) / d2;
-    dy[3] = y[1] - 2.0 * y[2] - mup * y[1] / d1 - mu * y[1] / d2;
-}
 
 /// Reference final states from `tests/data/make_reference.py` (scipy DOP853,
 /// rtol = atol = 1e-13).
@@ -41,16 +23,6 @@ fn reference(name: &str) -> (f64, Vec<f64>, Vec<f64>) {
         }
     }
     panic!("no reference for {name}");
-}
-
-fn rel_err(a: &[f64], b: &[f64]) -> f64 {
-    let num: f64 = a
-        .iter()
-        .zip(b)
-        .map(|(x, y)| (x - y).powi(2))
-        .sum::<f64>()
-        .sqrt();
-    num / b.iter().map(|y| y * y).sum::<f64>().sqrt()
 }
 
 #[test]

@@ -2,36 +2,13 @@
 //! and exact conservation of quadratic invariants by the implicit midpoint rule.
 
 use noether_core::Hamiltonian;
+use noether_diffeq::problems::Kepler;
 use noether_diffeq::symplectic::{
     ImplicitOptions, SymplecticMethod, implicit_midpoint, integrate_separable,
 };
 
-/// Kepler problem H = |p|²/2 − 1/|q|.
-struct Kepler;
-
-impl Hamiltonian<Vec<f64>> for Kepler {
-    fn dh_dq(&self, q: &Vec<f64>, _p: &Vec<f64>, out: &mut Vec<f64>) {
-        let r3 = (q[0] * q[0] + q[1] * q[1]).powf(1.5);
-        out[0] = q[0] / r3;
-        out[1] = q[1] / r3;
-    }
-    fn dh_dp(&self, _q: &Vec<f64>, p: &Vec<f64>, out: &mut Vec<f64>) {
-        out.copy_from_slice(p);
-    }
-    fn energy(&self, q: &Vec<f64>, p: &Vec<f64>) -> Option<f64> {
-        Some(0.5 * (p[0] * p[0] + p[1] * p[1]) - 1.0 / (q[0] * q[0] + q[1] * q[1]).sqrt())
-    }
-    fn is_separable(&self) -> bool {
-        true
-    }
-}
-
-/// Kepler orbit with eccentricity e, starting at pericentre; period 2π.
 fn kepler_start(e: f64) -> (Vec<f64>, Vec<f64>) {
-    (
-        vec![1.0 - e, 0.0],
-        vec![0.0, ((1.0 + e) / (1.0 - e)).sqrt()],
-    )
+    Kepler::start(e)
 }
 
 #[test]
