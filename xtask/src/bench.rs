@@ -97,6 +97,7 @@ fn core(criterion: bool) -> Result<()> {
             case: case.into(),
             metric: "s_per_cg_iteration".into(),
             value: t.per_iter_s,
+            reference: None,
             reference_source: Some("goal (issue 2): ratio below 0.5".into()),
             elapsed_s: start.elapsed().as_secs_f64(),
             peer: Some(peer.clone()),
