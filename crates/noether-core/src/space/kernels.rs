@@ -101,42 +101,52 @@ pub fn lincomb<T: Real>(beta: T, terms: &[(T, &[T])], y: &mut [T]) {
     for (_, x) in terms {
         check_len("lincomb", x.len(), y.len());
     }
+    if y.len() <= BLOCK {
+        // Small states (ODE systems of a few components): no chunking machinery.
+        lincomb_block(beta, terms, y, 0);
+        return;
+    }
     for_each_chunk(y, |s, yc| {
         for (b, yb) in yc.chunks_mut(BLOCK).enumerate() {
-            let o = s + b * BLOCK;
-            let n = yb.len();
-            let mut rest = terms;
-            if beta == T::zero() {
-                match terms.split_first() {
-                    Some(((a0, x0), tail)) => {
-                        for (yi, &xi) in yb.iter_mut().zip(&x0[o..o + n]) {
-                            *yi = *a0 * xi;
-                        }
-                        rest = tail;
-                    }
-                    None => yb.fill(T::zero()),
-                }
-            } else if beta != T::one() {
-                for yi in yb.iter_mut() {
-                    *yi *= beta;
-                }
-            }
-            // Two terms per sweep halves the number of passes over the block.
-            let mut pairs = rest.chunks_exact(2);
-            for pair in &mut pairs {
-                let (a1, x1) = pair[0];
-                let (a2, x2) = pair[1];
-                for ((yi, &u), &v) in yb.iter_mut().zip(&x1[o..o + n]).zip(&x2[o..o + n]) {
-                    *yi += a1 * u + a2 * v;
-                }
-            }
-            if let [(a, x)] = pairs.remainder() {
-                for (yi, &u) in yb.iter_mut().zip(&x[o..o + n]) {
-                    *yi += *a * u;
-                }
-            }
+            lincomb_block(beta, terms, yb, s + b * BLOCK);
         }
     });
+}
+
+/// One cache block of [`lincomb`]: `yb` is `y[o .. o + yb.len()]`.
+#[inline]
+fn lincomb_block<T: Real>(beta: T, terms: &[(T, &[T])], yb: &mut [T], o: usize) {
+    let n = yb.len();
+    let mut rest = terms;
+    if beta == T::zero() {
+        match terms.split_first() {
+            Some(((a0, x0), tail)) => {
+                for (yi, &xi) in yb.iter_mut().zip(&x0[o..o + n]) {
+                    *yi = *a0 * xi;
+                }
+                rest = tail;
+            }
+            None => yb.fill(T::zero()),
+        }
+    } else if beta != T::one() {
+        for yi in yb.iter_mut() {
+            *yi *= beta;
+        }
+    }
+    // Two terms per sweep halves the number of passes over the block.
+    let mut pairs = rest.chunks_exact(2);
+    for pair in &mut pairs {
+        let (a1, x1) = pair[0];
+        let (a2, x2) = pair[1];
+        for ((yi, &u), &v) in yb.iter_mut().zip(&x1[o..o + n]).zip(&x2[o..o + n]) {
+            *yi += a1 * u + a2 * v;
+        }
+    }
+    if let [(a, x)] = pairs.remainder() {
+        for (yi, &u) in yb.iter_mut().zip(&x[o..o + n]) {
+            *yi += *a * u;
+        }
+    }
 }
 
 /// Inner product with four independent accumulators per chunk.
