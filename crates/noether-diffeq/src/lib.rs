@@ -4,7 +4,7 @@
 //! integrates a `Vec<f64>`, a faer column or a burn tensor.
 //!
 //! - [`tableau`]: Butcher tableaux (Euler, Heun, Midpoint, Ralston, RK4, Bosh3,
-//!   Dopri5, Tsit5).
+//!   Dopri5, Tsit5, Dopri8).
 //! - [`erk`]: the public single step (new state, error estimate, stages).
 //! - [`controller`]: the PID step-size controller and Hairer's initial step.
 //! - [`solve`]: fixed and adaptive integration with [`solve::SaveAt`] output.
@@ -18,7 +18,7 @@
 //!   [`Hamiltonian`](noether_core::Hamiltonian) systems.
 //!
 //! Status (issue 3): stiff solvers, SRA1, adaptive SDE stepping, Lévy areas, fBM
-//! simulation, events and Dopri8 are not built yet.
+//! simulation, and events are not built yet.
 //!
 //! ```
 //! use noether_diffeq::solve::{solve_ode, OdeOptions};

@@ -109,8 +109,12 @@ fn fitted_global_order_matches_nominal() {
             1 => vec![64, 128, 256, 512],
             2 => vec![32, 64, 128, 256],
             3 | 4 => vec![16, 32, 64, 128],
+            5 => vec![16, 32, 64, 128],
             _ => vec![16, 32, 64, 128],
         };
+        // Dopri8's error constants are so small that on the unit-scale system its
+        // error reaches round-off within two halvings; use the system scaled by 40.
+        let a = if t.order >= 8 { &a * 40.0 } else { a.clone() };
         let hs: Vec<f64> = ns.iter().map(|&n| (1.0 / n as f64).ln()).collect();
         let es: Vec<f64> = ns
             .iter()
@@ -121,11 +125,22 @@ fn fitted_global_order_matches_nominal() {
             "{}: fitted global order {slope:.3} (nominal {})",
             t.name, t.order
         );
-        assert!(
-            (slope - t.order as f64).abs() <= 0.2,
-            "{}: fitted order {slope:.3}",
-            t.name
-        );
+        if t.order >= 8 {
+            // On linear problems only the stability polynomial matters, and Dopri8's
+            // matches exp(z) beyond z⁸ closely: the observed order is ≈ 8.7 here,
+            // above nominal; a lower value would reveal a wrong coefficient.
+            assert!(
+                (7.8..=9.2).contains(&slope),
+                "{}: fitted order {slope:.3}",
+                t.name
+            );
+        } else {
+            assert!(
+                (slope - t.order as f64).abs() <= 0.2,
+                "{}: fitted order {slope:.3}",
+                t.name
+            );
+        }
     }
 }
 
@@ -136,7 +151,11 @@ fn embedded_error_estimates_have_the_controller_order() {
     let f = move |_t: f64, y: &DVector<f64>, dy: &mut DVector<f64>| dy.copy_from(&(&am * y));
     for t in ALL.iter().filter(|t| t.b_err.is_some()) {
         let k = t.error_order().unwrap() as f64;
-        let hs = [0.1, 0.05, 0.025, 0.0125];
+        let hs = if k >= 8.0 {
+            [0.8, 0.4, 0.2, 0.1]
+        } else {
+            [0.1, 0.05, 0.025, 0.0125]
+        };
         let mut logs = Vec::new();
         for &h in &hs {
             let mut ws = ErkWorkspace::new(t, &y0);
@@ -145,11 +164,12 @@ fn embedded_error_estimates_have_the_controller_order() {
         }
         let lh: Vec<f64> = hs.iter().map(|h: &f64| h.ln()).collect();
         let slope = fit_slope(&lh, &logs);
-        assert!(
-            (slope - k).abs() <= 0.2,
-            "{}: error-estimate order {slope:.3} vs {k}",
-            t.name
-        );
+        let ok = if k >= 8.0 {
+            (k - 0.2..=k + 1.0).contains(&slope)
+        } else {
+            (slope - k).abs() <= 0.2
+        };
+        assert!(ok, "{}: error-estimate order {slope:.3} vs {k}", t.name);
     }
 }
 
