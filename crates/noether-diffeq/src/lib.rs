@@ -18,7 +18,7 @@
 //!   [`Hamiltonian`](noether_core::Hamiltonian) systems.
 //!
 //! Status (issue 3): stiff solvers, SRA1, adaptive SDE stepping, Lévy areas, fBM
-//! simulation, and events are not built yet.
+//! simulation and events are not built yet; Dopri8 uses Hermite dense output.
 //!
 //! ```
 //! use noether_diffeq::solve::{solve_ode, OdeOptions};
