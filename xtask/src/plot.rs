@@ -46,17 +46,9 @@ pub fn log_y(
     if !font_ready() {
         return Err("no TrueType font found for plot labels (install fonts-dejavu-core)".into());
     }
-    let pts = series.iter().flat_map(|s| s.points.iter());
-    let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
-    for &(x, y) in pts.filter(|p| p.1 > 0.0 && p.1.is_finite()) {
-        x0 = x0.min(x);
-        x1 = x1.max(x);
-        y0 = y0.min(y);
-        y1 = y1.max(y);
-    }
-    if x0 > x1 {
+    let Some((x0, mut x1, y0, y1)) = bounds(series, |p| p.1 > 0.0 && p.1.is_finite()) else {
         return Err("nothing to plot".into());
-    }
+    };
     if x1 == x0 {
         x1 = x0 + 1.0;
     }
@@ -106,20 +98,9 @@ pub fn xy(
     if !font_ready() {
         return Err("no TrueType font found for plot labels (install fonts-dejavu-core)".into());
     }
-    let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
-    for &(x, y) in series
-        .iter()
-        .flat_map(|s| s.points.iter())
-        .filter(|p| p.0.is_finite() && p.1.is_finite())
-    {
-        x0 = x0.min(x);
-        x1 = x1.max(x);
-        y0 = y0.min(y);
-        y1 = y1.max(y);
-    }
-    if x0 > x1 {
+    let Some((x0, x1, y0, y1)) = bounds(series, |p| p.0.is_finite() && p.1.is_finite()) else {
         return Err("nothing to plot".into());
-    }
+    };
     let pad = |a: f64, b: f64| 0.05 * (b - a).max(1e-12);
     let (px, py) = (pad(x0, x1), pad(y0, y1));
     let (mut x0, mut x1, mut y0, mut y1) = (x0 - px, x1 + px, y0 - py, y1 + py);
@@ -165,4 +146,20 @@ pub fn xy(
         .draw()?;
     root.present()?;
     Ok(())
+}
+
+/// `(xmin, xmax, ymin, ymax)` over the points of all series that pass `keep`.
+fn bounds(series: &[Series], keep: impl Fn(&(f64, f64)) -> bool) -> Option<(f64, f64, f64, f64)> {
+    let mut b: Option<(f64, f64, f64, f64)> = None;
+    for &(x, y) in series
+        .iter()
+        .flat_map(|s| s.points.iter())
+        .filter(|p| keep(p))
+    {
+        b = Some(match b {
+            None => (x, x, y, y),
+            Some((x0, x1, y0, y1)) => (x0.min(x), x1.max(x), y0.min(y), y1.max(y)),
+        });
+    }
+    b
 }

@@ -152,8 +152,8 @@ fn fit_slope(xs: &[f64], ys: &[f64]) -> f64 {
 fn strong_order<S, M>(
     sde: &S,
     method: &M,
-    exact: impl Fn(f64) -> f64,
-    paths: u64,
+    reference: impl Fn(&VirtualBrownianTree) -> f64,
+    paths: PathSet,
     levels: &[usize],
 ) -> f64
 where
@@ -161,19 +161,32 @@ where
     M: SdeSolver<Vec<f64>, Calculus = S::Calculus>,
 {
     let mut errs = vec![0.0; levels.len()];
-    for seed in 0..paths {
-        let w = VirtualBrownianTree::new(0.0, 1.0, 1, 1.0 / 1024.0, 1000 + seed).unwrap();
-        let mut wt = [0.0];
-        w.increment_into(0.0, 1.0, &mut wt);
-        let x_exact = exact(wt[0]);
+    for seed in 0..paths.count {
+        let w = VirtualBrownianTree::new(0.0, 1.0, 1, paths.tol, paths.first_seed + seed).unwrap();
+        let x_ref = reference(&w);
         for (e, &n) in errs.iter_mut().zip(levels) {
             let x = solve_sde(method, sde, &w, 0.0, 1.0, &vec![1.0], n, |_, _, _| {}).unwrap();
-            *e += (x[0] - x_exact).abs() / paths as f64;
+            *e += (x[0] - x_ref).abs() / paths.count as f64;
         }
     }
     let lh: Vec<f64> = levels.iter().map(|&n| (1.0 / n as f64).ln()).collect();
     let le: Vec<f64> = errs.iter().map(|e| e.ln()).collect();
     fit_slope(&lh, &le)
+}
+
+/// Which seeded Brownian paths a strong-order fit averages over.
+#[derive(Clone, Copy)]
+struct PathSet {
+    count: u64,
+    first_seed: u64,
+    tol: f64,
+}
+
+/// `W(1)` of a path on `[0, 1]`.
+fn w_end(w: &VirtualBrownianTree) -> f64 {
+    let mut wt = [0.0];
+    w.increment_into(0.0, 1.0, &mut wt);
+    wt[0]
 }
 
 #[test]
@@ -185,32 +198,37 @@ fn strong_orders_on_geometric_brownian_motion() {
         b,
         _c: Default::default(),
     };
-    let ito_exact = |w: f64| ((a - 0.5 * b * b) + b * w).exp();
+    let ito_exact = |w: &VirtualBrownianTree| ((a - 0.5 * b * b) + b * w_end(w)).exp();
     let strat = Gbm::<Stratonovich> {
         a,
         b,
         _c: Default::default(),
     };
-    let strat_exact = |w: f64| (a + b * w).exp();
+    let strat_exact = |w: &VirtualBrownianTree| (a + b * w_end(w)).exp();
+    let gbm_paths = PathSet {
+        count: 1000,
+        first_seed: 1000,
+        tol: 1.0 / 1024.0,
+    };
     let cases: [(&str, f64, f64); 4] = [
         (
             "Euler–Maruyama",
-            strong_order(&ito, &EulerMaruyama, ito_exact, 1000, &levels),
+            strong_order(&ito, &EulerMaruyama, ito_exact, gbm_paths, &levels),
             0.5,
         ),
         (
             "Milstein",
-            strong_order(&ito, &Milstein, ito_exact, 1000, &levels),
+            strong_order(&ito, &Milstein, ito_exact, gbm_paths, &levels),
             1.0,
         ),
         (
             "Euler–Heun",
-            strong_order(&strat, &EulerHeun, strat_exact, 1000, &levels),
+            strong_order(&strat, &EulerHeun, strat_exact, gbm_paths, &levels),
             1.0,
         ),
         (
             "reversible Heun",
-            strong_order(&strat, &ReversibleHeun, strat_exact, 1000, &levels),
+            strong_order(&strat, &ReversibleHeun, strat_exact, gbm_paths, &levels),
             1.0,
         ),
     ];
@@ -244,39 +262,25 @@ fn euler_maruyama_has_strong_order_one_for_additive_noise() {
     // Reference: the exact OU transition is not a function of the grid increments,
     // so compare against Euler–Maruyama on a 64× finer grid of the same path.
     let levels = [8usize, 16, 32, 64];
-    let paths = 400;
-    let mut errs = vec![0.0; levels.len()];
-    for seed in 0..paths {
-        let w = VirtualBrownianTree::new(0.0, 1.0, 1, 1.0 / 4096.0, 7 + seed).unwrap();
-        let reference = solve_sde(
+    let fine = |w: &VirtualBrownianTree| {
+        solve_sde(
             &EulerMaruyama,
             &Ou,
-            &w,
+            w,
             0.0,
             1.0,
             &vec![1.0],
             4096,
             |_, _, _| {},
         )
-        .unwrap();
-        for (e, &n) in errs.iter_mut().zip(&levels) {
-            let x = solve_sde(
-                &EulerMaruyama,
-                &Ou,
-                &w,
-                0.0,
-                1.0,
-                &vec![1.0],
-                n,
-                |_, _, _| {},
-            )
-            .unwrap();
-            *e += (x[0] - reference[0]).abs() / paths as f64;
-        }
-    }
-    let lh: Vec<f64> = levels.iter().map(|&n| (1.0 / n as f64).ln()).collect();
-    let le: Vec<f64> = errs.iter().map(|e| e.ln()).collect();
-    let slope = fit_slope(&lh, &le);
+        .unwrap()[0]
+    };
+    let paths = PathSet {
+        count: 400,
+        first_seed: 7,
+        tol: 1.0 / 4096.0,
+    };
+    let slope = strong_order(&Ou, &EulerMaruyama, fine, paths, &levels);
     eprintln!("Euler–Maruyama on OU: fitted strong order {slope:.3}");
     assert!(
         (slope - 1.0).abs() <= 0.15,
