@@ -46,6 +46,14 @@ pub enum DiffeqError {
         /// Iterations made.
         iterations: usize,
     },
+    /// The Newton matrix `I − c·J` is singular (a zero or non-finite pivot, or a
+    /// non-finite solution); integrators treat it as a failed Newton iteration and
+    /// shrink the step.
+    #[error("Newton matrix I - c*J is singular (c = {shift:e})")]
+    SingularNewtonMatrix {
+        /// The shift `c`.
+        shift: f64,
+    },
     /// An option is outside its valid range.
     #[error("invalid option {name} = {value}: {reason}")]
     InvalidOption {

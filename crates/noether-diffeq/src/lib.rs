@@ -31,12 +31,16 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod bdf;
 pub mod brownian;
 pub mod controller;
 pub mod erk;
 pub mod error;
+pub mod esdirk;
 pub mod fbm;
 pub mod interp;
+pub mod newton;
+mod output;
 pub mod problems;
 pub mod sde;
 pub mod solve;

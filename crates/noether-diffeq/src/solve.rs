@@ -96,6 +96,13 @@ pub struct SolveStats {
     pub accepted: usize,
     /// Steps rejected.
     pub rejected: usize,
+    /// Jacobian evaluations (implicit methods).
+    pub jacobians: usize,
+    /// Factorisations of the Newton matrix (implicit methods; for matrix-free
+    /// Newton, GMRES solves).
+    pub factorisations: usize,
+    /// Newton iterations (implicit methods).
+    pub newton_iterations: usize,
 }
 
 /// Output of a solve.
@@ -138,7 +145,7 @@ where
     V: Space,
     F: VectorField<V> + ?Sized,
 {
-    validate(method, t0, t1, y0, opts)?;
+    validate(method.name, method.b_err.is_some(), t0, t1, y0, opts)?;
     let sc = V::Scalar::of_f64;
     let dir = if t1 >= t0 { 1.0 } else { -1.0 };
     let mut stats = SolveStats::default();
@@ -299,8 +306,11 @@ where
     Ok(OdeSolution { ts, ys, stats })
 }
 
-fn validate<V: Space>(
-    method: &ButcherTableau,
+/// Checks the interval, the initial state and the options of a solve with a method
+/// called `name` that has (or lacks) an embedded error estimate.
+pub(crate) fn validate<V: Space>(
+    name: &'static str,
+    embedded: bool,
     t0: f64,
     t1: f64,
     y0: &V,
@@ -319,10 +329,10 @@ fn validate<V: Space>(
             }
         }
         StepSize::Adaptive { h0, controller } => {
-            if method.b_err.is_none() {
+            if !embedded {
                 return Err(invalid(
                     "step",
-                    method.name,
+                    name,
                     "adaptive stepping needs a method with an embedded error estimate",
                 ));
             }

@@ -2,53 +2,13 @@
 //! convergence slopes on a random 10×10 linear ODE against the matrix exponential,
 //! and the order of the embedded error estimates.
 
+mod common;
+
+use common::{expm, fit_slope, random_system};
 use nalgebra::{DMatrix, DVector};
 use noether_diffeq::erk::{ErkWorkspace, erk_step};
 use noether_diffeq::solve::{OdeOptions, solve_ode};
 use noether_diffeq::tableau::{ALL, ButcherTableau};
-use rand::SeedableRng;
-use rand::rngs::StdRng;
-use rand_distr::{Distribution, StandardNormal};
-
-/// exp(M) by scaling and squaring with a degree-24 Taylor polynomial (error far
-/// below f64 resolution for ‖M/2^s‖ ≤ 1/2).
-fn expm(m: &DMatrix<f64>) -> DMatrix<f64> {
-    let norm = m.abs().row_sum().max();
-    let s = if norm > 0.5 {
-        (norm / 0.5).log2().ceil() as i32
-    } else {
-        0
-    };
-    let a = m / 2f64.powi(s);
-    let n = m.nrows();
-    let mut term = DMatrix::<f64>::identity(n, n);
-    let mut sum = term.clone();
-    for k in 1..=24 {
-        term = &term * &a / k as f64;
-        sum += &term;
-    }
-    for _ in 0..s {
-        sum = &sum * &sum;
-    }
-    sum
-}
-
-fn random_system(seed: u64) -> (DMatrix<f64>, DVector<f64>) {
-    let mut r = StdRng::seed_from_u64(seed);
-    let mut g = |_, _| -> f64 { StandardNormal.sample(&mut r) };
-    let a = DMatrix::from_fn(10, 10, &mut g) / 10f64.sqrt() - DMatrix::identity(10, 10) * 0.5;
-    let y0 = DVector::from_fn(10, |_, _| 1.0);
-    (a, y0)
-}
-
-fn fit_slope(xs: &[f64], ys: &[f64]) -> f64 {
-    let n = xs.len() as f64;
-    let mx = xs.iter().sum::<f64>() / n;
-    let my = ys.iter().sum::<f64>() / n;
-    let sxy: f64 = xs.iter().zip(ys).map(|(x, y)| (x - mx) * (y - my)).sum();
-    let sxx: f64 = xs.iter().map(|x| (x - mx).powi(2)).sum();
-    sxy / sxx
-}
 
 #[test]
 fn tableaux_satisfy_order_conditions() {

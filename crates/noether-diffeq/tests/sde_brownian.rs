@@ -2,6 +2,9 @@
 //! orders of the SDE solvers on geometric Brownian motion (Itô and Stratonovich) and
 //! the Ornstein–Uhlenbeck process.
 
+mod common;
+
+use common::fit_slope;
 use noether_core::{BrownianPath, Ito, NoiseShape, Sde, Stratonovich};
 use noether_diffeq::brownian::VirtualBrownianTree;
 use noether_diffeq::sde::{
@@ -136,16 +139,6 @@ impl<C: noether_core::Calculus> Sde<Vec<f64>> for Gbm<C> {
         out[0] = self.b * x[0];
         Some(())
     }
-}
-
-fn fit_slope(xs: &[f64], ys: &[f64]) -> f64 {
-    let n = xs.len() as f64;
-    let (mx, my) = (xs.iter().sum::<f64>() / n, ys.iter().sum::<f64>() / n);
-    xs.iter()
-        .zip(ys)
-        .map(|(x, y)| (x - mx) * (y - my))
-        .sum::<f64>()
-        / xs.iter().map(|x| (x - mx).powi(2)).sum::<f64>()
 }
 
 /// Fitted strong order: mean |X_N − X(T)| over `paths` seeded paths for N = 2^k.

@@ -3,27 +3,14 @@
 
 #![allow(clippy::ptr_arg)] // vector fields over Vec<f64> take &Vec by signature
 
+mod common;
+
+use common::reference;
 use noether_diffeq::DiffeqError;
 use noether_diffeq::problems::{arenstorf, lorenz, relative_l2_error as rel_err};
 use noether_diffeq::solve::{OdeOptions, SaveAt, StepSize, solve_ode};
 use noether_diffeq::tableau::{BOSH3, DOPRI5, HEUN, RK4, TSIT5};
 use proptest::prelude::*;
-
-/// Reference final states from `tests/data/make_reference.py` (scipy DOP853,
-/// rtol = atol = 1e-13).
-fn reference(name: &str) -> (f64, Vec<f64>, Vec<f64>) {
-    let text = include_str!("data/reference.csv");
-    for line in text.lines().filter(|l| !l.starts_with('#')) {
-        let mut parts = line.split(',');
-        if parts.next() == Some(name) {
-            let t1: f64 = parts.next().unwrap().parse().unwrap();
-            let n: usize = parts.next().unwrap().parse().unwrap();
-            let vals: Vec<f64> = parts.map(|v| v.parse().unwrap()).collect();
-            return (t1, vals[..n].to_vec(), vals[n..].to_vec());
-        }
-    }
-    panic!("no reference for {name}");
-}
 
 #[test]
 fn reference_problems_against_scipy_dop853() {

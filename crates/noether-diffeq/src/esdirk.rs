@@ -1,0 +1,505 @@
+//! Stiff integration by singly diagonally implicit Runge–Kutta methods with an
+//! explicit first stage (ESDIRK): Kværnø's 5(4) method (L-stable, stiffly accurate,
+//! the default stiff solver of diffrax) and TR-BDF2.
+//!
+//! Stage `i` solves `Zᵢ = ψᵢ + hγ f(t + cᵢh, Zᵢ)`, `ψᵢ = y + h Σ_{j<i} aᵢⱼ kⱼ`, by a
+//! simplified Newton iteration on `(I − hγJ) ΔZ = ψᵢ + hγ f(Zᵢ) − Zᵢ`; the matrix is
+//! the same for every stage, so one factorisation serves the whole step. The stage
+//! derivative is recovered as `kᵢ = (Zᵢ − ψᵢ)/(hγ)` without another evaluation.
+//! Jacobians come from a [`NewtonLinearSolver`] (dense with LU, or matrix-free GMRES)
+//! and are re-evaluated only when Newton converges slowly or fails.
+
+#![allow(clippy::excessive_precision)] // coefficients keep the digits of their sources
+
+use noether_core::{Real, Space, VectorField};
+
+use crate::controller::{ControllerState, PidController, initial_step};
+use crate::error::{DiffeqError, Result};
+use crate::interp::{Interpolant, interpolate};
+use crate::newton::NewtonLinearSolver;
+use crate::output::Recorder;
+use crate::solve::{OdeOptions, OdeSolution, SolveStats, StepSize, validate};
+
+/// A stiffly accurate ESDIRK tableau: the solution is the last stage, the
+/// embedded solution is `y + h Σ b̂ᵢ kᵢ`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EsdirkTableau {
+    /// Name.
+    pub name: &'static str,
+    /// The diagonal coefficient γ.
+    pub gamma: f64,
+    /// Strictly lower rows: `a[i − 1]` holds `aᵢ₀ … aᵢ,ᵢ₋₁` for stages `i = 1 … s−1`.
+    pub a: &'static [&'static [f64]],
+    /// Nodes `c₀ = 0, c₁, …, c_{s−1} = 1`.
+    pub c: &'static [f64],
+    /// Embedded weights `b̂`.
+    pub b_hat: &'static [f64],
+    /// Stage predictors: `Zᵢ⁽⁰⁾ = y + cᵢh Σⱼ αᵢⱼ kⱼ` with `predictor[i − 1] = αᵢ`
+    /// (`None`: `Zᵢ⁽⁰⁾ = y + cᵢh kᵢ₋₁`).
+    pub predictor: Option<&'static [&'static [f64]]>,
+    /// Order of the solution.
+    pub order: u32,
+    /// Order of the embedded solution.
+    pub embedded_order: u32,
+}
+
+impl EsdirkTableau {
+    /// Number of stages.
+    pub fn stages(&self) -> usize {
+        self.c.len()
+    }
+
+    /// Weight `bⱼ` of the solution (the last row of `A`).
+    pub fn b(&self, j: usize) -> f64 {
+        let last = self.a[self.a.len() - 1];
+        if j < last.len() { last[j] } else { self.gamma }
+    }
+
+    /// Order `k` used by the step-size controller: the local error estimate is
+    /// `O(h^{min(p, p̂) + 1})`.
+    pub fn error_order(&self) -> u32 {
+        self.order.min(self.embedded_order) + 1
+    }
+}
+
+const KV5_G: f64 = 0.26;
+const KV5_A: [&[f64]; 6] = [
+    &[KV5_G],
+    &[0.13, 0.84033320996790809],
+    &[
+        0.22371961478320505,
+        0.47675532319799699,
+        -0.06470895363112615,
+    ],
+    &[
+        0.16648564323248321,
+        0.10450018841591720,
+        0.03631482272098715,
+        -0.13090704451073998,
+    ],
+    &[
+        0.13855640231268224,
+        0.0,
+        -0.04245337201752043,
+        0.02446657898003141,
+        0.61943039072480676,
+    ],
+    &[
+        0.13659751177640291,
+        0.0,
+        -0.05496908796538376,
+        -0.04118626728321046,
+        0.62993304899016403,
+        0.06962479448202728,
+    ],
+];
+
+/// Kværnø's ESDIRK 5(4), 7 stages, L-stable and stiffly accurate (A. Kværnø,
+/// BIT 44 (2004) 489–502); the embedded solution is the sixth stage. Predictors of
+/// OrdinaryDiffEq.jl as used by diffrax.
+pub const KVAERNO5: EsdirkTableau = EsdirkTableau {
+    name: "Kvaerno5",
+    gamma: KV5_G,
+    a: &KV5_A,
+    c: &[
+        0.0,
+        0.52,
+        1.230333209967908,
+        0.8957659843500759,
+        0.43639360985864756,
+        1.0,
+        1.0,
+    ],
+    b_hat: &[
+        0.13855640231268224,
+        0.0,
+        -0.04245337201752043,
+        0.02446657898003141,
+        0.61943039072480676,
+        KV5_G,
+        0.0,
+    ],
+    predictor: Some(&[
+        &[1.0],
+        &[-1.366025403784441, 2.3660254037844357],
+        &[
+            -0.19650552613122207,
+            0.8113579546496623,
+            0.38514757148155954,
+        ],
+        &[
+            0.10375304369958693,
+            0.937994698066431,
+            -0.04174774176601781,
+            0.0,
+        ],
+        &[
+            -0.17281112873898072,
+            0.6235784481025847,
+            0.5492326806363959,
+            0.0,
+            0.0,
+        ],
+        &[
+            0.13855640231268224,
+            0.0,
+            -0.04245337201752043,
+            0.02446657898003141,
+            0.61943039072480676,
+            KV5_G,
+        ],
+    ]),
+    order: 5,
+    embedded_order: 4,
+};
+
+const TRBDF2_D: f64 = 1.0 - std::f64::consts::FRAC_1_SQRT_2;
+const TRBDF2_W: f64 = std::f64::consts::SQRT_2 / 4.0;
+
+/// TR-BDF2 (Bank et al. 1985; Hosea & Shampine 1996) as a 3-stage ESDIRK: a
+/// trapezoidal stage to `t + (2 − √2)h`, then BDF2. Order 2, L-stable, with the
+/// third-order embedded estimate of Hosea & Shampine.
+pub const TRBDF2: EsdirkTableau = EsdirkTableau {
+    name: "TRBDF2",
+    gamma: TRBDF2_D,
+    a: &[&[TRBDF2_D], &[TRBDF2_W, TRBDF2_W]],
+    c: &[0.0, 2.0 * TRBDF2_D, 1.0],
+    b_hat: &[
+        (1.0 - TRBDF2_W) / 3.0,
+        (3.0 * TRBDF2_W + 1.0) / 3.0,
+        TRBDF2_D / 3.0,
+    ],
+    predictor: None,
+    order: 2,
+    embedded_order: 3,
+};
+
+/// Newton iterations per stage before the step is abandoned.
+const NEWTON_MAXITER: usize = 10;
+
+/// Buffers of an ESDIRK integration.
+struct Work<V> {
+    k: Vec<V>,
+    psi: V,
+    z: V,
+    fz: V,
+    rhs: V,
+    delta: V,
+    y_new: V,
+    err: V,
+}
+
+/// Outcome of one attempted step.
+enum Attempt {
+    Done { max_iters: usize },
+    NewtonFailed,
+}
+
+/// Integrates `y' = f(t, y)` with the ESDIRK `method`, solving the stage equations
+/// with `newton` ([`DenseNewton`](crate::newton::DenseNewton) or
+/// [`KrylovNewton`](crate::newton::KrylovNewton)).
+///
+/// Adaptive steps use the PID controller of `opts` on the embedded estimate; when
+/// Newton does not converge, the Jacobian is re-evaluated at the step's start, then
+/// the step is halved. Output as in [`solve_ode`](crate::solve::solve_ode), with cubic
+/// Hermite dense output.
+///
+/// Errors: [`DiffeqError::ImplicitSolve`] (Newton failure at a fixed step),
+/// [`DiffeqError::StepSizeUnderflow`], [`DiffeqError::MaxSteps`],
+/// [`DiffeqError::NonFinite`], [`DiffeqError::InvalidOption`].
+///
+/// ```
+/// use noether_diffeq::esdirk::{solve_esdirk, KVAERNO5};
+/// use noether_diffeq::newton::DenseNewton;
+/// use noether_diffeq::solve::OdeOptions;
+///
+/// // A stiff linear system: y' = −1000 (y − cos t), y(0) = 0.
+/// let f = |t: f64, y: &Vec<f64>, dy: &mut Vec<f64>| dy[0] = -1000.0 * (y[0] - t.cos());
+/// let mut newton = DenseNewton::finite_difference();
+/// let sol = solve_esdirk(&KVAERNO5, &f, &mut newton, 0.0, 1.0, &vec![0.0],
+///                        &OdeOptions::tolerances(1e-8, 1e-10)).unwrap();
+/// let exact = (1e6 * 1f64.cos() + 1e3 * 1f64.sin()) / (1e6 + 1.0);
+/// assert!((sol.ys[0][0] - exact).abs() < 1e-7);
+/// assert!(sol.stats.accepted < 100); // an explicit method needs ~1000 steps
+/// ```
+pub fn solve_esdirk<V, F, N>(
+    method: &EsdirkTableau,
+    f: &F,
+    newton: &mut N,
+    t0: f64,
+    t1: f64,
+    y0: &V,
+    opts: &OdeOptions,
+) -> Result<OdeSolution<V>>
+where
+    V: Space,
+    F: VectorField<V> + ?Sized,
+    N: NewtonLinearSolver<V>,
+{
+    validate(method.name, true, t0, t1, y0, opts)?;
+    let sc = V::Scalar::of_f64;
+    let s = method.stages();
+    let dir = if t1 >= t0 { 1.0 } else { -1.0 };
+    let mut stats = SolveStats::default();
+    let mut w = Work {
+        k: (0..s).map(|_| y0.zeros_like()).collect(),
+        psi: y0.zeros_like(),
+        z: y0.zeros_like(),
+        fz: y0.zeros_like(),
+        rhs: y0.zeros_like(),
+        delta: y0.zeros_like(),
+        y_new: y0.zeros_like(),
+        err: y0.zeros_like(),
+    };
+    let mut y = y0.clone();
+    let mut t = t0;
+    let mut rec = Recorder::new(&opts.save_at, t0, y0, dir);
+    f.eval(t, &y, &mut w.k[0]);
+    stats.nfev += 1;
+
+    let (adaptive, controller) = match &opts.step {
+        StepSize::Fixed(_) => (false, PidController::default()),
+        StepSize::Adaptive { controller, .. } => (true, controller.clone()),
+    };
+    let kerr = method.error_order();
+    let mut cstate = ControllerState::default();
+    let mut h = match &opts.step {
+        StepSize::Fixed(h) => dir * h.abs(),
+        StepSize::Adaptive { h0: Some(h0), .. } => dir * h0.abs(),
+        StepSize::Adaptive { h0: None, .. } => {
+            let (h, n) = initial_step(f, t, &y, &w.k[0], kerr, opts.rtol, opts.atol, dir);
+            stats.nfev += n;
+            h
+        }
+    };
+    if adaptive {
+        h = dir * h.abs().min(controller.dtmax);
+    }
+    let newton_tol = newton_tolerance(opts.rtol);
+    let mut jac_needed = true;
+    let mut jac_current = false;
+    let mut eta = 1.0_f64;
+
+    while (t1 - t) * dir > 0.0 {
+        if stats.steps >= opts.max_steps {
+            return Err(DiffeqError::MaxSteps {
+                max_steps: opts.max_steps,
+                t,
+                h,
+            });
+        }
+        let remaining = t1 - t;
+        let last = remaining.abs() <= h.abs() * (1.0 + 1e-10);
+        let step = if last { remaining } else { h };
+        let t_new = if last { t1 } else { t + step };
+        if jac_needed {
+            let n = newton.update_jacobian(f, t, &y, &w.k[0])?;
+            stats.nfev += n;
+            stats.jacobians += 1;
+            jac_needed = false;
+            jac_current = true;
+        }
+        stats.steps += 1;
+        let attempt = esdirk_step(
+            method, f, newton, t, step, &y, &mut w, opts, newton_tol, &mut eta, &mut stats,
+        );
+        let max_iters = match attempt {
+            Attempt::Done { max_iters } => max_iters,
+            Attempt::NewtonFailed => {
+                stats.rejected += 1;
+                if !jac_current {
+                    jac_needed = true;
+                    continue;
+                }
+                if !adaptive {
+                    return Err(DiffeqError::ImplicitSolve {
+                        t,
+                        h: step,
+                        iterations: NEWTON_MAXITER,
+                    });
+                }
+                h = step * 0.5;
+                check_underflow(t, h, &controller)?;
+                continue;
+            }
+        };
+        let finite = w.y_new.all_finite();
+        let (ok, factor) = if adaptive {
+            let e = if finite {
+                w.err
+                    .wrms_norm(&y, &w.y_new, sc(opts.atol), sc(opts.rtol))
+                    .as_f64()
+            } else {
+                f64::NAN
+            };
+            controller.decide(&mut cstate, e, kerr)
+        } else {
+            if !finite {
+                return Err(DiffeqError::NonFinite { t, h: step });
+            }
+            (true, 1.0)
+        };
+        if !ok {
+            stats.rejected += 1;
+            h = step * factor;
+            check_underflow(t, h, &controller)?;
+            continue;
+        }
+        if rec.wants_before(t_new) {
+            let (y_old, y_new, k) = (&y, &w.y_new, &w.k);
+            rec.record_inside(t_new, y_old, |tau, out| {
+                interpolate(
+                    Interpolant::Hermite,
+                    out,
+                    (tau - t) / step,
+                    step,
+                    y_old,
+                    y_new,
+                    k,
+                    &k[s - 1],
+                )
+            });
+        }
+        rec.after_step(t_new, &w.y_new);
+        std::mem::swap(&mut y, &mut w.y_new);
+        w.k.swap(0, s - 1); // FSAL: the last stage derivative is f(t_new, y_new)
+        stats.accepted += 1;
+        t = t_new;
+        jac_current = false;
+        if max_iters > 3 {
+            jac_needed = true;
+        }
+        if adaptive {
+            h = dir * (step.abs() * factor).min(controller.dtmax);
+        }
+    }
+    let counts = newton.counts();
+    stats.factorisations = counts.factorisations;
+    let (ts, ys) = rec.finish(t, y);
+    Ok(OdeSolution { ts, ys, stats })
+}
+
+/// The Newton stopping tolerance in the scaled norm (as scipy's implicit solvers):
+/// `max(10ε/rtol, min(0.03, √rtol))`.
+pub(crate) fn newton_tolerance(rtol: f64) -> f64 {
+    (10.0 * f64::EPSILON / rtol.max(1e-300)).max(0.03_f64.min(rtol.sqrt()))
+}
+
+pub(crate) fn check_underflow(t: f64, h: f64, controller: &PidController) -> Result<()> {
+    let h_min = controller
+        .dtmin
+        .max(16.0 * f64::EPSILON * t.abs().max(1e-300));
+    if h.abs() < h_min {
+        return Err(DiffeqError::StepSizeUnderflow { t, h, h_min });
+    }
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn esdirk_step<V, F, N>(
+    method: &EsdirkTableau,
+    f: &F,
+    newton: &mut N,
+    t: f64,
+    h: f64,
+    y: &V,
+    w: &mut Work<V>,
+    opts: &OdeOptions,
+    newton_tol: f64,
+    eta: &mut f64,
+    stats: &mut SolveStats,
+) -> Attempt
+where
+    V: Space,
+    F: VectorField<V> + ?Sized,
+    N: NewtonLinearSolver<V>,
+{
+    let sc = V::Scalar::of_f64;
+    let one = sc(1.0);
+    let s = method.stages();
+    let c = h * method.gamma;
+    if newton.set_shift(c).is_err() {
+        return Attempt::NewtonFailed;
+    }
+    let (atol, rtol) = (sc(opts.atol), sc(opts.rtol));
+    let mut max_iters = 0;
+    for i in 1..s {
+        let row = method.a[i - 1];
+        let ti = t + method.c[i] * h;
+        {
+            let mut terms: Vec<(V::Scalar, &V)> = Vec::with_capacity(i + 1);
+            terms.push((one, y));
+            for (j, &aij) in row.iter().enumerate() {
+                if aij != 0.0 {
+                    terms.push((sc(h * aij), &w.k[j]));
+                }
+            }
+            w.psi.lincomb(&terms);
+            terms.truncate(1);
+            match method.predictor {
+                Some(p) => {
+                    for (j, &alpha) in p[i - 1].iter().enumerate() {
+                        if alpha != 0.0 {
+                            terms.push((sc(method.c[i] * h * alpha), &w.k[j]));
+                        }
+                    }
+                }
+                None => terms.push((sc(method.c[i] * h), &w.k[i - 1])),
+            }
+            w.z.lincomb(&terms);
+        }
+        // Simplified Newton on Z − ψ − c f(tᵢ, Z) = 0.
+        *eta = eta.max(f64::EPSILON).powf(0.8);
+        let mut prev_norm = f64::NAN;
+        let mut converged = false;
+        for iter in 0..NEWTON_MAXITER {
+            f.eval(ti, &w.z, &mut w.fz);
+            stats.nfev += 1;
+            stats.newton_iterations += 1;
+            if !w.fz.all_finite() {
+                return Attempt::NewtonFailed;
+            }
+            w.rhs
+                .lincomb(&[(one, &w.psi), (sc(c), &w.fz), (-one, &w.z)]);
+            match newton.solve(f, &w.rhs, &mut w.delta) {
+                Ok(n) => stats.nfev += n,
+                Err(_) => return Attempt::NewtonFailed,
+            }
+            let dnorm = w.delta.wrms_norm(y, y, atol, rtol).as_f64();
+            if !dnorm.is_finite() {
+                return Attempt::NewtonFailed;
+            }
+            if iter > 0 {
+                let theta = dnorm / prev_norm;
+                if theta >= 1.0
+                    || theta.powi((NEWTON_MAXITER - iter) as i32) / (1.0 - theta) * dnorm
+                        > newton_tol
+                {
+                    return Attempt::NewtonFailed;
+                }
+                *eta = theta / (1.0 - theta);
+            }
+            w.z.axpy(one, &w.delta);
+            max_iters = max_iters.max(iter + 1);
+            if dnorm == 0.0 || *eta * dnorm < newton_tol {
+                converged = true;
+                break;
+            }
+            prev_norm = dnorm;
+        }
+        if !converged {
+            return Attempt::NewtonFailed;
+        }
+        let inv_c = sc(1.0 / c);
+        w.k[i].lincomb(&[(inv_c, &w.z), (-inv_c, &w.psi)]);
+    }
+    w.y_new.copy_from(&w.z);
+    let terms: Vec<(V::Scalar, &V)> = (0..s)
+        .filter_map(|j| {
+            let e = method.b(j) - method.b_hat[j];
+            (e != 0.0).then(|| (sc(h * e), &w.k[j]))
+        })
+        .collect();
+    w.err.lincomb(&terms);
+    Attempt::Done { max_iters }
+}

@@ -1,0 +1,429 @@
+//! The linear systems of implicit steps: `(I − c·J) δ = r` with `J = ∂f/∂y`.
+//!
+//! Every implicit solver here ([`esdirk`](crate::esdirk), [`bdf`](crate::bdf)) runs a
+//! simplified Newton iteration whose matrix is `I − c·J` for a shift `c` (`hγ` for an
+//! ESDIRK stage, `h/α_k` for BDF). How `J` is obtained and how the system is solved is
+//! the [`NewtonLinearSolver`] strategy:
+//!
+//! - [`DenseNewton`]: `J` as a dense matrix, from a user closure or by forward
+//!   differences (`n` evaluations of `f`), factorised by LU with partial pivoting
+//!   once per shift (host vectors of `f64`).
+//! - [`KrylovNewton`]: matrix-free. `J·v` by a forward-difference directional
+//!   derivative (one evaluation per product) or from a user
+//!   [`LinearOperator`](noether_core::LinearOperator) Jacobian; the shifted system is
+//!   solved by GMRES from noether-core. Works for any [`Space`], including device
+//!   tensors.
+
+use std::cell::Cell;
+
+use faer::Mat;
+use faer::linalg::solvers::Solve;
+use noether_core::krylov::{KrylovOptions, gmres};
+use noether_core::operator::FnOperator;
+use noether_core::{HostSpace, LinearOperator, Real, Space, VectorField};
+
+use crate::error::{DiffeqError, Result};
+
+/// Strategy for the Newton systems `(I − c·J) δ = r` of an implicit integrator.
+pub trait NewtonLinearSolver<V: Space> {
+    /// Evaluates (or prepares matrix-free access to) `J = ∂f/∂y` at `(t, y)`, with
+    /// `fy = f(t, y)` already known. Returns the number of `f` evaluations spent.
+    fn update_jacobian<F: VectorField<V> + ?Sized>(
+        &mut self,
+        f: &F,
+        t: f64,
+        y: &V,
+        fy: &V,
+    ) -> Result<usize>;
+
+    /// Sets the shift `c` of `I − c·J` (factorising it where that applies).
+    fn set_shift(&mut self, c: f64) -> Result<()>;
+
+    /// `out ← (I − c·J)⁻¹ rhs`. Returns the number of `f` evaluations spent.
+    fn solve<F: VectorField<V> + ?Sized>(&mut self, f: &F, rhs: &V, out: &mut V) -> Result<usize>;
+
+    /// Jacobian evaluations and factorisations so far.
+    fn counts(&self) -> NewtonCounts;
+}
+
+/// Work done by a [`NewtonLinearSolver`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct NewtonCounts {
+    /// Jacobian evaluations (or matrix-free linearisation points).
+    pub jacobians: usize,
+    /// Factorisations of `I − c·J` (dense) or GMRES solves (matrix-free).
+    pub factorisations: usize,
+    /// Linear solves.
+    pub solves: usize,
+}
+
+/// A user Jacobian for [`DenseNewton`]: `jac(t, y, J)` fills the `n × n` matrix `J`.
+pub type DenseJacobianFn = Box<dyn Fn(f64, &[f64], &mut Mat<f64>)>;
+
+/// Below this size the LU factorisation is the small in-house one (no allocation or
+/// threading overhead); above it faer's blocked LU.
+const SMALL_LU: usize = 48;
+
+/// Dense Jacobian, LU-factorised `I − c·J`, for host vectors of `f64`.
+pub struct DenseNewton {
+    jac: Option<DenseJacobianFn>,
+    /// Floor of the forward-difference increment scale: `δⱼ = √ε · max(|yⱼ|, floor)`.
+    pub fd_floor: f64,
+    j: Mat<f64>,
+    c: f64,
+    lu: Option<Lu>,
+    counts: NewtonCounts,
+}
+
+enum Lu {
+    Small(SmallLu),
+    Faer(faer::linalg::solvers::PartialPivLu<f64>),
+}
+
+impl std::fmt::Debug for DenseNewton {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DenseNewton")
+            .field("user_jacobian", &self.jac.is_some())
+            .field("n", &self.j.nrows())
+            .field("c", &self.c)
+            .finish()
+    }
+}
+
+impl DenseNewton {
+    /// Jacobian by forward differences (`n` extra evaluations of `f` per update).
+    pub fn finite_difference() -> Self {
+        Self {
+            jac: None,
+            fd_floor: 1.0,
+            j: Mat::zeros(0, 0),
+            c: f64::NAN,
+            lu: None,
+            counts: NewtonCounts::default(),
+        }
+    }
+
+    /// Jacobian from the closure `jac(t, y, J)`.
+    pub fn with_jacobian(jac: impl Fn(f64, &[f64], &mut Mat<f64>) + 'static) -> Self {
+        Self {
+            jac: Some(Box::new(jac)),
+            ..Self::finite_difference()
+        }
+    }
+
+    /// The last Jacobian evaluated.
+    pub fn jacobian(&self) -> &Mat<f64> {
+        &self.j
+    }
+}
+
+impl<V: HostSpace<Scalar = f64>> NewtonLinearSolver<V> for DenseNewton {
+    fn update_jacobian<F: VectorField<V> + ?Sized>(
+        &mut self,
+        f: &F,
+        t: f64,
+        y: &V,
+        fy: &V,
+    ) -> Result<usize> {
+        let n = y.len();
+        if self.j.nrows() != n {
+            self.j = Mat::zeros(n, n);
+        }
+        self.lu = None;
+        self.counts.jacobians += 1;
+        if let Some(jac) = &self.jac {
+            jac(t, y.as_slice(), &mut self.j);
+            if self.j.nrows() != n || self.j.ncols() != n {
+                return Err(crate::error::invalid(
+                    "jacobian",
+                    format!("{}x{}", self.j.nrows(), self.j.ncols()),
+                    "the user Jacobian must stay n x n",
+                ));
+            }
+            return Ok(0);
+        }
+        let sqrt_eps = f64::EPSILON.sqrt();
+        let mut yp = y.clone();
+        let mut fp = y.zeros_like();
+        for col in 0..n {
+            let yj = y.as_slice()[col];
+            let delta = sqrt_eps * yj.abs().max(self.fd_floor);
+            // Make the increment exactly representable.
+            let shifted = yj + delta;
+            let delta = shifted - yj;
+            yp.as_mut_slice()[col] = shifted;
+            f.eval(t, &yp, &mut fp);
+            yp.as_mut_slice()[col] = yj;
+            let (fp, f0) = (fp.as_slice(), fy.as_slice());
+            for row in 0..n {
+                self.j[(row, col)] = (fp[row] - f0[row]) / delta;
+            }
+        }
+        Ok(n)
+    }
+
+    fn set_shift(&mut self, c: f64) -> Result<()> {
+        if self.lu.is_some() && c == self.c {
+            return Ok(());
+        }
+        let n = self.j.nrows();
+        let m = Mat::from_fn(n, n, |i, k| {
+            let d = if i == k { 1.0 } else { 0.0 };
+            d - c * self.j[(i, k)]
+        });
+        self.c = c;
+        self.counts.factorisations += 1;
+        self.lu = Some(if n <= SMALL_LU {
+            Lu::Small(SmallLu::factor(&m).ok_or(DiffeqError::SingularNewtonMatrix { shift: c })?)
+        } else {
+            Lu::Faer(m.partial_piv_lu())
+        });
+        Ok(())
+    }
+
+    fn solve<F: VectorField<V> + ?Sized>(&mut self, _f: &F, rhs: &V, out: &mut V) -> Result<usize> {
+        let lu = self
+            .lu
+            .as_ref()
+            .ok_or(DiffeqError::SingularNewtonMatrix { shift: self.c })?;
+        self.counts.solves += 1;
+        out.copy_from(rhs);
+        let x = out.as_mut_slice();
+        match lu {
+            Lu::Small(lu) => lu.solve_in_place(x),
+            Lu::Faer(lu) => {
+                let mut col = faer::Col::from_fn(x.len(), |i| x[i]);
+                lu.solve_in_place(col.as_mat_mut());
+                for (xi, ci) in x.iter_mut().zip(col.iter()) {
+                    *xi = *ci;
+                }
+            }
+        }
+        if x.iter().all(|v| v.is_finite()) {
+            Ok(0)
+        } else {
+            Err(DiffeqError::SingularNewtonMatrix { shift: self.c })
+        }
+    }
+
+    fn counts(&self) -> NewtonCounts {
+        self.counts
+    }
+}
+
+/// LU with partial pivoting for small dense matrices, row-major.
+#[derive(Debug, Clone)]
+struct SmallLu {
+    n: usize,
+    lu: Vec<f64>,
+    perm: Vec<usize>,
+}
+
+impl SmallLu {
+    /// Factorises `m`; `None` when a pivot is exactly zero or not finite.
+    fn factor(m: &Mat<f64>) -> Option<Self> {
+        let n = m.nrows();
+        let mut lu: Vec<f64> = (0..n * n).map(|idx| m[(idx / n, idx % n)]).collect();
+        let mut perm: Vec<usize> = (0..n).collect();
+        for k in 0..n {
+            let (p, pmax) = (k..n)
+                .map(|i| (i, lu[i * n + k].abs()))
+                .fold((k, -1.0), |a, b| if b.1 > a.1 { b } else { a });
+            if !(pmax > 0.0 && pmax.is_finite()) {
+                return None;
+            }
+            if p != k {
+                for col in 0..n {
+                    lu.swap(k * n + col, p * n + col);
+                }
+                perm.swap(k, p);
+            }
+            let pivot = lu[k * n + k];
+            for i in k + 1..n {
+                let l = lu[i * n + k] / pivot;
+                lu[i * n + k] = l;
+                if l != 0.0 {
+                    for col in k + 1..n {
+                        lu[i * n + col] -= l * lu[k * n + col];
+                    }
+                }
+            }
+        }
+        Some(Self { n, lu, perm })
+    }
+
+    fn solve_in_place(&self, x: &mut [f64]) {
+        let n = self.n;
+        let b: Vec<f64> = self.perm.iter().map(|&p| x[p]).collect();
+        x.copy_from_slice(&b);
+        for i in 0..n {
+            let s: f64 = (0..i).map(|k| self.lu[i * n + k] * x[k]).sum();
+            x[i] -= s;
+        }
+        for i in (0..n).rev() {
+            let s: f64 = (i + 1..n).map(|k| self.lu[i * n + k] * x[k]).sum();
+            x[i] = (x[i] - s) / self.lu[i * n + i];
+        }
+    }
+}
+
+/// A user Jacobian for [`KrylovNewton`]: `jac(t, y)` returns `J` at `(t, y)` as any
+/// linear operator (a sparse matrix, a stencil, a composition, ...).
+pub type OperatorJacobianFn<V> = Box<dyn Fn(f64, &V) -> Box<dyn LinearOperator<V>>>;
+
+/// Matrix-free Newton systems solved by GMRES: `J·v` from forward differences of
+/// `f` or from a user operator.
+pub struct KrylovNewton<V: Space> {
+    jac: Option<OperatorJacobianFn<V>>,
+    current: Option<Box<dyn LinearOperator<V>>>,
+    /// GMRES options (the relative tolerance is that of the linear solve inside
+    /// each Newton iteration).
+    pub options: KrylovOptions,
+    t: f64,
+    y: Option<V>,
+    fy: Option<V>,
+    c: f64,
+    counts: NewtonCounts,
+}
+
+impl<V: Space> std::fmt::Debug for KrylovNewton<V> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KrylovNewton")
+            .field("user_jacobian", &self.jac.is_some())
+            .field("options", &self.options)
+            .field("c", &self.c)
+            .finish()
+    }
+}
+
+impl<V: Space> KrylovNewton<V> {
+    /// GMRES options suited to inexact Newton: relative residual 1e-6 (the Newton
+    /// correction only needs a few digits; finite-difference products are accurate to
+    /// about √ε), at most 200 iterations, restart 50.
+    pub fn default_options() -> KrylovOptions {
+        KrylovOptions {
+            rtol: 1e-6,
+            atol: 0.0,
+            max_iters: 200,
+            restart: 50,
+        }
+    }
+
+    /// `J·v ≈ (f(t, y + εv) − f(t, y))/ε` with `ε = √(ε_mach (1 + ‖y‖))/‖v‖`
+    /// (Knoll & Keyes 2004). When GMRES stops at `options.max_iters` without
+    /// reaching its tolerance its iterate is still used (inexact Newton).
+    pub fn finite_difference(options: KrylovOptions) -> Self {
+        Self {
+            jac: None,
+            current: None,
+            options,
+            t: f64::NAN,
+            y: None,
+            fy: None,
+            c: 0.0,
+            counts: NewtonCounts::default(),
+        }
+    }
+
+    /// `J` from the closure `jac(t, y)` returning a linear operator.
+    pub fn with_operator(
+        options: KrylovOptions,
+        jac: impl Fn(f64, &V) -> Box<dyn LinearOperator<V>> + 'static,
+    ) -> Self {
+        Self {
+            jac: Some(Box::new(jac)),
+            ..Self::finite_difference(options)
+        }
+    }
+}
+
+impl<V: Space> NewtonLinearSolver<V> for KrylovNewton<V> {
+    fn update_jacobian<F: VectorField<V> + ?Sized>(
+        &mut self,
+        _f: &F,
+        t: f64,
+        y: &V,
+        fy: &V,
+    ) -> Result<usize> {
+        self.counts.jacobians += 1;
+        self.t = t;
+        match &self.jac {
+            Some(jac) => {
+                let op = jac(t, y);
+                if op.nrows() != y.len() || op.ncols() != y.len() {
+                    return Err(crate::error::invalid(
+                        "jacobian",
+                        format!("{}x{}", op.nrows(), op.ncols()),
+                        "the Jacobian operator must be n x n",
+                    ));
+                }
+                self.current = Some(op);
+            }
+            None => {
+                self.y = Some(y.clone());
+                self.fy = Some(fy.clone());
+            }
+        }
+        Ok(0)
+    }
+
+    fn set_shift(&mut self, c: f64) -> Result<()> {
+        self.c = c;
+        Ok(())
+    }
+
+    fn solve<F: VectorField<V> + ?Sized>(&mut self, f: &F, rhs: &V, out: &mut V) -> Result<usize> {
+        let n = rhs.len();
+        let c = V::Scalar::of_f64(self.c);
+        let nfev = Cell::new(0usize);
+        out.fill(V::Scalar::of_f64(0.0));
+        let report = match (&self.current, &self.y, &self.fy) {
+            (Some(jac), _, _) => {
+                let op = FnOperator::new(n, n, |x: &V, ax: &mut V| {
+                    jac.apply(x, ax);
+                    ax.lincomb_acc(-c, &[(V::Scalar::of_f64(1.0), x)]);
+                });
+                gmres(&op, rhs, out, None, &self.options)
+            }
+            (None, Some(y), Some(fy)) => {
+                let ynorm = y.norm2().as_f64();
+                let t = self.t;
+                let op = FnOperator::new(n, n, |x: &V, ax: &mut V| {
+                    let xnorm = x.norm2().as_f64();
+                    if xnorm == 0.0 {
+                        ax.copy_from(x);
+                        return;
+                    }
+                    let eps = (f64::EPSILON * (1.0 + ynorm)).sqrt() / xnorm;
+                    let mut yp = y.clone();
+                    yp.axpy(V::Scalar::of_f64(eps), x);
+                    f.eval(t, &yp, ax);
+                    nfev.set(nfev.get() + 1);
+                    // ax ← x − c (f(y + εx) − f(y))/ε
+                    let s = V::Scalar::of_f64(self.c / eps);
+                    ax.lincomb_acc(-s, &[(s, fy), (V::Scalar::of_f64(1.0), x)]);
+                });
+                gmres(&op, rhs, out, None, &self.options)
+            }
+            _ => {
+                return Err(crate::error::invalid(
+                    "newton",
+                    "no Jacobian",
+                    "update_jacobian must be called before solve",
+                ));
+            }
+        };
+        self.counts.solves += 1;
+        self.counts.factorisations += 1;
+        match report {
+            // Inexact Newton: GMRES leaves its best iterate in `out` after the last
+            // cycle, and the Newton iteration's own contraction test judges it.
+            Ok(_) | Err(noether_core::CoreError::NotConverged { .. }) => Ok(nfev.get()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    fn counts(&self) -> NewtonCounts {
+        self.counts
+    }
+}

@@ -1,0 +1,86 @@
+//! Helpers shared by the integration tests: the matrix exponential, the random
+//! linear test system and least-squares slopes.
+#![allow(dead_code)] // each test binary uses a subset
+
+use nalgebra::{DMatrix, DVector};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use rand_distr::{Distribution, StandardNormal};
+
+/// exp(M) by scaling and squaring with a degree-24 Taylor polynomial (error far
+/// below f64 resolution for ‖M/2^s‖ ≤ 1/2).
+pub fn expm(m: &DMatrix<f64>) -> DMatrix<f64> {
+    let norm = m.abs().row_sum().max();
+    let s = if norm > 0.5 {
+        (norm / 0.5).log2().ceil() as i32
+    } else {
+        0
+    };
+    let a = m / 2f64.powi(s);
+    let n = m.nrows();
+    let mut term = DMatrix::<f64>::identity(n, n);
+    let mut sum = term.clone();
+    for k in 1..=24 {
+        term = &term * &a / k as f64;
+        sum += &term;
+    }
+    for _ in 0..s {
+        sum = &sum * &sum;
+    }
+    sum
+}
+
+/// `A = G/√10 − I/2` with a seeded Gaussian `G`, and `y₀ = 1`.
+pub fn random_system(seed: u64) -> (DMatrix<f64>, DVector<f64>) {
+    let mut r = StdRng::seed_from_u64(seed);
+    let mut g = |_, _| -> f64 { StandardNormal.sample(&mut r) };
+    let a = DMatrix::from_fn(10, 10, &mut g) / 10f64.sqrt() - DMatrix::identity(10, 10) * 0.5;
+    let y0 = DVector::from_fn(10, |_, _| 1.0);
+    (a, y0)
+}
+
+/// Least-squares slope of `ys` against `xs`.
+pub fn fit_slope(xs: &[f64], ys: &[f64]) -> f64 {
+    let n = xs.len() as f64;
+    let mx = xs.iter().sum::<f64>() / n;
+    let my = ys.iter().sum::<f64>() / n;
+    let sxy: f64 = xs.iter().zip(ys).map(|(x, y)| (x - mx) * (y - my)).sum();
+    let sxx: f64 = xs.iter().map(|x| (x - mx).powi(2)).sum();
+    sxy / sxx
+}
+
+/// Reference final states from `tests/data/make_reference.py` (scipy DOP853
+/// at 1e-13 for non-stiff problems, Radau at 1e-13 for stiff ones): `(t1, y0, y1)`.
+pub fn reference(name: &str) -> (f64, Vec<f64>, Vec<f64>) {
+    let text = include_str!("../data/reference.csv");
+    for line in text.lines().filter(|l| !l.starts_with('#')) {
+        let mut parts = line.split(',');
+        if parts.next() == Some(name) {
+            let t1: f64 = parts.next().unwrap().parse().unwrap();
+            let n: usize = parts.next().unwrap().parse().unwrap();
+            let vals: Vec<f64> = parts.map(|v| v.parse().unwrap()).collect();
+            return (t1, vals[..n].to_vec(), vals[n..].to_vec());
+        }
+    }
+    panic!("no reference for {name}");
+}
+
+/// scipy's BDF on a stiff reference problem at `tol` (from `make_reference.py`):
+/// `(relative final error, steps, nfev)`.
+pub fn scipy_bdf(name: &str, tol: f64) -> (f64, usize, usize) {
+    let text = include_str!("../data/reference.csv");
+    let key = format!("scipy-bdf:{name}:{tol:e}");
+    for line in text.lines() {
+        let mut parts = line.split(',');
+        let Some(head) = parts.next() else { continue };
+        let Some(rest) = head.strip_prefix("scipy-bdf:") else {
+            continue;
+        };
+        let (n, t) = rest.rsplit_once(':').unwrap();
+        if format!("scipy-bdf:{n}:{:e}", t.parse::<f64>().unwrap()) == key {
+            let v: Vec<f64> = parts.map(|p| p.parse().unwrap()).collect();
+            return (v[0], v[1] as usize, v[2] as usize);
+        }
+    }
+    panic!("no scipy BDF record for {key}");
+}
