@@ -338,7 +338,12 @@ where
     let counts = newton.counts();
     stats.factorisations = counts.factorisations;
     let (ts, ys) = rec.finish(t, d[0].clone());
-    Ok(OdeSolution { ts, ys, stats })
+    Ok(OdeSolution {
+        ts,
+        ys,
+        stats,
+        events: Vec::new(),
+    })
 }
 
 fn newton_safety(n_iter: usize) -> f64 {

@@ -376,7 +376,12 @@ where
     let counts = newton.counts();
     stats.factorisations = counts.factorisations;
     let (ts, ys) = rec.finish(t, y);
-    Ok(OdeSolution { ts, ys, stats })
+    Ok(OdeSolution {
+        ts,
+        ys,
+        stats,
+        events: Vec::new(),
+    })
 }
 
 /// The Newton stopping tolerance in the scaled norm (as scipy's implicit solvers):

@@ -37,6 +37,7 @@ pub mod controller;
 pub mod erk;
 pub mod error;
 pub mod esdirk;
+pub mod events;
 pub mod fbm;
 pub mod interp;
 pub mod newton;

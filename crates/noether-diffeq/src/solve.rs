@@ -6,7 +6,9 @@ use noether_core::{Real, Space, VectorField};
 use crate::controller::{ControllerState, PidController, initial_step};
 use crate::erk::{ErkWorkspace, accept, erk_step};
 use crate::error::{DiffeqError, Result, invalid};
+use crate::events::{Event, EventHit, locate};
 use crate::interp::{Interpolant, interpolate};
+use crate::output::Recorder;
 use crate::tableau::ButcherTableau;
 
 /// Where the solution is recorded.
@@ -114,6 +116,8 @@ pub struct OdeSolution<V> {
     pub ys: Vec<V>,
     /// Counters.
     pub stats: SolveStats,
+    /// Events located, in order of time (see [`solve_ode_with_events`]).
+    pub events: Vec<EventHit<V>>,
 }
 
 /// Integrates `y' = f(t, y)` from `(t0, y0)` to `t1` (forwards or backwards) with the
@@ -145,6 +149,43 @@ where
     V: Space,
     F: VectorField<V> + ?Sized,
 {
+    solve_ode_with_events(method, f, t0, t1, y0, opts, &[])
+}
+
+/// [`solve_ode`] with events: after each accepted step every event function is
+/// checked for a sign change and its zero located on the step's dense output
+/// (see [`events`](crate::events)). Hits are returned in
+/// [`OdeSolution::events`]; a terminal event ends the integration at the event,
+/// and the solution's last output (for `SaveAt::End`, its only one) is the event
+/// state.
+///
+/// ```
+/// use noether_diffeq::events::{Event, EventDirection};
+/// use noether_diffeq::solve::{solve_ode_with_events, OdeOptions};
+/// use noether_diffeq::tableau::TSIT5;
+///
+/// // A ball dropped from 10 m: stop when it reaches the ground.
+/// let f = |_t: f64, y: &Vec<f64>, dy: &mut Vec<f64>| { dy[0] = y[1]; dy[1] = -9.81; };
+/// let ground = Event::new(|_t, y: &Vec<f64>| y[0]).direction(EventDirection::Falling).terminal();
+/// let sol = solve_ode_with_events(&TSIT5, &f, 0.0, 10.0, &vec![10.0, 0.0],
+///                                 &OdeOptions::tolerances(1e-8, 1e-8), &[ground]).unwrap();
+/// let t_hit = (2.0 * 10.0 / 9.81_f64).sqrt();
+/// assert!((sol.events[0].t - t_hit).abs() < 1e-10);
+/// assert_eq!(*sol.ts.last().unwrap(), sol.events[0].t);
+/// ```
+pub fn solve_ode_with_events<V, F>(
+    method: &ButcherTableau,
+    f: &F,
+    t0: f64,
+    t1: f64,
+    y0: &V,
+    opts: &OdeOptions,
+    events: &[Event<'_, V>],
+) -> Result<OdeSolution<V>>
+where
+    V: Space,
+    F: VectorField<V> + ?Sized,
+{
     validate(method.name, method.b_err.is_some(), t0, t1, y0, opts)?;
     let sc = V::Scalar::of_f64;
     let dir = if t1 >= t0 { 1.0 } else { -1.0 };
@@ -152,24 +193,13 @@ where
     let mut ws = ErkWorkspace::new(method, y0);
     let mut y = y0.clone();
     let mut t = t0;
-    let mut ts = Vec::new();
-    let mut ys = Vec::new();
-    let save_times: &[f64] = match &opts.save_at {
-        SaveAt::Times(v) => v,
-        _ => &[],
-    };
-    let mut next_save = 0;
-    while next_save < save_times.len() && save_times[next_save] == t0 {
-        ts.push(t0);
-        ys.push(y0.clone());
-        next_save += 1;
-    }
-    if opts.save_at == SaveAt::Steps {
-        ts.push(t0);
-        ys.push(y0.clone());
-    }
+    let mut rec = Recorder::new(&opts.save_at, t0, y0, dir);
+    let has_times = matches!(&opts.save_at, SaveAt::Times(v) if !v.is_empty());
     let interp = Interpolant::for_tableau(method);
-    let needs_f_new = !save_times.is_empty() && !method.fsal && interp == Interpolant::Hermite;
+    let needs_f_new =
+        (has_times || !events.is_empty()) && !method.fsal && interp == Interpolant::Hermite;
+    let mut g_old: Vec<f64> = events.iter().map(|e| (e.g)(t0, y0)).collect();
+    let mut hits = Vec::new();
     let mut f_new = if needs_f_new {
         Some(y0.zeros_like())
     } else {
@@ -244,9 +274,11 @@ where
             }
             continue;
         }
-        // Output inside the accepted step.
+        // Events and output inside the accepted step.
         let mut f_new_fresh = false;
-        if next_save < save_times.len() && (save_times[next_save] - t_new) * dir <= 0.0 {
+        let mut t_end = t_new;
+        let mut terminal = None;
+        if rec.wants_before(t_new) || !events.is_empty() {
             let f1: &V = match f_new.as_mut() {
                 Some(buf) => {
                     f.eval(t_new, &ws.y_new, buf);
@@ -256,28 +288,39 @@ where
                 }
                 None => &ws.k[method.stages() - 1],
             };
-            while next_save < save_times.len() && (save_times[next_save] - t_new) * dir <= 0.0 {
-                let tau = save_times[next_save];
-                let mut out = y.zeros_like();
-                interpolate(
-                    interp,
-                    &mut out,
-                    (tau - t) / step,
-                    step,
-                    &y,
-                    &ws.y_new,
-                    &ws.k,
-                    f1,
-                );
-                ts.push(tau);
-                ys.push(out);
-                next_save += 1;
+            let (y_old, y_new, k) = (&y, &ws.y_new, &ws.k);
+            let dense = |tau: f64, out: &mut V| {
+                interpolate(interp, out, (tau - t) / step, step, y_old, y_new, k, f1)
+            };
+            if !events.is_empty() {
+                let found = locate(events, &mut g_old, t, t_new, y_new, dense);
+                if let Some(last) = found.last()
+                    && events[last.index].terminal
+                {
+                    t_end = last.t;
+                    terminal = Some(last.y.clone());
+                }
+                hits.extend(found);
+            }
+            if terminal.is_some() {
+                // Output times up to the event only.
+                rec.record_inside(t_end, y_old, dense);
+            } else {
+                rec.record_inside(t_new, y_old, dense);
             }
         }
-        if opts.save_at == SaveAt::Steps {
-            ts.push(t_new);
-            ys.push(ws.y_new.clone());
+        if let Some(y_event) = terminal {
+            stats.accepted += 1;
+            rec.after_step(t_end, &y_event);
+            let (ts, ys) = rec.finish(t_end, y_event);
+            return Ok(OdeSolution {
+                ts,
+                ys,
+                stats,
+                events: hits,
+            });
         }
+        rec.after_step(t_new, &ws.y_new);
         accept(method, &mut y, &mut ws);
         if let Some(buf) = f_new.as_mut()
             && f_new_fresh
@@ -299,11 +342,13 @@ where
             }
         }
     }
-    if opts.save_at == SaveAt::End {
-        ts.push(t);
-        ys.push(y);
-    }
-    Ok(OdeSolution { ts, ys, stats })
+    let (ts, ys) = rec.finish(t, y);
+    Ok(OdeSolution {
+        ts,
+        ys,
+        stats,
+        events: hits,
+    })
 }
 
 /// Checks the interval, the initial state and the options of a solve with a method

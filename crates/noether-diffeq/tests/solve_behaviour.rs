@@ -169,3 +169,120 @@ fn typed_errors() {
     };
     assert!(solve_ode(&DOPRI5, &g, 0.0, 1.0, &vec![1.0], &bad_h).is_err());
 }
+
+/// Events: a terminal ground hit of a falling ball (exact time √(2h/g)), and the
+/// rising zero crossings of cos t (at 3π/2 + 2kπ) located on each method's dense
+/// output, forwards and backwards, with output times cut at a terminal event.
+#[test]
+fn events_are_located_on_the_dense_output() {
+    use noether_diffeq::events::{Event, EventDirection};
+    use noether_diffeq::solve::solve_ode_with_events;
+    let ball = |_t: f64, y: &Vec<f64>, dy: &mut Vec<f64>| {
+        dy[0] = y[1];
+        dy[1] = -9.81;
+    };
+    let t_hit = (2.0 * 10.0 / 9.81_f64).sqrt();
+    for m in [&TSIT5, &DOPRI5, &BOSH3, &RK4] {
+        let ground = Event::new(|_t, y: &Vec<f64>| y[0])
+            .direction(EventDirection::Falling)
+            .terminal();
+        let o = OdeOptions {
+            save_at: SaveAt::Times((0..40).map(|i| 0.1 * i as f64).collect()),
+            step: if m.b_err.is_some() {
+                OdeOptions::default().step
+            } else {
+                StepSize::Fixed(0.3)
+            },
+            ..OdeOptions::tolerances(1e-9, 1e-9)
+        };
+        let sol =
+            solve_ode_with_events(m, &ball, 0.0, 10.0, &vec![10.0, 0.0], &o, &[ground]).unwrap();
+        assert_eq!(sol.events.len(), 1, "{}", m.name);
+        let hit = &sol.events[0];
+        assert!(
+            (hit.t - t_hit).abs() < 1e-12,
+            "{}: {} vs {t_hit}",
+            m.name,
+            hit.t
+        );
+        assert!(hit.y[0].abs() < 1e-10 && (hit.y[1] + 9.81 * t_hit).abs() < 1e-9);
+        // Output stops at the event: the 15 requested times before it, then the event.
+        let before = (0..40).filter(|i| 0.1 * *i as f64 <= t_hit).count();
+        assert_eq!(sol.ts.len(), before, "{}", m.name);
+    }
+    // Harmonic oscillator y = cos t over [0, 20]: rising zeros at 3π/2 + 2kπ.
+    let osc = |_t: f64, y: &Vec<f64>, dy: &mut Vec<f64>| {
+        dy[0] = y[1];
+        dy[1] = -y[0];
+    };
+    let pi = std::f64::consts::PI;
+    let rising: Vec<f64> = (0..4)
+        .map(|k| 1.5 * pi + 2.0 * pi * k as f64)
+        .filter(|&t| t < 20.0)
+        .collect();
+    let all: Vec<f64> = (0..7)
+        .map(|k| 0.5 * pi + pi * k as f64)
+        .filter(|&t| t < 20.0)
+        .collect();
+    for (t0, t1, y0) in [
+        (0.0, 20.0, vec![1.0, 0.0]),
+        (20.0, 0.0, vec![20f64.cos(), -20f64.sin()]),
+    ] {
+        let evs = [
+            Event::new(|_t, y: &Vec<f64>| y[0]).direction(EventDirection::Rising),
+            Event::new(|_t, y: &Vec<f64>| y[0]),
+        ];
+        let sol = solve_ode_with_events(
+            &TSIT5,
+            &osc,
+            t0,
+            t1,
+            &y0,
+            &OdeOptions::tolerances(1e-10, 1e-10),
+            &evs,
+        )
+        .unwrap();
+        let mut got_all: Vec<f64> = sol
+            .events
+            .iter()
+            .filter(|h| h.index == 1)
+            .map(|h| h.t)
+            .collect();
+        let got_rising: Vec<f64> = sol
+            .events
+            .iter()
+            .filter(|h| h.index == 0)
+            .map(|h| h.t)
+            .collect();
+        if t1 < t0 {
+            got_all.reverse();
+            // Backwards in time, cos t "rises" where it falls forwards.
+            let want: Vec<f64> = all
+                .iter()
+                .copied()
+                .filter(|t| !rising.iter().any(|r| (r - t).abs() < 1e-9))
+                .rev()
+                .collect();
+            assert_eq!(got_rising.len(), want.len());
+            for (g, w) in got_rising.iter().zip(&want) {
+                assert!((g - w).abs() < 1e-8, "{g} vs {w}");
+            }
+        } else {
+            assert_eq!(got_rising.len(), rising.len());
+            for (g, w) in got_rising.iter().zip(&rising) {
+                assert!((g - w).abs() < 1e-8, "{g} vs {w}");
+            }
+        }
+        assert_eq!(got_all.len(), all.len());
+        for (g, w) in got_all.iter().zip(&all) {
+            assert!((g - w).abs() < 1e-8, "{g} vs {w}");
+        }
+        // Hits come in order of time in the direction of integration.
+        let dir = (t1 - t0).signum();
+        assert!(
+            sol.events
+                .windows(2)
+                .all(|w| (w[1].t - w[0].t) * dir >= 0.0)
+        );
+    }
+}
