@@ -6,6 +6,14 @@
 //! values, with a normal variate that is a pure function of `(seed, node, component)`
 //! (a counter-based generator). The same seed therefore gives bitwise the same path
 //! whatever the order, number or spacing of the queries.
+//!
+//! With [`VirtualBrownianTree::with_levy_area`] every node also carries the
+//! space-time Lévy area `H = (1/h)∫(W_r − W_a − (r−a)/h·W_ab) dr` of its interval.
+//! Splitting `[a, b]` (length `h`, increment `W`, area `H`) at its midpoint uses the
+//! exact conditional law (derived from the Brownian bridge covariances):
+//! `W_am = W/2 + 3H/2 + Z`, `H_am = H/4 − Z/2 + N`, `H_mb = H/4 − Z/2 − N` with
+//! independent `Z ~ N(0, h/16)`, `N ~ N(0, h/48)`. The tree then knows
+//! `(W(t), ∫W)` at every node, from which the area over any interval follows.
 
 use noether_core::{BrownianPath, HostSpace, Real};
 
@@ -53,7 +61,12 @@ pub struct VirtualBrownianTree {
     tol: f64,
     seed: u64,
     depth: u32,
+    levy: bool,
 }
+
+/// Salts separating the independent normal streams of a node.
+const SALT_AREA: u64 = 0xA5A5_5A5A_C3C3_3C3C;
+const SALT_SPLIT: u64 = 0x1234_5678_9ABC_DEF1;
 
 impl VirtualBrownianTree {
     /// A path on `[t0, t1]` (`t0 < t1`) of dimension `dim`, exact at dyadic points down
@@ -77,7 +90,84 @@ impl VirtualBrownianTree {
             tol,
             seed,
             depth,
+            levy: false,
         })
+    }
+
+    /// The same kind of tree carrying space-time Lévy areas (for SRA1 and other
+    /// schemes of strong order 1.5 on additive noise). Its `W` is a different (equally
+    /// distributed) path from the plain tree's with the same seed. Below `tol`,
+    /// `W` and `∫W` take their conditional means given the leaf's increment and area.
+    pub fn with_levy_area(mut self) -> Self {
+        self.levy = true;
+        self
+    }
+
+    /// Whether the tree carries Lévy areas.
+    pub fn has_levy_area(&self) -> bool {
+        self.levy
+    }
+
+    /// `(W(t), ∫_{t0}^t W dr)` in component `c` (tree with Lévy area).
+    fn value_and_integral(&self, t: f64, c: usize) -> (f64, f64) {
+        let t = t.clamp(self.t0, self.t1);
+        let c = c as u64;
+        let (mut a, mut b) = (self.t0, self.t1);
+        let mut h = b - a;
+        let (mut wa, mut ia) = (0.0, 0.0);
+        let mut w = h.sqrt() * normal(self.seed, 0, c);
+        let mut area = (h / 12.0).sqrt() * normal(self.seed ^ SALT_AREA, 0, c);
+        let mut node: u64 = 1;
+        for _ in 0..self.depth {
+            if t == a {
+                return (wa, ia);
+            }
+            if t == b {
+                return (wa + w, ia + h * (wa + 0.5 * w + area));
+            }
+            let z = (h / 16.0).sqrt() * normal(self.seed, node, c);
+            let n = (h / 48.0).sqrt() * normal(self.seed ^ SALT_SPLIT, node, c);
+            let w_left = 0.5 * w + 1.5 * area + z;
+            let m = 0.5 * (a + b);
+            h *= 0.5;
+            if t < m {
+                b = m;
+                w = w_left;
+                area = 0.25 * area - 0.5 * z + n;
+                node *= 2;
+            } else {
+                ia += h * (wa + 0.5 * w_left + (0.25 * area - 0.5 * z + n));
+                wa += w_left;
+                a = m;
+                w -= w_left;
+                area = 0.25 * area - 0.5 * z - n;
+                node = 2 * node + 1;
+            }
+        }
+        if t == a {
+            return (wa, ia);
+        }
+        // Conditional means of the bridge B at r = a + θh and of ∫_a^r B given the
+        // leaf's area S = hH: Cov(B_r, S) = L₁L₂/2,
+        // Cov(∫_a^r B, S) = L₁³/3 − L₁⁴/(4h) + L₁²L₂²/(4h), Var S = h³/12.
+        let (l1, l2) = (t - a, b - t);
+        let s = h * area;
+        let var_s = h * h * h / 12.0;
+        let m_bridge = 0.5 * l1 * l2 / var_s * s;
+        let m_area =
+            (l1.powi(3) / 3.0 - l1.powi(4) / (4.0 * h) + l1 * l1 * l2 * l2 / (4.0 * h)) / var_s * s;
+        let wr = wa + l1 / h * w + m_bridge;
+        let ir = ia + l1 * wa + w * l1 * l1 / (2.0 * h) + m_area;
+        (wr, ir)
+    }
+
+    /// The space-time Lévy area over `[s, t]` of component `c`.
+    fn levy_area(&self, s: f64, t: f64, c: usize) -> f64 {
+        let (ws, is) = self.value_and_integral(s, c);
+        let (wt, it) = self.value_and_integral(t, c);
+        let h = t - s;
+        // h·H = ∫_s^t W dr − h W_s − h (W_t − W_s)/2
+        ((it - is) - h * ws - 0.5 * h * (wt - ws)) / h
     }
 
     /// Dimension of the Brownian motion.
@@ -92,6 +182,9 @@ impl VirtualBrownianTree {
 
     /// `W(t)` (with `W(t0) = 0`) in component `c`.
     fn value(&self, t: f64, c: usize) -> f64 {
+        if self.levy {
+            return self.value_and_integral(t, c).0;
+        }
         let t = t.clamp(self.t0, self.t1);
         let c = c as u64;
         let (mut a, mut b) = (self.t0, self.t1);
@@ -136,5 +229,15 @@ impl<V: HostSpace> BrownianPath<V> for VirtualBrownianTree {
         for (c, o) in out.as_mut_slice().iter_mut().enumerate() {
             *o = V::Scalar::of_f64(self.value(t, c) - self.value(s, c));
         }
+    }
+
+    fn space_time_levy_area(&self, s: f64, t: f64, out: &mut V) -> Option<()> {
+        if !self.levy {
+            return None;
+        }
+        for (c, o) in out.as_mut_slice().iter_mut().enumerate() {
+            *o = V::Scalar::of_f64(self.levy_area(s, t, c));
+        }
+        Some(())
     }
 }

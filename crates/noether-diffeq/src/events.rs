@@ -16,10 +16,13 @@ pub enum EventDirection {
     Falling,
 }
 
+/// An event function `g(t, y)`.
+pub type EventFn<'a, V> = Box<dyn Fn(f64, &V) -> f64 + 'a>;
+
 /// An event function with its direction and whether it stops the integration.
 pub struct Event<'a, V> {
     /// The event function `g(t, y)`; events are its zeros.
-    pub g: Box<dyn Fn(f64, &V) -> f64 + 'a>,
+    pub g: EventFn<'a, V>,
     /// Which crossings count.
     pub direction: EventDirection,
     /// Stop the integration at the first such crossing (the solution then ends at
@@ -96,7 +99,7 @@ pub(crate) fn locate<V: Space>(
         let g1 = (ev.g)(t_new, y_new);
         let g0 = g_old[index];
         g_old[index] = g1;
-        if !(g0.is_finite() && g1.is_finite()) || !crosses(ev.direction, g0, g1) {
+        if !(g0.is_finite() && g1.is_finite() && crosses(ev.direction, g0, g1)) {
             continue;
         }
         let tau = if g1 == 0.0 {
