@@ -31,7 +31,7 @@ fn mix(mut z: u64) -> u64 {
 /// A standard normal variate that depends only on `(seed, node, component)`
 /// (Box–Muller on two counter-based uniforms).
 #[inline]
-fn normal(seed: u64, node: u64, component: u64) -> f64 {
+pub(crate) fn normal(seed: u64, node: u64, component: u64) -> f64 {
     let base = mix(seed ^ mix(node ^ mix(component.wrapping_mul(0xD6E8_FEB8_6659_FD93))));
     let u1 = ((mix(base) >> 11) as f64 + 0.5) * (1.0 / (1u64 << 53) as f64);
     let u2 = ((mix(base ^ 0x5851_F42D_4C95_7F2D) >> 11) as f64) * (1.0 / (1u64 << 53) as f64);

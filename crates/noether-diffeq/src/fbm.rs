@@ -185,3 +185,174 @@ pub fn type2_covariance(hurst: f64, s: f64, t: f64) -> f64 {
     }
     sum / hp / norm
 }
+
+impl MarkovFbm {
+    /// Covariance of the OU increments over a step `h`:
+    /// `Q_ij = (1 − e^{−(γ_i+γ_j)h})/(γ_i+γ_j)`, the exact transition noise of
+    /// `Y(t + h) = e^{−γh} Y(t) + ξ`.
+    fn transition_covariance(&self, h: f64) -> Vec<f64> {
+        let k = self.gammas.len();
+        let mut q = vec![0.0; k * k];
+        for i in 0..k {
+            for j in 0..k {
+                let g = self.gammas[i] + self.gammas[j];
+                q[i * k + j] = -(-g * h).exp_m1() / g;
+            }
+        }
+        q
+    }
+
+    /// Samples `paths` independent paths of the approximation `B̂^H = Σ ω_k Y_k` at the
+    /// increasing times `times` (from `B̂^H(0) = 0`), by the exact Gaussian transition
+    /// of the OU vector (no time-stepping error: the samples have exactly the
+    /// covariance [`MarkovFbm::covariance`]). Reproducible for a `seed`.
+    /// Returns `paths × times.len()` values, path-major.
+    ///
+    /// Errors: times not increasing and non-negative.
+    pub fn sample_paths(&self, times: &[f64], paths: usize, seed: u64) -> Result<Vec<f64>> {
+        let k = self.gammas.len();
+        let mut t_prev = 0.0;
+        let mut steps = Vec::with_capacity(times.len());
+        for &t in times {
+            if !(t.is_finite() && t >= t_prev) {
+                return Err(invalid("times", t, "must be finite, >= 0 and increasing"));
+            }
+            let h = t - t_prev;
+            let decay: Vec<f64> = self.gammas.iter().map(|g| (-g * h).exp()).collect();
+            let chol = cholesky_psd(&self.transition_covariance(h), k);
+            steps.push((decay, chol));
+            t_prev = t;
+        }
+        let mut out = vec![0.0; paths * times.len()];
+        let mut y = vec![0.0; k];
+        let mut z = vec![0.0; k];
+        for p in 0..paths {
+            y.iter_mut().for_each(|v| *v = 0.0);
+            for (step, (decay, chol)) in steps.iter().enumerate() {
+                let node = (p as u64) << 32 | step as u64;
+                for (c, zc) in z.iter_mut().enumerate() {
+                    *zc = crate::brownian::normal(seed, node, c as u64);
+                }
+                for i in 0..k {
+                    let noise: f64 = (0..=i).map(|j| chol[i * k + j] * z[j]).sum();
+                    y[i] = decay[i] * y[i] + noise;
+                }
+                out[p * times.len() + step] = y.iter().zip(&self.weights).map(|(a, w)| a * w).sum();
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Lower Cholesky factor of a symmetric positive semi-definite `k × k` matrix
+/// (row-major). The OU transition covariances are positive definite but can be
+/// ill-conditioned for close rates; pivots below `1e-300` (rounding of a
+/// semi-definite direction) give a zero column rather than NaN.
+fn cholesky_psd(a: &[f64], k: usize) -> Vec<f64> {
+    let mut l = vec![0.0; k * k];
+    for i in 0..k {
+        for j in 0..=i {
+            let s: f64 = a[i * k + j] - (0..j).map(|p| l[i * k + p] * l[j * k + p]).sum::<f64>();
+            if i == j {
+                l[i * k + i] = if s > 1e-300 { s.sqrt() } else { 0.0 };
+            } else if l[j * k + j] > 0.0 {
+                l[i * k + j] = s / l[j * k + j];
+            }
+        }
+    }
+    l
+}
+
+/// An SDE driven by (the Markov approximation of) fractional Brownian motion,
+/// `dX = μ(t, X) dt + σ(t, X) ∘ dB̂^H`, written as an ordinary SDE in the augmented
+/// state `(X, Y₁ … Y_K)` with one Brownian motion:
+/// `dX = (μ − σ Σ_k ω_k γ_k Y_k) dt + σ (Σ_k ω_k) ∘ dB`, `dY_k = −γ_k Y_k dt + dB`.
+/// The state is a `Vec<f64>` of length `d + K` (`X` first). The calculus `C` is that
+/// of the driving Brownian integral (Stratonovich keeps the chain rule of the
+/// smooth fBM limit; both agree when σ does not depend on `X`).
+pub struct FbmSde<'a, C, F, G> {
+    fbm: &'a MarkovFbm,
+    dim: usize,
+    drift: F,
+    diffusion: G,
+    _calculus: std::marker::PhantomData<C>,
+}
+
+impl<'a, C, F, G> FbmSde<'a, C, F, G>
+where
+    F: Fn(f64, &[f64], &mut [f64]),
+    G: Fn(f64, &[f64], &mut [f64]),
+{
+    /// The SDE with `dim`-dimensional `X`, drift `μ(t, x, out)` and the vector
+    /// `σ(t, x, out)` multiplying the scalar fBM.
+    pub fn new(fbm: &'a MarkovFbm, dim: usize, drift: F, diffusion: G) -> Self {
+        Self {
+            fbm,
+            dim,
+            drift,
+            diffusion,
+            _calculus: std::marker::PhantomData,
+        }
+    }
+
+    /// The augmented initial state `(x0, 0, …, 0)`.
+    pub fn initial_state(&self, x0: &[f64]) -> Vec<f64> {
+        let mut y = x0.to_vec();
+        y.resize(self.dim + self.fbm.gammas.len(), 0.0);
+        y
+    }
+
+    /// `B̂^H` of an augmented state (`Σ ω_k Y_k`).
+    pub fn fbm_value(&self, state: &[f64]) -> f64 {
+        state[self.dim..]
+            .iter()
+            .zip(&self.fbm.weights)
+            .map(|(y, w)| y * w)
+            .sum()
+    }
+}
+
+impl<C, F, G> noether_core::Sde<Vec<f64>> for FbmSde<'_, C, F, G>
+where
+    C: noether_core::Calculus,
+    F: Fn(f64, &[f64], &mut [f64]),
+    G: Fn(f64, &[f64], &mut [f64]),
+{
+    type Calculus = C;
+
+    fn noise_shape(&self) -> noether_core::NoiseShape {
+        noether_core::NoiseShape::Scalar
+    }
+
+    fn drift(&self, t: f64, s: &Vec<f64>, out: &mut Vec<f64>) {
+        let d = self.dim;
+        let (x, y) = s.split_at(d);
+        let (ox, oy) = out.split_at_mut(d);
+        (self.drift)(t, x, ox);
+        let mut sigma = vec![0.0; d];
+        (self.diffusion)(t, x, &mut sigma);
+        let pull: f64 = y
+            .iter()
+            .zip(&self.fbm.gammas)
+            .zip(&self.fbm.weights)
+            .map(|((y, g), w)| w * g * y)
+            .sum();
+        for (o, sg) in ox.iter_mut().zip(&sigma) {
+            *o -= sg * pull;
+        }
+        for ((o, yk), g) in oy.iter_mut().zip(y).zip(&self.fbm.gammas) {
+            *o = -g * yk;
+        }
+    }
+
+    fn diffusion_times(&self, t: f64, s: &Vec<f64>, dw: &Vec<f64>, out: &mut Vec<f64>) {
+        let d = self.dim;
+        let (ox, oy) = out.split_at_mut(d);
+        (self.diffusion)(t, &s[..d], ox);
+        let wsum: f64 = self.fbm.weights.iter().sum();
+        for o in ox.iter_mut() {
+            *o *= wsum * dw[0];
+        }
+        oy.iter_mut().for_each(|o| *o = dw[0]);
+    }
+}
