@@ -282,10 +282,141 @@ fn diffeq() -> Result<()> {
             ..Default::default()
         });
     }
-    pb.inc(2);
+    pb.inc(1);
     pb.finish_with_message("done");
+    robertson(&py, &mut report)?;
     report.print();
     let path = report.write_json(&bench_dir())?;
     println!("wrote {}", path.display());
+    Ok(())
+}
+
+/// Robertson (stiff, t ∈ [0, 10⁵]): Kvaerno5 against diffrax's Kvaerno5 and the
+/// NDF/BDF against scipy's BDF (the same algorithm), with scipy's Radau alongside.
+fn robertson(py: &std::path::Path, report: &mut Report) -> Result<()> {
+    use faer::Mat;
+    use noether_benches::median;
+    use noether_diffeq::bdf::solve_bdf;
+    use noether_diffeq::esdirk::{KVAERNO5, solve_esdirk};
+    use noether_diffeq::newton::DenseNewton;
+    use noether_diffeq::problems::{relative_l2_error as rel_err, robertson, robertson_jacobian};
+    use noether_diffeq::solve::OdeOptions;
+
+    const TOLS: [(f64, f64); 3] = [(1e-4, 1e-8), (1e-6, 1e-10), (1e-8, 1e-12)];
+    const REPEATS: usize = 7;
+    let pb = bar(2, "diffeq: Robertson work-precision");
+    pb.set_message("diffrax Kvaerno5, scipy BDF and Radau");
+    let t0 = Instant::now();
+    let tol_arg = TOLS
+        .iter()
+        .map(|(r, a)| format!("{r}:{a}"))
+        .collect::<Vec<_>>()
+        .join(",");
+    let out = Command::new(py)
+        .arg(root().join("benches/peers/diffeq_robertson.py"))
+        .args([tol_arg, REPEATS.to_string()])
+        .output()?;
+    if !out.status.success() {
+        return Err(format!(
+            "python peers failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+        .into());
+    }
+    let peers: DiffeqPeers = serde_json::from_slice(&out.stdout)?;
+    if let Some(note) = &peers.note {
+        println!("note: {note}");
+    }
+    let peer_elapsed = t0.elapsed().as_secs_f64();
+    pb.inc(1);
+    pb.set_message("noether Kvaerno5 and BDF");
+    let jac = || {
+        DenseNewton::with_jacobian(|_t, y: &[f64], j: &mut Mat<f64>| {
+            let r = robertson_jacobian(y);
+            *j = Mat::from_fn(3, 3, |a, b| r[a][b]);
+        })
+    };
+    let y0 = vec![1.0, 0.0, 0.0];
+    for (rtol, atol) in TOLS {
+        let opts = OdeOptions {
+            max_steps: 1_000_000,
+            ..OdeOptions::tolerances(rtol, atol)
+        };
+        for (name, peer_lib, peer_method) in [
+            ("kvaerno5", &peers.diffrax, "Kvaerno5"),
+            ("bdf", &peers.scipy, "BDF"),
+        ] {
+            let start = Instant::now();
+            let run = || {
+                let mut newton = jac();
+                if name == "bdf" {
+                    solve_bdf(&robertson, &mut newton, 0.0, 1e5, &y0, &opts)
+                } else {
+                    solve_esdirk(&KVAERNO5, &robertson, &mut newton, 0.0, 1e5, &y0, &opts)
+                }
+            };
+            let mut sol = run()?;
+            let mut samples = Vec::with_capacity(REPEATS);
+            for _ in 0..REPEATS {
+                let t = Instant::now();
+                sol = run()?;
+                samples.push(t.elapsed().as_secs_f64());
+            }
+            let wall = median(&samples);
+            let err = rel_err(&sol.ys[0], &peers.reference_y1);
+            let elapsed = start.elapsed().as_secs_f64() + peer_elapsed / 6.0;
+            let case = format!("robertson-t1e5-{name}-rtol{rtol:e}-atol{atol:e}");
+            let peer = peer_lib
+                .iter()
+                .find(|r| r.method == peer_method && r.tol == rtol);
+            let label = peer.map(|p| format!("{} {}", p.library, p.method));
+            let mut push = |metric: &str, value: f64, peer_value: Option<f64>| {
+                report.push(Row {
+                    case: case.clone(),
+                    metric: metric.into(),
+                    value,
+                    elapsed_s: elapsed,
+                    ratio: peer_value.map(|p| value / p),
+                    peer_value,
+                    peer: peer_value.and(label.clone()),
+                    ..Default::default()
+                });
+            };
+            push("wall_s", wall, peer.map(|p| p.wall_s));
+            push(
+                "accepted_steps",
+                sol.stats.accepted as f64,
+                peer.map(|p| p.steps as f64),
+            );
+            push(
+                "rhs_evaluations",
+                sol.stats.nfev as f64,
+                peer.and_then(|p| p.nfev.map(|n| n as f64)),
+            );
+            push(
+                "final_rel_error_vs_radau_1e-13",
+                err,
+                peer.map(|p| rel_err(&p.y1, &peers.reference_y1)),
+            );
+            if let Some(radau) = peers
+                .scipy
+                .iter()
+                .find(|r| r.method == "Radau" && r.tol == rtol)
+            {
+                report.push(Row {
+                    case: case.clone(),
+                    metric: "wall_s".into(),
+                    value: wall,
+                    elapsed_s: elapsed,
+                    ratio: Some(wall / radau.wall_s),
+                    peer_value: Some(radau.wall_s),
+                    peer: Some(format!("{} Radau", radau.library)),
+                    ..Default::default()
+                });
+            }
+        }
+    }
+    pb.inc(1);
+    pb.finish_with_message("done");
     Ok(())
 }

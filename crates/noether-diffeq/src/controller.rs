@@ -120,8 +120,10 @@ impl PidController {
         let b2 = -(self.pcoeff + 2.0 * self.dcoeff) / k;
         let b3 = self.dcoeff / k;
         let e = err.max(1e-10);
+        // (The I-controller has β₂ = β₃ = 0: skip those powers.)
+        let pow = |x: f64, p: f64| if p == 0.0 { 1.0 } else { x.powf(p) };
         let mut factor =
-            self.safety * e.powf(-b1) * state.prev.powf(-b2) * state.prev_prev.powf(-b3);
+            self.safety * pow(e, -b1) * pow(state.prev, -b2) * pow(state.prev_prev, -b3);
         let fmax = if state.last_rejected || !accept {
             self.safety.min(self.factormax)
         } else {

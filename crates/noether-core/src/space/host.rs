@@ -29,6 +29,24 @@ macro_rules! space_via_slices {
             kernels::scale(a, self.as_mut_slice());
         }
         fn lincomb_acc(&mut self, beta: Self::Scalar, terms: &[(Self::Scalar, &Self)]) {
+            if self.as_slice().len() <= kernels::TINY {
+                // ODE states of a few components: one pass per entry, no slice
+                // conversion.
+                let n = self.as_slice().len();
+                for (_, x) in terms {
+                    kernels::check_len("lincomb", x.as_slice().len(), n);
+                }
+                let zero = Self::Scalar::default();
+                let y = self.as_mut_slice();
+                for i in 0..n {
+                    let mut acc = if beta == zero { zero } else { beta * y[i] };
+                    for (a, x) in terms {
+                        acc += *a * x.as_slice()[i];
+                    }
+                    y[i] = acc;
+                }
+                return;
+            }
             let mut small: [(Self::Scalar, &[Self::Scalar]); super::MAX_FUSED_TERMS] =
                 [(Self::Scalar::default(), &[]); super::MAX_FUSED_TERMS];
             if terms.len() <= super::MAX_FUSED_TERMS {

@@ -19,7 +19,7 @@ pub const PAR_THRESHOLD: usize = 4 * CHUNK;
 const BLOCK: usize = 512;
 
 #[inline]
-fn check_len(what: &'static str, a: usize, b: usize) {
+pub(crate) fn check_len(what: &'static str, a: usize, b: usize) {
     assert_eq!(a, b, "noether-core: length mismatch in {what}");
 }
 
@@ -95,8 +95,13 @@ pub fn mul_elementwise<T: Real>(d: &[T], y: &mut [T]) {
     });
 }
 
+/// Length up to which host vectors use a one-pass-per-entry linear combination.
+pub const TINY: usize = 16;
+
 /// `y ← β·y + Σᵢ aᵢ·xᵢ` in one pass over memory, blocked so that the partial sums
 /// stay in cache. With `β = 0` the old `y` is not read.
+
+/// Linear combination `y ← βy + Σ aᵢxᵢ`, fused over the terms.
 pub fn lincomb<T: Real>(beta: T, terms: &[(T, &[T])], y: &mut [T]) {
     for (_, x) in terms {
         check_len("lincomb", x.len(), y.len());

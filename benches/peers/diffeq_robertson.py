@@ -1,0 +1,115 @@
+"""Python half of the Robertson part of `cargo xtask bench diffeq`.
+
+Robertson's stiff chemical kinetics on t in [0, 1e5] from (1, 0, 0). For each
+(rtol, atol) pair: scipy `solve_ivp` BDF and Radau (analytic Jacobian), and diffrax
+Kvaerno5 (JAX on CPU, float64, jit-compiled and warmed, PID controller at the same
+tolerances). Median wall time over repeats, steps, RHS evaluations where reported,
+final state. The reference is Radau at rtol 1e-13. Prints one JSON object.
+"""
+
+import json
+import sys
+import time
+
+import numpy as np
+import scipy
+from scipy.integrate import solve_ivp
+
+T1 = 1e5
+Y0 = [1.0, 0.0, 0.0]
+
+
+def rober(t, y):
+    r1, r2, r3 = 0.04 * y[0], 3e7 * y[1] ** 2, 1e4 * y[1] * y[2]
+    return [-r1 + r3, r1 - r2 - r3, r2]
+
+
+def rober_jac(t, y):
+    return [
+        [-0.04, 1e4 * y[2], 1e4 * y[1]],
+        [0.04, -6e7 * y[1] - 1e4 * y[2], -1e4 * y[1]],
+        [0.0, 6e7 * y[1], 0.0],
+    ]
+
+
+def median_time(fn, repeats):
+    samples, out = [], None
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        out = fn()
+        samples.append(time.perf_counter() - t0)
+    return float(np.median(samples)), out
+
+
+def run_scipy(tols, repeats):
+    rows = []
+    for method in ["BDF", "Radau"]:
+        for rtol, atol in tols:
+            wall, sol = median_time(
+                lambda: solve_ivp(rober, (0.0, T1), Y0, method=method, jac=rober_jac, rtol=rtol, atol=atol),
+                repeats,
+            )
+            rows.append({
+                "library": f"scipy {scipy.__version__}", "method": method, "tol": rtol, "atol": atol,
+                "wall_s": wall, "nfev": int(sol.nfev), "steps": int(len(sol.t) - 1),
+                "y1": [float(v) for v in sol.y[:, -1]],
+            })
+    return rows
+
+
+def run_diffrax(tols, repeats):
+    try:
+        import jax
+        jax.config.update("jax_enable_x64", True)
+        import jax.numpy as jnp
+        import diffrax
+    except Exception as exc:  # noqa: BLE001
+        return [], f"diffrax unavailable: {exc}"
+
+    def vf(t, y, args):
+        r1, r2, r3 = 0.04 * y[0], 3e7 * y[1] ** 2, 1e4 * y[1] * y[2]
+        return jnp.stack([-r1 + r3, r1 - r2 - r3, r2])
+
+    term = diffrax.ODETerm(vf)
+    y0 = jnp.array(Y0, dtype=jnp.float64)
+    rows = []
+    for rtol, atol in tols:
+        solver = diffrax.Kvaerno5()
+        ctrl = diffrax.PIDController(rtol=rtol, atol=atol)
+
+        @jax.jit
+        def solve(y0):
+            return diffrax.diffeqsolve(
+                term, solver, t0=0.0, t1=T1, dt0=None, y0=y0,
+                stepsize_controller=ctrl, max_steps=1_000_000,
+                saveat=diffrax.SaveAt(t1=True),
+            )
+
+        sol = solve(y0)
+        jax.block_until_ready(sol.ys)
+        wall, sol = median_time(lambda: jax.block_until_ready(solve(y0)), repeats)
+        rows.append({
+            "library": f"diffrax {diffrax.__version__} (jax {jax.__version__}, CPU, jit)",
+            "method": "Kvaerno5", "tol": rtol, "atol": atol, "wall_s": wall,
+            "steps": int(sol.stats["num_accepted_steps"]),
+            "rejected": int(sol.stats["num_rejected_steps"]),
+            "y1": [float(v) for v in np.asarray(sol.ys[-1])],
+        })
+    return rows, None
+
+
+def main():
+    tols = [tuple(float(v) for v in pair.split(":")) for pair in sys.argv[1].split(",")]
+    repeats = int(sys.argv[2])
+    ref = solve_ivp(rober, (0.0, T1), Y0, method="Radau", jac=rober_jac, rtol=1e-13, atol=1e-17)
+    diffrax_rows, note = run_diffrax(tols, repeats)
+    print(json.dumps({
+        "reference_y1": [float(v) for v in ref.y[:, -1]],
+        "scipy": run_scipy(tols, repeats),
+        "diffrax": diffrax_rows,
+        "note": note,
+    }))
+
+
+if __name__ == "__main__":
+    main()
