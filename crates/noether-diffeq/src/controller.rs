@@ -3,7 +3,7 @@
 
 use noether_core::{Real, Space, VectorField};
 
-use crate::error::{Result, invalid};
+use crate::error::{DiffeqError, Result, invalid};
 
 /// A PID step-size controller on the weighted RMS error
 /// `e = RMS(err / (atol + rtol·max(|y₀|, |y₁|)))`: a step is accepted when `e ≤ 1`,
@@ -185,4 +185,58 @@ where
     let h = (100.0 * h0).min(h1);
     let h = if h.is_finite() && h > 0.0 { h } else { 1e-6 };
     (direction * h, 1)
+}
+
+/// Accept/reject decision of an ODE step from `(t, y)` of size `step` with proposal
+/// `y_new` and error estimate `err`: with adaptive steps the controller decides on
+/// the weighted RMS error (a non-finite proposal counts as a rejection); with fixed
+/// steps a non-finite proposal is an error. Returns `(accept, factor)`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn decide_step<V: Space>(
+    controller: Option<(&PidController, &mut ControllerState)>,
+    err: &V,
+    y: &V,
+    y_new: &V,
+    atol: f64,
+    rtol: f64,
+    k: u32,
+    t: f64,
+    step: f64,
+) -> Result<(bool, f64)> {
+    let finite = y_new.all_finite();
+    match controller {
+        Some((c, state)) => {
+            let sc = V::Scalar::of_f64;
+            let e = if finite {
+                err.wrms_norm(y, y_new, sc(atol), sc(rtol)).as_f64()
+            } else {
+                f64::NAN
+            };
+            Ok(c.decide(state, e, k))
+        }
+        None if finite => Ok((true, 1.0)),
+        None => Err(DiffeqError::NonFinite { t, h: step }),
+    }
+}
+
+/// Fails when `|h|` drops below the controller's `dtmin` or the resolution of `t`:
+/// with [`DiffeqError::StepSizeUnderflow`], or [`DiffeqError::NonFinite`] when the
+/// rejected proposals were not finite.
+pub(crate) fn check_underflow(
+    t: f64,
+    h: f64,
+    controller: &PidController,
+    finite: bool,
+) -> Result<()> {
+    let h_min = controller
+        .dtmin
+        .max(16.0 * f64::EPSILON * t.abs().max(1e-300));
+    if h.abs() < h_min {
+        return Err(if finite {
+            DiffeqError::StepSizeUnderflow { t, h, h_min }
+        } else {
+            DiffeqError::NonFinite { t, h }
+        });
+    }
+    Ok(())
 }

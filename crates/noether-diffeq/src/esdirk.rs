@@ -13,7 +13,9 @@
 
 use noether_core::{Real, Space, VectorField};
 
-use crate::controller::{ControllerState, PidController, initial_step};
+use crate::controller::{
+    ControllerState, PidController, check_underflow, decide_step, initial_step,
+};
 use crate::error::{DiffeqError, Result};
 use crate::interp::{Interpolant, interpolate};
 use crate::newton::NewtonLinearSolver;
@@ -237,7 +239,6 @@ where
     N: NewtonLinearSolver<V>,
 {
     validate(method.name, true, t0, t1, y0, opts)?;
-    let sc = V::Scalar::of_f64;
     let s = method.stages();
     let dir = if t1 >= t0 { 1.0 } else { -1.0 };
     let mut stats = SolveStats::default();
@@ -319,30 +320,25 @@ where
                     });
                 }
                 h = step * 0.5;
-                check_underflow(t, h, &controller)?;
+                check_underflow(t, h, &controller, true)?;
                 continue;
             }
         };
-        let finite = w.y_new.all_finite();
-        let (ok, factor) = if adaptive {
-            let e = if finite {
-                w.err
-                    .wrms_norm(&y, &w.y_new, sc(opts.atol), sc(opts.rtol))
-                    .as_f64()
-            } else {
-                f64::NAN
-            };
-            controller.decide(&mut cstate, e, kerr)
-        } else {
-            if !finite {
-                return Err(DiffeqError::NonFinite { t, h: step });
-            }
-            (true, 1.0)
-        };
+        let (ok, factor) = decide_step(
+            adaptive.then_some((&controller, &mut cstate)),
+            &w.err,
+            &y,
+            &w.y_new,
+            opts.atol,
+            opts.rtol,
+            kerr,
+            t,
+            step,
+        )?;
         if !ok {
             stats.rejected += 1;
             h = step * factor;
-            check_underflow(t, h, &controller)?;
+            check_underflow(t, h, &controller, w.y_new.all_finite())?;
             continue;
         }
         if rec.wants_before(t_new) {
@@ -388,16 +384,6 @@ where
 /// `max(10ε/rtol, min(0.03, √rtol))`.
 pub(crate) fn newton_tolerance(rtol: f64) -> f64 {
     (10.0 * f64::EPSILON / rtol.max(1e-300)).max(0.03_f64.min(rtol.sqrt()))
-}
-
-pub(crate) fn check_underflow(t: f64, h: f64, controller: &PidController) -> Result<()> {
-    let h_min = controller
-        .dtmin
-        .max(16.0 * f64::EPSILON * t.abs().max(1e-300));
-    if h.abs() < h_min {
-        return Err(DiffeqError::StepSizeUnderflow { t, h, h_min });
-    }
-    Ok(())
 }
 
 #[allow(clippy::too_many_arguments)]

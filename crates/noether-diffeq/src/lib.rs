@@ -1,24 +1,32 @@
 //! # noether-diffeq
 //!
-//! ODE integrators written once against the noether-core traits: the same code
-//! integrates a `Vec<f64>`, a faer column or a burn tensor.
+//! ODE and SDE integrators written once against the noether-core traits: the same
+//! code integrates a `Vec<f64>`, a faer column or a burn tensor.
 //!
 //! - [`tableau`]: Butcher tableaux (Euler, Heun, Midpoint, Ralston, RK4, Bosh3,
 //!   Dopri5, Tsit5, Dopri8).
 //! - [`erk`]: the public single step (new state, error estimate, stages).
 //! - [`controller`]: the PID step-size controller and Hairer's initial step.
 //! - [`solve`]: fixed and adaptive integration with [`solve::SaveAt`] output.
+//! - [`events`]: zero crossings located on the dense output (direction, terminal).
 //! - [`interp`]: dense output (Tsit5's and Dopri5's own interpolants, Hermite).
-//! - [`brownian`]: the virtual Brownian tree (query-order independent paths).
-//! - [`sde`]: Euler–Maruyama, Milstein, Euler–Heun and reversible Heun, with Itô /
-//!   Stratonovich in the types.
-//! - [`fbm`]: fractional Brownian motion as a weighted sum of OU processes.
-//! - [`problems`]: Lorenz, Arenstorf, Kepler.
+//! - [`esdirk`]: stiff ESDIRK methods (Kværnø 5(4), TR-BDF2).
+//! - [`bdf`]: variable-order NDF/BDF (orders 1–5, the algorithm of scipy's `BDF`).
+//! - [`newton`]: the Newton linear systems `(I − cJ)δ = r` of the implicit methods:
+//!   dense LU (finite-difference or user Jacobian) or matrix-free GMRES
+//!   (finite-difference products or a user `LinearOperator`).
+//! - [`brownian`]: the virtual Brownian tree (query-order independent paths, with
+//!   space-time Lévy areas).
+//! - [`sde`]: Euler–Maruyama, Milstein, Euler–Heun, reversible Heun and SRA1, with
+//!   Itô / Stratonovich in the types; fixed and adaptive stepping.
+//! - [`fbm`]: fractional Brownian motion as a weighted sum of OU processes: optimal
+//!   weights, exact path sampling, fBM-driven SDEs.
+//! - [`problems`]: Lorenz, Arenstorf, Kepler, Van der Pol (μ = 1000), Robertson, HIRES.
 //! - [`symplectic`]: Störmer–Verlet, Yoshida 4, implicit midpoint for
 //!   [`Hamiltonian`](noether_core::Hamiltonian) systems.
 //!
-//! Status (issue 3): stiff solvers, SRA1, adaptive SDE stepping, Lévy areas, fBM
-//! simulation and events are not built yet; Dopri8 uses Hermite dense output.
+//! Not built yet (issue 3): Dopri8's own dense output (it uses Hermite), events
+//! for the implicit solvers.
 //!
 //! ```
 //! use noether_diffeq::solve::{solve_ode, OdeOptions};

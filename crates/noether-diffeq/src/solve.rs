@@ -1,9 +1,11 @@
 //! Integrating an ODE `y' = f(t, y)` over an interval with an explicit Runge–Kutta
 //! method, fixed or adaptive steps, and the output times of [`SaveAt`].
 
-use noether_core::{Real, Space, VectorField};
+use noether_core::{Space, VectorField};
 
-use crate::controller::{ControllerState, PidController, initial_step};
+use crate::controller::{
+    ControllerState, PidController, check_underflow, decide_step, initial_step,
+};
 use crate::erk::{ErkWorkspace, accept, erk_step};
 use crate::error::{DiffeqError, Result, invalid};
 use crate::events::{Event, EventHit, locate};
@@ -187,7 +189,6 @@ where
     F: VectorField<V> + ?Sized,
 {
     validate(method.name, method.b_err.is_some(), t0, t1, y0, opts)?;
-    let sc = V::Scalar::of_f64;
     let dir = if t1 >= t0 { 1.0 } else { -1.0 };
     let mut stats = SolveStats::default();
     let mut ws = ErkWorkspace::new(method, y0);
@@ -242,36 +243,22 @@ where
         let t_new = if last { t1 } else { t + step };
         stats.nfev += erk_step(method, f, t, step, &y, &mut ws);
         stats.steps += 1;
-        let finite = ws.y_new.all_finite();
-        let (ok, factor) = if adaptive {
-            let err = if finite {
-                ws.error
-                    .wrms_norm(&y, &ws.y_new, sc(opts.atol), sc(opts.rtol))
-                    .as_f64()
-            } else {
-                f64::NAN
-            };
-            controller.decide(&mut cstate, err, k)
-        } else {
-            if !finite {
-                return Err(DiffeqError::NonFinite { t, h: step });
-            }
-            (true, 1.0)
-        };
+        let (ok, factor) = decide_step(
+            adaptive.then_some((&controller, &mut cstate)),
+            &ws.error,
+            &y,
+            &ws.y_new,
+            opts.atol,
+            opts.rtol,
+            k,
+            t,
+            step,
+        )?;
         if !ok {
             stats.rejected += 1;
             ws.set_k0_valid(true); // k[0] = f(t, y) is untouched by a step
             h = step * factor;
-            let h_min = controller
-                .dtmin
-                .max(16.0 * f64::EPSILON * t.abs().max(1e-300));
-            if h.abs() < h_min {
-                return Err(if finite {
-                    DiffeqError::StepSizeUnderflow { t, h, h_min }
-                } else {
-                    DiffeqError::NonFinite { t, h }
-                });
-            }
+            check_underflow(t, h, &controller, ws.y_new.all_finite())?;
             continue;
         }
         // Events and output inside the accepted step.

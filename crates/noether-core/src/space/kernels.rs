@@ -100,8 +100,6 @@ pub const TINY: usize = 16;
 
 /// `y ← β·y + Σᵢ aᵢ·xᵢ` in one pass over memory, blocked so that the partial sums
 /// stay in cache. With `β = 0` the old `y` is not read.
-
-/// Linear combination `y ← βy + Σ aᵢxᵢ`, fused over the terms.
 pub fn lincomb<T: Real>(beta: T, terms: &[(T, &[T])], y: &mut [T]) {
     for (_, x) in terms {
         check_len("lincomb", x.len(), y.len());
