@@ -10,7 +10,7 @@
 //!   once per shift (host vectors of `f64`).
 //! - [`KrylovNewton`]: matrix-free. `J·v` by a forward-difference directional
 //!   derivative (one evaluation per product) or from a user
-//!   [`LinearOperator`](noether_core::LinearOperator) Jacobian; the shifted system is
+//!   [`LinearOperator`] Jacobian; the shifted system is
 //!   solved by GMRES from noether-core. Works for any [`Space`], including device
 //!   tensors.
 
