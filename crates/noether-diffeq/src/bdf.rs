@@ -15,6 +15,7 @@ use noether_core::{Real, Space, VectorField};
 
 use crate::controller::initial_step;
 use crate::error::{DiffeqError, Result, invalid};
+use crate::events::{Event, handle_step};
 use crate::newton::NewtonLinearSolver;
 use crate::output::Recorder;
 use crate::solve::{OdeOptions, OdeSolution, SolveStats, StepSize, validate};
@@ -132,6 +133,25 @@ where
     F: VectorField<V> + ?Sized,
     N: NewtonLinearSolver<V>,
 {
+    solve_bdf_with_events(f, newton, t0, t1, y0, opts, &[])
+}
+
+/// [`solve_bdf`] with events located on the method's interpolating polynomial (see
+/// [`solve_ode_with_events`](crate::solve::solve_ode_with_events)).
+pub fn solve_bdf_with_events<V, F, N>(
+    f: &F,
+    newton: &mut N,
+    t0: f64,
+    t1: f64,
+    y0: &V,
+    opts: &OdeOptions,
+    events: &[Event<'_, V>],
+) -> Result<OdeSolution<V>>
+where
+    V: Space,
+    F: VectorField<V> + ?Sized,
+    N: NewtonLinearSolver<V>,
+{
     validate("BDF", true, t0, t1, y0, opts)?;
     let (h0, dtmax, dtmin) = match &opts.step {
         StepSize::Fixed(_) => {
@@ -150,6 +170,8 @@ where
     let dir = if t1 >= t0 { 1.0 } else { -1.0 };
     let mut stats = SolveStats::default();
     let mut rec = Recorder::new(&opts.save_at, t0, y0, dir);
+    let mut g_old: Vec<f64> = events.iter().map(|e| (e.g)(t0, y0)).collect();
+    let mut hits = Vec::new();
     let newton_tol = crate::esdirk::newton_tolerance(opts.rtol);
 
     let mut fy = y0.zeros_like();
@@ -289,10 +311,19 @@ where
             let (lo, hi) = d.split_at_mut(i + 1);
             lo[i].axpy(one, &hi[0]);
         }
-        if rec.wants_before(t_new) {
-            let dd = &d;
-            rec.record_inside(t_new, &y_new, |tau, out| {
-                dense_output(dd, order, t_new, h, tau, out)
+        let dd = &d;
+        let dense = |tau: f64, out: &mut V| dense_output(dd, order, t_new, h, tau, out);
+        if let Some((t_end, y_event)) = handle_step(
+            events, &mut g_old, &mut hits, &mut rec, t, t_new, &y_predict, &y_new, dense,
+        ) {
+            stats.factorisations = newton.counts().factorisations;
+            rec.after_step(t_end, &y_event);
+            let (ts, ys) = rec.finish(t_end, y_event);
+            return Ok(OdeSolution {
+                ts,
+                ys,
+                stats,
+                events: hits,
             });
         }
         rec.after_step(t_new, &y_new);
@@ -342,7 +373,7 @@ where
         ts,
         ys,
         stats,
-        events: Vec::new(),
+        events: hits,
     })
 }
 

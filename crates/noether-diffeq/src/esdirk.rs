@@ -17,6 +17,7 @@ use crate::controller::{
     ControllerState, PidController, check_underflow, decide_step, initial_step,
 };
 use crate::error::{DiffeqError, Result};
+use crate::events::{Event, handle_step};
 use crate::interp::{Interpolant, interpolate};
 use crate::newton::NewtonLinearSolver;
 use crate::output::Recorder;
@@ -238,6 +239,27 @@ where
     F: VectorField<V> + ?Sized,
     N: NewtonLinearSolver<V>,
 {
+    solve_esdirk_with_events(method, f, newton, t0, t1, y0, opts, &[])
+}
+
+/// [`solve_esdirk`] with events located on the cubic Hermite dense output (see
+/// [`solve_ode_with_events`](crate::solve::solve_ode_with_events)).
+#[allow(clippy::too_many_arguments)]
+pub fn solve_esdirk_with_events<V, F, N>(
+    method: &EsdirkTableau,
+    f: &F,
+    newton: &mut N,
+    t0: f64,
+    t1: f64,
+    y0: &V,
+    opts: &OdeOptions,
+    events: &[Event<'_, V>],
+) -> Result<OdeSolution<V>>
+where
+    V: Space,
+    F: VectorField<V> + ?Sized,
+    N: NewtonLinearSolver<V>,
+{
     validate(method.name, true, t0, t1, y0, opts)?;
     let s = method.stages();
     let dir = if t1 >= t0 { 1.0 } else { -1.0 };
@@ -255,6 +277,8 @@ where
     let mut y = y0.clone();
     let mut t = t0;
     let mut rec = Recorder::new(&opts.save_at, t0, y0, dir);
+    let mut g_old: Vec<f64> = events.iter().map(|e| (e.g)(t0, y0)).collect();
+    let mut hits = Vec::new();
     f.eval(t, &y, &mut w.k[0]);
     stats.nfev += 1;
 
@@ -341,19 +365,31 @@ where
             check_underflow(t, h, &controller, w.y_new.all_finite())?;
             continue;
         }
-        if rec.wants_before(t_new) {
-            let (y_old, y_new, k) = (&y, &w.y_new, &w.k);
-            rec.record_inside(t_new, y_old, |tau, out| {
-                interpolate(
-                    Interpolant::Hermite,
-                    out,
-                    (tau - t) / step,
-                    step,
-                    y_old,
-                    y_new,
-                    k,
-                    &k[s - 1],
-                )
+        let (y_old, y_new, k) = (&y, &w.y_new, &w.k);
+        let dense = |tau: f64, out: &mut V| {
+            interpolate(
+                Interpolant::Hermite,
+                out,
+                (tau - t) / step,
+                step,
+                y_old,
+                y_new,
+                k,
+                &k[s - 1],
+            )
+        };
+        if let Some((t_end, y_event)) = handle_step(
+            events, &mut g_old, &mut hits, &mut rec, t, t_new, y_old, y_new, dense,
+        ) {
+            stats.accepted += 1;
+            stats.factorisations = newton.counts().factorisations;
+            rec.after_step(t_end, &y_event);
+            let (ts, ys) = rec.finish(t_end, y_event);
+            return Ok(OdeSolution {
+                ts,
+                ys,
+                stats,
+                events: hits,
             });
         }
         rec.after_step(t_new, &w.y_new);
@@ -376,7 +412,7 @@ where
         ts,
         ys,
         stats,
-        events: Vec::new(),
+        events: hits,
     })
 }
 

@@ -170,3 +170,35 @@ fn illinois(
     }
     b
 }
+
+/// Event location and output for one accepted step `(t, t_new]` with dense output
+/// `dense`: hits are appended to `hits`, output times recorded up to the step's end
+/// or the first terminal event, whose `(time, state)` is returned.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn handle_step<V: Space, D: Fn(f64, &mut V) + Copy>(
+    events: &[Event<'_, V>],
+    g_old: &mut [f64],
+    hits: &mut Vec<EventHit<V>>,
+    rec: &mut crate::output::Recorder<'_, V>,
+    t: f64,
+    t_new: f64,
+    y_old: &V,
+    y_new: &V,
+    dense: D,
+) -> Option<(f64, V)> {
+    let mut terminal = None;
+    if !events.is_empty() {
+        let found = locate(events, g_old, t, t_new, y_new, dense);
+        if let Some(last) = found.last()
+            && events[last.index].terminal
+        {
+            terminal = Some((last.t, last.y.clone()));
+        }
+        hits.extend(found);
+    }
+    let t_end = terminal.as_ref().map_or(t_new, |(te, _)| *te);
+    if rec.wants_before(t_end) {
+        rec.record_inside(t_end, y_old, dense);
+    }
+    terminal
+}

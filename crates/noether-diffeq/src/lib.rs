@@ -25,8 +25,7 @@
 //! - [`symplectic`]: Störmer–Verlet, Yoshida 4, implicit midpoint for
 //!   [`Hamiltonian`](noether_core::Hamiltonian) systems.
 //!
-//! Not built yet (issue 3): Dopri8's own dense output (it uses Hermite), events
-//! for the implicit solvers.
+//! Not built yet (issue 3): Dopri8's own dense output (it uses Hermite).
 //!
 //! ```
 //! use noether_diffeq::solve::{solve_ode, OdeOptions};

@@ -8,7 +8,7 @@ use crate::controller::{
 };
 use crate::erk::{ErkWorkspace, accept, erk_step};
 use crate::error::{DiffeqError, Result, invalid};
-use crate::events::{Event, EventHit, locate};
+use crate::events::{Event, EventHit, handle_step};
 use crate::interp::{Interpolant, interpolate};
 use crate::output::Recorder;
 use crate::tableau::ButcherTableau;
@@ -263,7 +263,6 @@ where
         }
         // Events and output inside the accepted step.
         let mut f_new_fresh = false;
-        let mut t_end = t_new;
         let mut terminal = None;
         if rec.wants_before(t_new) || !events.is_empty() {
             let f1: &V = match f_new.as_mut() {
@@ -279,24 +278,11 @@ where
             let dense = |tau: f64, out: &mut V| {
                 interpolate(interp, out, (tau - t) / step, step, y_old, y_new, k, f1)
             };
-            if !events.is_empty() {
-                let found = locate(events, &mut g_old, t, t_new, y_new, dense);
-                if let Some(last) = found.last()
-                    && events[last.index].terminal
-                {
-                    t_end = last.t;
-                    terminal = Some(last.y.clone());
-                }
-                hits.extend(found);
-            }
-            if terminal.is_some() {
-                // Output times up to the event only.
-                rec.record_inside(t_end, y_old, dense);
-            } else {
-                rec.record_inside(t_new, y_old, dense);
-            }
+            terminal = handle_step(
+                events, &mut g_old, &mut hits, &mut rec, t, t_new, y_old, y_new, dense,
+            );
         }
-        if let Some(y_event) = terminal {
+        if let Some((t_end, y_event)) = terminal {
             stats.accepted += 1;
             rec.after_step(t_end, &y_event);
             let (ts, ys) = rec.finish(t_end, y_event);

@@ -356,3 +356,48 @@ fn newton_failure_and_bad_options_are_typed_errors() {
     .unwrap_err();
     assert!(matches!(err, DiffeqError::NonFinite { .. }));
 }
+
+/// Events on the implicit solvers' dense output: the time at which Robertson's y₃
+/// reaches ½ (terminal), located by Kvaerno5 (Hermite) and BDF (its interpolating
+/// polynomial) at two tolerances, agrees across methods and the event state has
+/// y₃ = ½.
+#[test]
+fn stiff_solvers_locate_events() {
+    use noether_diffeq::bdf::solve_bdf_with_events;
+    use noether_diffeq::esdirk::solve_esdirk_with_events;
+    use noether_diffeq::events::{Event, EventDirection};
+    let y0 = vec![1.0, 0.0, 0.0];
+    let mut times = Vec::new();
+    for tol in [1e-7, 1e-10] {
+        let o = OdeOptions {
+            save_at: SaveAt::Times(vec![1.0, 10.0, 1e3, 1e5]),
+            ..opts(tol, tol * 1e-4)
+        };
+        let half = || {
+            Event::new(|_t, y: &Vec<f64>| y[2] - 0.5)
+                .direction(EventDirection::Rising)
+                .terminal()
+        };
+        let mut n1 = dense_jacobian(rober_jac);
+        let kv =
+            solve_esdirk_with_events(&KVAERNO5, &robertson, &mut n1, 0.0, 1e5, &y0, &o, &[half()])
+                .unwrap();
+        let mut n2 = dense_jacobian(rober_jac);
+        let bdf = solve_bdf_with_events(&robertson, &mut n2, 0.0, 1e5, &y0, &o, &[half()]).unwrap();
+        for sol in [&kv, &bdf] {
+            assert_eq!(sol.events.len(), 1);
+            let hit = &sol.events[0];
+            assert!((hit.y[2] - 0.5).abs() < 1e-9, "{:?}", hit.y);
+            // Output stops at the event (which lies between t = 10 and 10³).
+            assert_eq!(sol.ts, vec![1.0, 10.0]);
+            assert!(hit.t > 10.0 && hit.t < 1e3);
+            times.push(hit.t);
+        }
+    }
+    eprintln!("Robertson y3 = 1/2 at t = {times:?}");
+    let best = times[2];
+    for t in &times {
+        assert!((t / best - 1.0).abs() < 1e-4, "{times:?}");
+    }
+    assert!((times[2] / times[3] - 1.0).abs() < 1e-6, "{times:?}");
+}
