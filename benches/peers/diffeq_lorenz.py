@@ -9,11 +9,11 @@ and the final state. Prints one JSON object.
 
 import json
 import sys
-import time
 
 import numpy as np
 import scipy
 from scipy.integrate import solve_ivp
+from timing import median_time
 
 T1 = 100.0
 Y0 = [1.0, 1.0, 1.0]
@@ -21,16 +21,6 @@ Y0 = [1.0, 1.0, 1.0]
 
 def lorenz_np(t, y):
     return [10.0 * (y[1] - y[0]), y[0] * (28.0 - y[2]) - y[1], y[0] * y[1] - 8.0 / 3.0 * y[2]]
-
-
-def median_time(fn, repeats):
-    samples = []
-    out = None
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        out = fn()
-        samples.append(time.perf_counter() - t0)
-    return float(np.median(samples)), out
 
 
 def run_scipy(tols, repeats):

@@ -9,11 +9,11 @@ final state. The reference is Radau at rtol 1e-13. Prints one JSON object.
 
 import json
 import sys
-import time
 
 import numpy as np
 import scipy
 from scipy.integrate import solve_ivp
+from timing import median_time
 
 T1 = 1e5
 Y0 = [1.0, 0.0, 0.0]
@@ -30,15 +30,6 @@ def rober_jac(t, y):
         [0.04, -6e7 * y[1] - 1e4 * y[2], -1e4 * y[1]],
         [0.0, 6e7 * y[1], 0.0],
     ]
-
-
-def median_time(fn, repeats):
-    samples, out = [], None
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        out = fn()
-        samples.append(time.perf_counter() - t0)
-    return float(np.median(samples)), out
 
 
 def run_scipy(tols, repeats):

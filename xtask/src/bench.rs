@@ -39,6 +39,26 @@ pub fn run(area: Option<&str>, criterion: bool) -> Result<()> {
     Ok(())
 }
 
+/// Runs `benches/peers/SCRIPT` with the venv's python and parses the JSON it prints.
+fn run_peer<T: serde::de::DeserializeOwned>(
+    py: &std::path::Path,
+    script: &str,
+    args: &[String],
+) -> Result<T> {
+    let out = Command::new(py)
+        .arg(root().join("benches/peers").join(script))
+        .args(args)
+        .output()?;
+    if !out.status.success() {
+        return Err(format!(
+            "python peer {script} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+        .into());
+    }
+    Ok(serde_json::from_slice(&out.stdout)?)
+}
+
 #[derive(Deserialize)]
 struct ScipyCg {
     per_iter_s: f64,
@@ -59,18 +79,11 @@ fn core(criterion: bool) -> Result<()> {
 
     pb.set_message("scipy.sparse.linalg.cg");
     let t0 = Instant::now();
-    let out = Command::new(&py)
-        .arg(root().join("benches/peers/core_cg.py"))
-        .args([M.to_string(), ITERS.to_string(), REPEATS.to_string()])
-        .output()?;
-    if !out.status.success() {
-        return Err(format!(
-            "scipy peer failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-        .into());
-    }
-    let scipy: ScipyCg = serde_json::from_slice(&out.stdout)?;
+    let scipy: ScipyCg = run_peer(
+        &py,
+        "core_cg.py",
+        &[M.to_string(), ITERS.to_string(), REPEATS.to_string()],
+    )?;
     let scipy_elapsed = t0.elapsed().as_secs_f64();
     if scipy.relative_residual > 1e-8 * 1.01 {
         return Err(format!("scipy CG did not reach 1e-8 ({})", scipy.relative_residual).into());
@@ -169,18 +182,7 @@ fn diffeq() -> Result<()> {
         .map(|t| t.to_string())
         .collect::<Vec<_>>()
         .join(",");
-    let out = Command::new(&py)
-        .arg(root().join("benches/peers/diffeq_lorenz.py"))
-        .args([tol_arg, REPEATS.to_string()])
-        .output()?;
-    if !out.status.success() {
-        return Err(format!(
-            "python peers failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-        .into());
-    }
-    let peers: DiffeqPeers = serde_json::from_slice(&out.stdout)?;
+    let peers: DiffeqPeers = run_peer(&py, "diffeq_lorenz.py", &[tol_arg, REPEATS.to_string()])?;
     if let Some(note) = &peers.note {
         println!("note: {note}");
     }
@@ -312,18 +314,7 @@ fn robertson(py: &std::path::Path, report: &mut Report) -> Result<()> {
         .map(|(r, a)| format!("{r}:{a}"))
         .collect::<Vec<_>>()
         .join(",");
-    let out = Command::new(py)
-        .arg(root().join("benches/peers/diffeq_robertson.py"))
-        .args([tol_arg, REPEATS.to_string()])
-        .output()?;
-    if !out.status.success() {
-        return Err(format!(
-            "python peers failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-        .into());
-    }
-    let peers: DiffeqPeers = serde_json::from_slice(&out.stdout)?;
+    let peers: DiffeqPeers = run_peer(py, "diffeq_robertson.py", &[tol_arg, REPEATS.to_string()])?;
     if let Some(note) = &peers.note {
         println!("note: {note}");
     }

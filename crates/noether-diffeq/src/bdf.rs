@@ -18,7 +18,7 @@ use crate::error::{DiffeqError, Result, invalid};
 use crate::events::{Event, handle_step};
 use crate::newton::NewtonLinearSolver;
 use crate::output::Recorder;
-use crate::solve::{OdeOptions, OdeSolution, SolveStats, StepSize, validate};
+use crate::solve::{OdeOptions, OdeSolution, SolveStats, StepSize, check_budget, validate};
 
 /// Highest order.
 pub const MAX_ORDER: usize = 5;
@@ -87,9 +87,12 @@ fn change_d<V: Space>(d: &mut [V], scratch: &mut [V], order: usize, factor: f64)
         }
     }
     let sc = V::Scalar::of_f64;
-    for i in 0..=order {
-        let terms: Vec<(V::Scalar, &V)> = (0..=order).map(|j| (sc(ru[j][i]), &d[j])).collect();
-        scratch[i].lincomb(&terms);
+    let mut terms: [(V::Scalar, &V); MAX_ORDER + 1] = [(sc(0.0), &d[0]); MAX_ORDER + 1];
+    for (i, out) in scratch.iter_mut().enumerate().take(order + 1) {
+        for (j, term) in terms.iter_mut().enumerate().take(order + 1) {
+            *term = (sc(ru[j][i]), &d[j]);
+        }
+        out.lincomb(&terms[..=order]);
     }
     for i in 0..=order {
         std::mem::swap(&mut d[i], &mut scratch[i]);
@@ -225,13 +228,7 @@ where
                     h_min: min_step,
                 });
             }
-            if stats.steps >= opts.max_steps {
-                return Err(DiffeqError::MaxSteps {
-                    max_steps: opts.max_steps,
-                    t,
-                    h: h_abs * dir,
-                });
-            }
+            check_budget(stats.steps, opts.max_steps, t, h_abs * dir)?;
             stats.steps += 1;
             let mut t_new = t + h_abs * dir;
             if dir * (t_new - t1) > 0.0 {
@@ -242,13 +239,16 @@ where
             let h = t_new - t;
             h_abs = h.abs();
 
-            let terms: Vec<(V::Scalar, &V)> = (0..=order).map(|j| (one, &d[j])).collect();
-            y_predict.lincomb(&terms);
+            let mut terms: [(V::Scalar, &V); MAX_ORDER + 1] = [(one, &d[0]); MAX_ORDER + 1];
+            for (j, term) in terms.iter_mut().enumerate().take(order + 1) {
+                *term = (one, &d[j]);
+            }
+            y_predict.lincomb(&terms[..=order]);
             let inv_alpha = 1.0 / cf.alpha[order];
-            let terms: Vec<(V::Scalar, &V)> = (1..=order)
-                .map(|j| (sc(cf.gamma[j] * inv_alpha), &d[j]))
-                .collect();
-            psi.lincomb(&terms);
+            for (j, term) in terms.iter_mut().enumerate().take(order + 1).skip(1) {
+                *term = (sc(cf.gamma[j] * inv_alpha), &d[j]);
+            }
+            psi.lincomb(&terms[1..=order]);
             let c = h * inv_alpha;
 
             let mut outcome = None;
@@ -461,13 +461,12 @@ where
 fn dense_output<V: Space>(d: &[V], order: usize, t_new: f64, h: f64, tau: f64, out: &mut V) {
     let sc = V::Scalar::of_f64;
     let mut p = 1.0;
-    let mut terms: Vec<(V::Scalar, &V)> = Vec::with_capacity(order + 1);
-    terms.push((sc(1.0), &d[0]));
+    let mut terms: [(V::Scalar, &V); MAX_ORDER + 1] = [(sc(1.0), &d[0]); MAX_ORDER + 1];
     for j in 0..order {
         let shift = t_new - h * j as f64;
         let denom = h * (1 + j) as f64;
         p *= (tau - shift) / denom;
-        terms.push((sc(p), &d[j + 1]));
+        terms[j + 1] = (sc(p), &d[j + 1]);
     }
-    out.lincomb(&terms);
+    out.lincomb(&terms[..=order]);
 }

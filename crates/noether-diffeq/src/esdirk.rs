@@ -13,15 +13,15 @@
 
 use noether_core::{Real, Space, VectorField};
 
-use crate::controller::{
-    ControllerState, PidController, check_underflow, decide_step, initial_step,
-};
+use crate::controller::{ControllerState, check_underflow, decide_step, initial_step};
 use crate::error::{DiffeqError, Result};
 use crate::events::{Event, handle_step};
 use crate::interp::{Interpolant, interpolate};
 use crate::newton::NewtonLinearSolver;
 use crate::output::Recorder;
-use crate::solve::{OdeOptions, OdeSolution, SolveStats, StepSize, validate};
+use crate::solve::{
+    OdeOptions, OdeSolution, SolveStats, check_budget, clip_step, step_plan, validate,
+};
 
 /// A stiffly accurate ESDIRK tableau: the solution is the last stage, the
 /// embedded solution is `y + h Σ b̂ᵢ kᵢ`.
@@ -177,6 +177,9 @@ pub const TRBDF2: EsdirkTableau = EsdirkTableau {
     embedded_order: 3,
 };
 
+/// Most stages of the tableaux here (fixed-size term buffers).
+const MAX_STAGES: usize = 16;
+
 /// Newton iterations per stage before the step is abandoned.
 const NEWTON_MAXITER: usize = 10;
 
@@ -282,41 +285,21 @@ where
     f.eval(t, &y, &mut w.k[0]);
     stats.nfev += 1;
 
-    let (adaptive, controller) = match &opts.step {
-        StepSize::Fixed(_) => (false, PidController::default()),
-        StepSize::Adaptive { controller, .. } => (true, controller.clone()),
-    };
     let kerr = method.error_order();
     let mut cstate = ControllerState::default();
-    let mut h = match &opts.step {
-        StepSize::Fixed(h) => dir * h.abs(),
-        StepSize::Adaptive { h0: Some(h0), .. } => dir * h0.abs(),
-        StepSize::Adaptive { h0: None, .. } => {
-            let (h, n) = initial_step(f, t, &y, &w.k[0], kerr, opts.rtol, opts.atol, dir);
-            stats.nfev += n;
-            h
-        }
-    };
-    if adaptive {
-        h = dir * h.abs().min(controller.dtmax);
-    }
+    let (adaptive, controller, mut h) = step_plan(opts, dir, || {
+        let (h, n) = initial_step(f, t, &y, &w.k[0], kerr, opts.rtol, opts.atol, dir);
+        stats.nfev += n;
+        h
+    });
     let newton_tol = newton_tolerance(opts.rtol);
     let mut jac_needed = true;
     let mut jac_current = false;
     let mut eta = 1.0_f64;
 
     while (t1 - t) * dir > 0.0 {
-        if stats.steps >= opts.max_steps {
-            return Err(DiffeqError::MaxSteps {
-                max_steps: opts.max_steps,
-                t,
-                h,
-            });
-        }
-        let remaining = t1 - t;
-        let last = remaining.abs() <= h.abs() * (1.0 + 1e-10);
-        let step = if last { remaining } else { h };
-        let t_new = if last { t1 } else { t + step };
+        check_budget(stats.steps, opts.max_steps, t, h)?;
+        let (step, t_new) = clip_step(t, t1, h);
         if jac_needed {
             let n = newton.update_jacobian(f, t, &y, &w.k[0])?;
             stats.nfev += n;
@@ -454,26 +437,31 @@ where
         let row = method.a[i - 1];
         let ti = t + method.c[i] * h;
         {
-            let mut terms: Vec<(V::Scalar, &V)> = Vec::with_capacity(i + 1);
-            terms.push((one, y));
+            let mut terms: [(V::Scalar, &V); MAX_STAGES + 1] = [(one, y); MAX_STAGES + 1];
+            let mut m = 1;
             for (j, &aij) in row.iter().enumerate() {
                 if aij != 0.0 {
-                    terms.push((sc(h * aij), &w.k[j]));
+                    terms[m] = (sc(h * aij), &w.k[j]);
+                    m += 1;
                 }
             }
-            w.psi.lincomb(&terms);
-            terms.truncate(1);
+            w.psi.lincomb(&terms[..m]);
+            m = 1;
             match method.predictor {
                 Some(p) => {
                     for (j, &alpha) in p[i - 1].iter().enumerate() {
                         if alpha != 0.0 {
-                            terms.push((sc(method.c[i] * h * alpha), &w.k[j]));
+                            terms[m] = (sc(method.c[i] * h * alpha), &w.k[j]);
+                            m += 1;
                         }
                     }
                 }
-                None => terms.push((sc(method.c[i] * h), &w.k[i - 1])),
+                None => {
+                    terms[1] = (sc(method.c[i] * h), &w.k[i - 1]);
+                    m = 2;
+                }
             }
-            w.z.lincomb(&terms);
+            w.z.lincomb(&terms[..m]);
         }
         // Simplified Newton on Z − ψ − c f(tᵢ, Z) = 0.
         *eta = eta.max(f64::EPSILON).powf(0.8);
@@ -521,12 +509,15 @@ where
         w.k[i].lincomb(&[(inv_c, &w.z), (-inv_c, &w.psi)]);
     }
     w.y_new.copy_from(&w.z);
-    let terms: Vec<(V::Scalar, &V)> = (0..s)
-        .filter_map(|j| {
-            let e = method.b(j) - method.b_hat[j];
-            (e != 0.0).then(|| (sc(h * e), &w.k[j]))
-        })
-        .collect();
-    w.err.lincomb(&terms);
+    let mut terms: [(V::Scalar, &V); MAX_STAGES] = [(one, y); MAX_STAGES];
+    let mut m = 0;
+    for j in 0..s {
+        let e = method.b(j) - method.b_hat[j];
+        if e != 0.0 {
+            terms[m] = (sc(h * e), &w.k[j]);
+            m += 1;
+        }
+    }
+    w.err.lincomb(&terms[..m]);
     Attempt::Done { max_iters }
 }

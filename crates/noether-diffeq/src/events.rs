@@ -94,7 +94,7 @@ pub(crate) fn locate<V: Space>(
     mut interp: impl FnMut(f64, &mut V),
 ) -> Vec<EventHit<V>> {
     let mut hits = Vec::new();
-    let mut buf = y_new.zeros_like();
+    let mut buf: Option<V> = None;
     for (index, ev) in events.iter().enumerate() {
         let g1 = (ev.g)(t_new, y_new);
         let g0 = g_old[index];
@@ -105,9 +105,10 @@ pub(crate) fn locate<V: Space>(
         let tau = if g1 == 0.0 {
             t_new
         } else {
+            let buf = buf.get_or_insert_with(|| y_new.zeros_like());
             let mut g = |s: f64| {
-                interp(s, &mut buf);
-                (ev.g)(s, &buf)
+                interp(s, buf);
+                (ev.g)(s, buf)
             };
             illinois(&mut g, t, g0, t_new, g1)
         };

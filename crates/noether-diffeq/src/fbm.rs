@@ -275,6 +275,7 @@ pub struct FbmSde<'a, C, F, G> {
     dim: usize,
     drift: F,
     diffusion: G,
+    sigma: std::cell::RefCell<Vec<f64>>,
     _calculus: std::marker::PhantomData<C>,
 }
 
@@ -291,6 +292,7 @@ where
             dim,
             drift,
             diffusion,
+            sigma: std::cell::RefCell::new(vec![0.0; dim]),
             _calculus: std::marker::PhantomData,
         }
     }
@@ -329,7 +331,7 @@ where
         let (x, y) = s.split_at(d);
         let (ox, oy) = out.split_at_mut(d);
         (self.drift)(t, x, ox);
-        let mut sigma = vec![0.0; d];
+        let mut sigma = self.sigma.borrow_mut();
         (self.diffusion)(t, x, &mut sigma);
         let pull: f64 = y
             .iter()
@@ -337,7 +339,7 @@ where
             .zip(&self.fbm.weights)
             .map(|((y, g), w)| w * g * y)
             .sum();
-        for (o, sg) in ox.iter_mut().zip(&sigma) {
+        for (o, sg) in ox.iter_mut().zip(sigma.iter()) {
             *o -= sg * pull;
         }
         for ((o, yk), g) in oy.iter_mut().zip(y).zip(&self.fbm.gammas) {

@@ -254,8 +254,11 @@ impl SmallLu {
 
     fn solve_in_place(&self, x: &mut [f64]) {
         let n = self.n;
-        let b: Vec<f64> = self.perm.iter().map(|&p| x[p]).collect();
-        x.copy_from_slice(&b);
+        let mut b = [0.0; SMALL_LU];
+        for (bi, &p) in b.iter_mut().zip(&self.perm) {
+            *bi = x[p];
+        }
+        x.copy_from_slice(&b[..n]);
         for i in 0..n {
             let s: f64 = (0..i).map(|k| self.lu[i * n + k] * x[k]).sum();
             x[i] -= s;
@@ -388,6 +391,8 @@ impl<V: Space> NewtonLinearSolver<V> for KrylovNewton<V> {
             (None, Some(y), Some(fy)) => {
                 let ynorm = y.norm2().as_f64();
                 let t = self.t;
+                // The perturbed state, reused by every product of this solve.
+                let yp = std::cell::RefCell::new(y.zeros_like());
                 let op = FnOperator::new(n, n, |x: &V, ax: &mut V| {
                     let xnorm = x.norm2().as_f64();
                     if xnorm == 0.0 {
@@ -395,8 +400,8 @@ impl<V: Space> NewtonLinearSolver<V> for KrylovNewton<V> {
                         return;
                     }
                     let eps = (f64::EPSILON * (1.0 + ynorm)).sqrt() / xnorm;
-                    let mut yp = y.clone();
-                    yp.axpy(V::Scalar::of_f64(eps), x);
+                    let mut yp = yp.borrow_mut();
+                    yp.lincomb(&[(V::Scalar::of_f64(1.0), y), (V::Scalar::of_f64(eps), x)]);
                     f.eval(t, &yp, ax);
                     nfev.set(nfev.get() + 1);
                     // ax ← x − c (f(y + εx) − f(y))/ε

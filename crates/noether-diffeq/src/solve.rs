@@ -207,40 +207,20 @@ where
         None
     };
 
-    let (adaptive, controller) = match &opts.step {
-        StepSize::Fixed(_) => (false, PidController::default()),
-        StepSize::Adaptive { controller, .. } => (true, controller.clone()),
-    };
-    let mut cstate = ControllerState::default();
     let k = method.error_order().unwrap_or(method.order);
-    let mut h = match &opts.step {
-        StepSize::Fixed(h) => dir * h.abs(),
-        StepSize::Adaptive { h0: Some(h0), .. } => dir * h0.abs(),
-        StepSize::Adaptive { h0: None, .. } => {
-            f.eval(t, &y, &mut ws.k[0]);
-            stats.nfev += 1;
-            ws.set_k0_valid(true);
-            let (h, n) = initial_step(f, t, &y, &ws.k[0], k, opts.rtol, opts.atol, dir);
-            stats.nfev += n;
-            h
-        }
-    };
-    if adaptive {
-        h = dir * h.abs().min(controller.dtmax);
-    }
+    let mut cstate = ControllerState::default();
+    let (adaptive, controller, mut h) = step_plan(opts, dir, || {
+        f.eval(t, &y, &mut ws.k[0]);
+        stats.nfev += 1;
+        ws.set_k0_valid(true);
+        let (h, n) = initial_step(f, t, &y, &ws.k[0], k, opts.rtol, opts.atol, dir);
+        stats.nfev += n;
+        h
+    });
 
     while (t1 - t) * dir > 0.0 {
-        if stats.steps >= opts.max_steps {
-            return Err(DiffeqError::MaxSteps {
-                max_steps: opts.max_steps,
-                t,
-                h,
-            });
-        }
-        let remaining = t1 - t;
-        let last = remaining.abs() <= h.abs() * (1.0 + 1e-10);
-        let step = if last { remaining } else { h };
-        let t_new = if last { t1 } else { t + step };
+        check_budget(stats.steps, opts.max_steps, t, h)?;
+        let (step, t_new) = clip_step(t, t1, h);
         stats.nfev += erk_step(method, f, t, step, &y, &mut ws);
         stats.steps += 1;
         let (ok, factor) = decide_step(
@@ -385,6 +365,46 @@ pub(crate) fn validate<V: Space>(
                 return Err(invalid("save_at", tau, "time outside [t0, t1]"));
             }
         }
+    }
+    Ok(())
+}
+
+/// Whether steps are adaptive, the controller (the default one for fixed steps) and
+/// the signed first step: the fixed step, the given `h0`, or `heuristic()` (Hairer's
+/// initial step), capped at the controller's `dtmax`.
+pub(crate) fn step_plan(
+    opts: &OdeOptions,
+    dir: f64,
+    heuristic: impl FnOnce() -> f64,
+) -> (bool, PidController, f64) {
+    match &opts.step {
+        StepSize::Fixed(h) => (false, PidController::default(), dir * h.abs()),
+        StepSize::Adaptive { h0, controller } => {
+            let h = h0.map_or_else(heuristic, |h| h);
+            (
+                true,
+                controller.clone(),
+                dir * h.abs().min(controller.dtmax),
+            )
+        }
+    }
+}
+
+/// The step from `t` towards `t1` for a proposed `h`: `(step, t_new)`, landing
+/// exactly on `t1` when it is within `h` (up to a relative 1e-10).
+pub(crate) fn clip_step(t: f64, t1: f64, h: f64) -> (f64, f64) {
+    let remaining = t1 - t;
+    if remaining.abs() <= h.abs() * (1.0 + 1e-10) {
+        (remaining, t1)
+    } else {
+        (h, t + h)
+    }
+}
+
+/// Fails with [`DiffeqError::MaxSteps`] once `steps` attempted steps reach the budget.
+pub(crate) fn check_budget(steps: usize, max_steps: usize, t: f64, h: f64) -> Result<()> {
+    if steps >= max_steps {
+        return Err(DiffeqError::MaxSteps { max_steps, t, h });
     }
     Ok(())
 }
