@@ -1,14 +1,20 @@
 """Python half of `cargo xtask bench diffeq`: work-precision on Lorenz, t in [0, 100].
 
 For each tolerance, times diffrax (JAX on CPU, float64, jit-compiled and warmed) with
-Tsit5 and Dopri5 under a PID controller with diffrax's defaults, and
+Tsit5, Dopri5 and Dopri8 under a PID controller with diffrax's defaults, and
 `scipy.integrate.solve_ivp` with RK45 (the Dopri5 pair) and DOP853. Reports median
 wall time over repeats, step counts, RHS evaluations where the library reports them,
 and the final state. Prints one JSON object.
+
+With `--serve`, it then keeps the jit-compiled diffrax solves and answers timing
+requests on stdin, one per line: `METHOD TOL N` prints a JSON list of N wall times;
+`quit` ends. `cargo xtask bench diffeq` uses this to interleave diffrax's timings
+with its own, so that both see the same machine load.
 """
 
 import json
 import sys
+import time
 
 import numpy as np
 import scipy
@@ -38,6 +44,9 @@ def run_scipy(tols, repeats):
     return rows
 
 
+COMPILED = {}
+
+
 def run_diffrax(tols, repeats):
     try:
         import jax
@@ -53,7 +62,7 @@ def run_diffrax(tols, repeats):
     term = diffrax.ODETerm(vf)
     y0 = jnp.array(Y0, dtype=jnp.float64)
     rows = []
-    for name, solver in [("Tsit5", diffrax.Tsit5()), ("Dopri5", diffrax.Dopri5())]:
+    for name, solver in [("Tsit5", diffrax.Tsit5()), ("Dopri5", diffrax.Dopri5()), ("Dopri8", diffrax.Dopri8())]:
         for tol in tols:
             ctrl = diffrax.PIDController(rtol=tol, atol=tol)
 
@@ -67,6 +76,7 @@ def run_diffrax(tols, repeats):
 
             sol = solve(y0)
             jax.block_until_ready(sol.ys)  # compile and warm up
+            COMPILED[(name, tol)] = (lambda s=solve: jax.block_until_ready(s(y0)))
             wall, sol = median_time(lambda: jax.block_until_ready(solve(y0)), repeats)
             rows.append({
                 "library": f"diffrax {diffrax.__version__} (jax {jax.__version__}, CPU, jit)",
@@ -76,6 +86,21 @@ def run_diffrax(tols, repeats):
                 "y1": [float(v) for v in np.asarray(sol.ys[-1])],
             })
     return rows, None
+
+
+def serve():
+    """Answers `METHOD TOL N` timing requests until `quit` or end of input."""
+    for line in sys.stdin:
+        parts = line.split()
+        if not parts or parts[0] == "quit":
+            break
+        fn = COMPILED[(parts[0], float(parts[1]))]
+        times = []
+        for _ in range(int(parts[2])):
+            t0 = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - t0)
+        print(json.dumps(times), flush=True)
 
 
 def main():
@@ -88,7 +113,9 @@ def main():
         "scipy": run_scipy(tols, repeats),
         "diffrax": diffrax_rows,
         "note": note,
-    }))
+    }), flush=True)
+    if "--serve" in sys.argv:
+        serve()
 
 
 if __name__ == "__main__":

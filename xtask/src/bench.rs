@@ -1,7 +1,8 @@
 //! `cargo xtask bench [AREA]`: criterion benchmarks plus side-by-side comparisons with
 //! peer libraries measured in the same run, written to `target/noether/bench/AREA.json`.
 
-use std::process::Command;
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::time::Instant;
 
 use noether_benches::{cg_iterations_to, laplacian, time_cg_iterations};
@@ -57,6 +58,62 @@ fn run_peer<T: serde::de::DeserializeOwned>(
         .into());
     }
     Ok(serde_json::from_slice(&out.stdout)?)
+}
+
+/// A peer script kept running after its report (`--serve`) to answer timing
+/// requests, so that its timings interleave with ours under the same machine load.
+struct PeerServer {
+    child: Child,
+    stdin: ChildStdin,
+    stdout: BufReader<ChildStdout>,
+}
+
+impl PeerServer {
+    /// Starts `benches/peers/SCRIPT ARGS --serve` and parses its first output line.
+    fn start<T: serde::de::DeserializeOwned>(
+        py: &std::path::Path,
+        script: &str,
+        args: &[String],
+    ) -> Result<(Self, T)> {
+        let mut child = Command::new(py)
+            .arg(root().join("benches/peers").join(script))
+            .args(args)
+            .arg("--serve")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()?;
+        let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
+            return Err(format!("python peer {script}: no pipes").into());
+        };
+        let mut server = Self {
+            child,
+            stdin,
+            stdout: BufReader::new(stdout),
+        };
+        let mut line = String::new();
+        server.stdout.read_line(&mut line)?;
+        if line.is_empty() {
+            return Err(format!("python peer {script} exited before reporting").into());
+        }
+        Ok((server, serde_json::from_str(&line)?))
+    }
+
+    /// `n` wall times of the peer's `method` at tolerance `tol`.
+    fn times(&mut self, method: &str, tol: f64, n: usize) -> Result<Vec<f64>> {
+        writeln!(self.stdin, "{method} {tol} {n}")?;
+        self.stdin.flush()?;
+        let mut line = String::new();
+        self.stdout.read_line(&mut line)?;
+        Ok(serde_json::from_str(&line)?)
+    }
+}
+
+impl Drop for PeerServer {
+    fn drop(&mut self) {
+        let _ = writeln!(self.stdin, "quit");
+        let _ = self.stdin.flush();
+        let _ = self.child.wait();
+    }
 }
 
 #[derive(Deserialize)]
@@ -169,46 +226,64 @@ fn diffeq() -> Result<()> {
     use noether_benches::median;
     use noether_diffeq::problems::{lorenz, relative_l2_error as rel_err};
     use noether_diffeq::solve::{OdeOptions, solve_ode};
-    use noether_diffeq::tableau::{DOPRI5, TSIT5};
+    use noether_diffeq::tableau::{DOP853, DOPRI5, DOPRI5_SHAMPINE, DOPRI8, TSIT5};
 
     const TOLS: [f64; 3] = [1e-5, 1e-7, 1e-9];
-    const REPEATS: usize = 15;
+    const REPEATS: usize = 21;
+    const PER_ROUND: usize = 1;
     let py = venv::python()?;
     let pb = bar(3, "diffeq: Lorenz work-precision");
     pb.set_message("diffrax and scipy");
-    let t0 = Instant::now();
     let tol_arg = TOLS
         .iter()
         .map(|t| t.to_string())
         .collect::<Vec<_>>()
         .join(",");
-    let peers: DiffeqPeers = run_peer(&py, "diffeq_lorenz.py", &[tol_arg, REPEATS.to_string()])?;
+    let (mut server, peers): (_, DiffeqPeers) =
+        PeerServer::start(&py, "diffeq_lorenz.py", &[tol_arg, REPEATS.to_string()])?;
     if let Some(note) = &peers.note {
         println!("note: {note}");
     }
-    let peer_elapsed = t0.elapsed().as_secs_f64();
     pb.inc(1);
 
     pb.set_message("noether");
     let mut report = Report::new("diffeq");
     let y0 = vec![1.0, 1.0, 1.0];
-    for (tab, peer_method, scipy_method) in
-        [(&TSIT5, "Tsit5", None), (&DOPRI5, "Dopri5", Some("RK45"))]
-    {
+    // Each tableau against the peer with the same tableau and error estimate: diffrax's
+    // Dopri5 uses Shampine's embedded weights, scipy's RK45 Dormand–Prince's own.
+    let methods = [
+        (&TSIT5, Some("Tsit5"), None),
+        (&DOPRI5_SHAMPINE, Some("Dopri5"), None),
+        (&DOPRI5, None, Some("RK45")),
+        (&DOPRI8, Some("Dopri8"), None),
+        (&DOP853, None, Some("DOP853")),
+    ];
+    for (tab, diffrax_method, scipy_method) in methods {
         for &tol in &TOLS {
             let opts = OdeOptions {
                 max_steps: 10_000_000,
                 ..OdeOptions::tolerances(tol, tol)
             };
             let start = Instant::now();
+            // Rounds of ours then diffrax's (when it is a peer), so that both medians
+            // come from the same stretch of machine load.
             let mut samples = Vec::with_capacity(REPEATS);
+            let mut peer_samples = Vec::with_capacity(REPEATS);
             let mut sol = solve_ode(tab, &lorenz, 0.0, 100.0, &y0, &opts)?;
-            for _ in 0..REPEATS {
-                let t = Instant::now();
-                sol = solve_ode(tab, &lorenz, 0.0, 100.0, &y0, &opts)?;
-                samples.push(t.elapsed().as_secs_f64());
+            for _ in 0..REPEATS / PER_ROUND {
+                for _ in 0..PER_ROUND {
+                    let t = Instant::now();
+                    sol = solve_ode(tab, &lorenz, 0.0, 100.0, &y0, &opts)?;
+                    samples.push(t.elapsed().as_secs_f64());
+                }
+                if let Some(m) = diffrax_method
+                    && peers.diffrax.iter().any(|r| r.method == m)
+                {
+                    peer_samples.extend(server.times(m, tol, PER_ROUND)?);
+                }
             }
             let wall = median(&samples);
+            let diffrax_wall = (!peer_samples.is_empty()).then(|| median(&peer_samples));
             let err = rel_err(&sol.ys[0], &peers.reference_y1);
             let elapsed = start.elapsed().as_secs_f64();
             let case = format!("lorenz-t100-{}-tol{tol:e}", tab.name.to_lowercase());
@@ -237,52 +312,34 @@ fn diffeq() -> Result<()> {
                     ..Default::default()
                 });
             };
-            let dx = find(&peers.diffrax, peer_method);
-            push(
-                "wall_s",
-                wall,
-                dx.as_ref().map(|d| (format!("{} {peer_method}", d.0), d.1)),
-            );
-            push(
-                "accepted_steps",
-                sol.stats.accepted as f64,
-                dx.as_ref()
-                    .map(|d| (format!("{} {peer_method}", d.0), d.2 as f64)),
-            );
-            push(
-                "final_rel_error_vs_dop853",
-                err,
-                dx.as_ref().map(|d| (format!("{} {peer_method}", d.0), d.4)),
-            );
+            let peer_runs = [
+                diffrax_method.and_then(|m| {
+                    find(&peers.diffrax, m).map(|mut d| {
+                        d.1 = diffrax_wall.unwrap_or(d.1);
+                        (m, d)
+                    })
+                }),
+                scipy_method.and_then(|m| find(&peers.scipy, m).map(|d| (m, d))),
+            ];
             push("rhs_evaluations", sol.stats.nfev as f64, None);
-            if let Some(m) = scipy_method
-                && let Some(sp) = find(&peers.scipy, m)
-            {
-                push("wall_s", wall, Some((format!("{} {m}", sp.0), sp.1)));
-                if let Some(nfev) = sp.3 {
+            for (m, d) in peer_runs.into_iter().flatten() {
+                let name = format!("{} {m}", d.0);
+                push("wall_s", wall, Some((name.clone(), d.1)));
+                push(
+                    "accepted_steps",
+                    sol.stats.accepted as f64,
+                    Some((name.clone(), d.2 as f64)),
+                );
+                push("final_rel_error_vs_dop853", err, Some((name.clone(), d.4)));
+                if let Some(nfev) = d.3 {
                     push(
                         "rhs_evaluations",
                         sol.stats.nfev as f64,
-                        Some((format!("{} {m}", sp.0), nfev as f64)),
+                        Some((name, nfev as f64)),
                     );
                 }
-                push(
-                    "final_rel_error_vs_dop853",
-                    err,
-                    Some((format!("{} {m}", sp.0), sp.4)),
-                );
             }
         }
-    }
-    // scipy's DOP853 for reference (its own pair, not comparable step for step)
-    for r in peers.scipy.iter().filter(|r| r.method == "DOP853") {
-        report.push(Row {
-            case: format!("lorenz-t100-scipy-dop853-tol{:e}", r.tol),
-            metric: "peer_wall_s".into(),
-            value: r.wall_s,
-            elapsed_s: peer_elapsed,
-            ..Default::default()
-        });
     }
     pb.inc(1);
     pb.finish_with_message("done");
@@ -389,6 +446,23 @@ fn robertson(py: &std::path::Path, report: &mut Report) -> Result<()> {
                 err,
                 peer.map(|p| rel_err(&p.y1, &peers.reference_y1)),
             );
+            if let Some(loose) = peer_lib
+                .iter()
+                .find(|r| r.method == "Kvaerno5-loose-newton" && r.tol == rtol)
+                .filter(|_| name == "kvaerno5")
+            {
+                // Diagnostic: diffrax with its Newton tolerances raised 1000-fold.
+                report.push(Row {
+                    case: case.clone(),
+                    metric: "accepted_steps".into(),
+                    value: sol.stats.accepted as f64,
+                    elapsed_s: elapsed,
+                    ratio: Some(sol.stats.accepted as f64 / loose.steps as f64),
+                    peer_value: Some(loose.steps as f64),
+                    peer: Some(format!("{} {}", loose.library, loose.method)),
+                    ..Default::default()
+                });
+            }
             if let Some(radau) = peers
                 .scipy
                 .iter()

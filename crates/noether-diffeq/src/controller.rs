@@ -187,18 +187,14 @@ where
     (direction * h, 1)
 }
 
-/// Accept/reject decision of an ODE step from `(t, y)` of size `step` with proposal
-/// `y_new` and error estimate `err`: with adaptive steps the controller decides on
-/// the weighted RMS error (a non-finite proposal counts as a rejection); with fixed
-/// steps a non-finite proposal is an error. Returns `(accept, factor)`.
-#[allow(clippy::too_many_arguments)]
+/// Accept/reject decision of an ODE step from `t` of size `step` with proposal
+/// `y_new`: with adaptive steps the controller decides on the scaled error
+/// `err_norm()` (a non-finite proposal counts as a rejection); with fixed steps a
+/// non-finite proposal is an error. Returns `(accept, factor)`.
 pub(crate) fn decide_step<V: Space>(
     controller: Option<(&PidController, &mut ControllerState)>,
-    err: &V,
-    y: &V,
     y_new: &V,
-    atol: f64,
-    rtol: f64,
+    err_norm: impl FnOnce() -> f64,
     k: u32,
     t: f64,
     step: f64,
@@ -206,12 +202,7 @@ pub(crate) fn decide_step<V: Space>(
     let finite = y_new.all_finite();
     match controller {
         Some((c, state)) => {
-            let sc = V::Scalar::of_f64;
-            let e = if finite {
-                err.wrms_norm(y, y_new, sc(atol), sc(rtol)).as_f64()
-            } else {
-                f64::NAN
-            };
+            let e = if finite { err_norm() } else { f64::NAN };
             Ok(c.decide(state, e, k))
         }
         None if finite => Ok((true, 1.0)),

@@ -3,6 +3,7 @@
 
 use noether_core::{Real, Space, VectorField};
 
+use crate::interp::{DOP853_EXTRA_A, DOP853_EXTRA_C, Interpolant};
 use crate::tableau::ButcherTableau;
 
 /// Largest number of stages of the tableaux here (fixed-size term buffers).
@@ -12,12 +13,17 @@ const MAX_STAGES: usize = 16;
 /// estimate. Allocated once per solve.
 #[derive(Debug, Clone)]
 pub struct ErkWorkspace<V> {
-    /// Stage derivatives `k₀ … k_{s−1}` of the last step.
+    /// Stage derivatives `k₀ … k_{s−1}` of the last step, followed by the extra
+    /// stages of the method's dense output (DOP853's three) once
+    /// [`dense_output_stages`] has run.
     pub k: Vec<V>,
     /// The proposed new state `y⁺`.
     pub y_new: V,
     /// The error estimate `h Σ (bᵢ − b̂ᵢ) kᵢ` (zero without an embedded method).
     pub error: V,
+    /// The second, lower-order error estimate `h Σ e_low,ᵢ kᵢ` of tableaux with
+    /// [`ButcherTableau::b_err_low`] (DOP853's third-order one).
+    pub error_low: Option<V>,
     ytmp: V,
     /// `k[0] = f(t, y)` is already known for the next step.
     k0_valid: bool,
@@ -27,9 +33,12 @@ impl<V: Space> ErkWorkspace<V> {
     /// Buffers for `tableau` shaped like `y0`.
     pub fn new(tableau: &ButcherTableau, y0: &V) -> Self {
         Self {
-            k: (0..tableau.stages()).map(|_| y0.zeros_like()).collect(),
+            k: (0..tableau.stages() + Interpolant::for_tableau(tableau).extra_stages())
+                .map(|_| y0.zeros_like())
+                .collect(),
             y_new: y0.zeros_like(),
             error: y0.zeros_like(),
+            error_low: tableau.b_err_low.map(|_| y0.zeros_like()),
             ytmp: y0.zeros_like(),
             k0_valid: false,
         }
@@ -43,6 +52,22 @@ impl<V: Space> ErkWorkspace<V> {
     /// Whether `k[0]` holds the derivative at the current state.
     pub fn k0_valid(&self) -> bool {
         self.k0_valid
+    }
+
+    /// The scaled error of the last step from `y`: the weighted RMS norm (see
+    /// [`Space::wrms_norm`]) of [`Self::error`], or, for tableaux with a second
+    /// estimate, Hairer's DOP853 combination `‖e‖² / √(‖e‖² + 0.01‖e_low‖²)`.
+    /// A step is acceptable when this is at most 1.
+    pub fn error_norm(&self, y: &V, atol: f64, rtol: f64) -> f64 {
+        let (atol, rtol) = (V::Scalar::of_f64(atol), V::Scalar::of_f64(rtol));
+        let e = self.error.wrms_norm(y, &self.y_new, atol, rtol).as_f64();
+        match &self.error_low {
+            Some(low) if e != 0.0 => {
+                let l = low.wrms_norm(y, &self.y_new, atol, rtol).as_f64();
+                e * e / (e * e + 0.01 * l * l).sqrt()
+            }
+            _ => e,
+        }
     }
 }
 
@@ -129,8 +154,57 @@ where
         }
         ws.error.lincomb(&terms[..m]);
     }
+    if let (Some(e), Some(low)) = (tab.b_err_low, ws.error_low.as_mut()) {
+        let mut terms: [(V::Scalar, &V); MAX_STAGES] = [(one, y); MAX_STAGES];
+        let mut m = 0;
+        for (j, &ej) in e.iter().enumerate() {
+            if ej != 0.0 {
+                terms[m] = (sc(h * ej), &ws.k[j]);
+                m += 1;
+            }
+        }
+        low.lincomb(&terms[..m]);
+    }
     ws.k0_valid = false;
     nfev
+}
+
+/// Evaluates the extra stages that the method's dense output needs inside the step
+/// `(t, y) → (t + h, ws.y_new)` just taken (DOP853: three; the other tableaux:
+/// none) into `ws.k[s..]`, and returns the number of vector-field evaluations.
+/// Call it after [`erk_step`] and before [`accept`].
+pub fn dense_output_stages<V, F>(
+    tab: &ButcherTableau,
+    f: &F,
+    t: f64,
+    h: f64,
+    y: &V,
+    ws: &mut ErkWorkspace<V>,
+) -> usize
+where
+    V: Space,
+    F: VectorField<V> + ?Sized,
+{
+    if Interpolant::for_tableau(tab) != Interpolant::Dop853 {
+        return 0;
+    }
+    let s = tab.stages();
+    let sc = V::Scalar::of_f64;
+    for (r, (row, &c)) in DOP853_EXTRA_A.iter().zip(&DOP853_EXTRA_C).enumerate() {
+        let i = s + r;
+        let (done, rest) = ws.k.split_at_mut(i);
+        let mut terms: [(V::Scalar, &V); MAX_STAGES + 1] = [(sc(1.0), y); MAX_STAGES + 1];
+        let mut m = 1;
+        for (j, &aij) in row.iter().enumerate().take(i) {
+            if aij != 0.0 {
+                terms[m] = (sc(h * aij), &done[j]);
+                m += 1;
+            }
+        }
+        ws.ytmp.lincomb(&terms[..m]);
+        f.eval(t + c * h, &ws.ytmp, &mut rest[0]);
+    }
+    DOP853_EXTRA_C.len()
 }
 
 /// Makes the accepted step's data the start of the next step: for FSAL tableaux

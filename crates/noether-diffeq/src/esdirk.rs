@@ -333,11 +333,13 @@ where
         };
         let (ok, factor) = decide_step(
             adaptive.then_some((&controller, &mut cstate)),
-            &w.err,
-            &y,
             &w.y_new,
-            opts.atol,
-            opts.rtol,
+            || {
+                let sc = V::Scalar::of_f64;
+                w.err
+                    .wrms_norm(&y, &w.y_new, sc(opts.atol), sc(opts.rtol))
+                    .as_f64()
+            },
             kerr,
             t,
             step,

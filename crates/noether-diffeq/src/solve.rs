@@ -6,7 +6,7 @@ use noether_core::{Space, VectorField};
 use crate::controller::{
     ControllerState, PidController, check_underflow, decide_step, initial_step,
 };
-use crate::erk::{ErkWorkspace, accept, erk_step};
+use crate::erk::{ErkWorkspace, accept, dense_output_stages, erk_step};
 use crate::error::{DiffeqError, Result, invalid};
 use crate::events::{Event, EventHit, handle_step};
 use crate::interp::{Interpolant, interpolate};
@@ -225,11 +225,8 @@ where
         stats.steps += 1;
         let (ok, factor) = decide_step(
             adaptive.then_some((&controller, &mut cstate)),
-            &ws.error,
-            &y,
             &ws.y_new,
-            opts.atol,
-            opts.rtol,
+            || ws.error_norm(&y, opts.atol, opts.rtol),
             k,
             t,
             step,
@@ -245,6 +242,7 @@ where
         let mut f_new_fresh = false;
         let mut terminal = None;
         if rec.wants_before(t_new) || !events.is_empty() {
+            stats.nfev += dense_output_stages(method, f, t, step, &y, &mut ws);
             let f1: &V = match f_new.as_mut() {
                 Some(buf) => {
                     f.eval(t_new, &ws.y_new, buf);

@@ -22,6 +22,11 @@ pub struct ButcherTableau {
     pub b: &'static [f64],
     /// Error weights `b − b̂` (length `s`), when the method has an embedded pair.
     pub b_err: Option<&'static [f64]>,
+    /// Weights of a second, lower-order error estimate (length `s`). When present the
+    /// scaled error is Hairer's DOP853 combination `‖e‖² / √(‖e‖² + 0.01‖e_low‖²)`
+    /// of the two weighted RMS norms, which keeps the error of order `p + 1` while
+    /// guarding against an accidentally small high-order estimate.
+    pub b_err_low: Option<&'static [f64]>,
     /// First-same-as-last: the last stage is `f(t + h, y⁺)`, reused as the first
     /// stage of the next step.
     pub fsal: bool,
@@ -48,6 +53,7 @@ pub const EULER: ButcherTableau = ButcherTableau {
     a: &[],
     b: &[1.0],
     b_err: None,
+    b_err_low: None,
     fsal: false,
 };
 
@@ -59,6 +65,7 @@ pub const HEUN: ButcherTableau = ButcherTableau {
     a: &[&[1.0]],
     b: &[0.5, 0.5],
     b_err: Some(&[-0.5, 0.5]),
+    b_err_low: None,
     fsal: false,
 };
 
@@ -70,6 +77,7 @@ pub const MIDPOINT: ButcherTableau = ButcherTableau {
     a: &[&[0.5]],
     b: &[0.0, 1.0],
     b_err: Some(&[-1.0, 1.0]),
+    b_err_low: None,
     fsal: false,
 };
 
@@ -81,6 +89,7 @@ pub const RALSTON: ButcherTableau = ButcherTableau {
     a: &[&[2.0 / 3.0]],
     b: &[0.25, 0.75],
     b_err: Some(&[-0.75, 0.75]),
+    b_err_low: None,
     fsal: false,
 };
 
@@ -92,6 +101,7 @@ pub const RK4: ButcherTableau = ButcherTableau {
     a: &[&[0.5], &[0.0, 0.5], &[0.0, 0.0, 1.0]],
     b: &[1.0 / 6.0, 1.0 / 3.0, 1.0 / 3.0, 1.0 / 6.0],
     b_err: None,
+    b_err_low: None,
     fsal: false,
 };
 
@@ -104,6 +114,7 @@ pub const BOSH3: ButcherTableau = ButcherTableau {
     b: &[2.0 / 9.0, 1.0 / 3.0, 4.0 / 9.0, 0.0],
     // b − b̂ with b̂ = (7/24, 1/4, 1/3, 1/8)
     b_err: Some(&[-5.0 / 72.0, 1.0 / 12.0, 1.0 / 9.0, -1.0 / 8.0]),
+    b_err_low: None,
     fsal: true,
 };
 
@@ -156,7 +167,28 @@ pub const DOPRI5: ButcherTableau = ButcherTableau {
         22.0 / 525.0,
         -1.0 / 40.0,
     ]),
+    b_err_low: None,
     fsal: true,
+};
+
+/// Dormand–Prince 5(4) with Shampine's embedded 4th-order weights
+/// `b̂ = (1951/21600, 0, 22642/50085, 451/720, −12231/42400, 649/6300, 1/60)`
+/// (L. F. Shampine, "Some practical Runge–Kutta formulas", Math. Comp. 46 (1986)
+/// 135–150) in place of Dormand and Prince's own. Same solution and dense output as
+/// [`DOPRI5`]; this is the error estimate of diffrax's `Dopri5`, so its steps match
+/// diffrax's, while [`DOPRI5`] matches Hairer's DOPRI5 and scipy's `RK45`.
+pub const DOPRI5_SHAMPINE: ButcherTableau = ButcherTableau {
+    name: "Dopri5Shampine",
+    b_err: Some(&[
+        35.0 / 384.0 - 1951.0 / 21600.0,
+        0.0,
+        500.0 / 1113.0 - 22642.0 / 50085.0,
+        125.0 / 192.0 - 451.0 / 720.0,
+        -2187.0 / 6784.0 + 12231.0 / 42400.0,
+        11.0 / 84.0 - 649.0 / 6300.0,
+        -1.0 / 60.0,
+    ]),
+    ..DOPRI5
 };
 
 const T5_B: [f64; 7] = [
@@ -220,6 +252,7 @@ pub const TSIT5: ButcherTableau = ButcherTableau {
         T5_B[5] - 1.866_628_418_170_587_035_753_719_399_566_211_5,
         -1.0 / 66.0,
     ]),
+    b_err_low: None,
     fsal: true,
 };
 
@@ -376,10 +409,197 @@ pub const DOPRI8: ButcherTableau = ButcherTableau {
         1.0 / 4.0,
         0.0,
     ]),
+    b_err_low: None,
+    fsal: true,
+};
+
+/// DOP853's weights `b`, which are also the coefficients of its FSAL stage 12.
+const DOP853_B: [f64; 12] = [
+    5.42937341165687622380535766363e-2,
+    0.0,
+    0.0,
+    0.0,
+    0.0,
+    4.45031289275240888144113950566,
+    1.89151789931450038304281599044,
+    -5.8012039600105847814672114227,
+    3.1116436695781989440891606237e-1,
+    -1.52160949662516078556178806805e-1,
+    2.01365400804030348374776537501e-1,
+    4.47106157277725905176885569043e-2,
+];
+
+/// Hairer's DOP853: Dormand–Prince 8th order with the 5th- and 3rd-order error
+/// estimates combined as in Hairer, Nørsett & Wanner, *Solving ODEs I* (2nd ed.,
+/// §II.10), 12 stages plus the FSAL stage, and its own 7th-order dense output (3
+/// extra stages, evaluated only when output inside a step is needed). Coefficients
+/// are those of Hairer's `dop853` code, as used by scipy's `DOP853`.
+pub const DOP853: ButcherTableau = ButcherTableau {
+    name: "Dop853",
+    order: 8,
+    c: &[
+        0.0,
+        0.526001519587677318785587544488e-01,
+        0.789002279381515978178381316732e-01,
+        0.118350341907227396726757197510,
+        0.281649658092772603273242802490,
+        0.333333333333333333333333333333,
+        0.25,
+        0.307692307692307692307692307692,
+        0.651282051282051282051282051282,
+        0.6,
+        0.857142857142857142857142857142,
+        1.0,
+        1.0,
+    ],
+    a: &[
+        &[5.26001519587677318785587544488e-2],
+        &[
+            1.97250569845378994544595329183e-2,
+            5.91751709536136983633785987549e-2,
+        ],
+        &[
+            2.95875854768068491816892993775e-2,
+            0.0,
+            8.87627564304205475450678981324e-2,
+        ],
+        &[
+            2.41365134159266685502369798665e-1,
+            0.0,
+            -8.84549479328286085344864962717e-1,
+            9.24834003261792003115737966543e-1,
+        ],
+        &[
+            3.7037037037037037037037037037e-2,
+            0.0,
+            0.0,
+            1.70828608729473871279604482173e-1,
+            1.25467687566822425016691814123e-1,
+        ],
+        &[
+            3.7109375e-2,
+            0.0,
+            0.0,
+            1.70252211019544039314978060272e-1,
+            6.02165389804559606850219397283e-2,
+            -1.7578125e-2,
+        ],
+        &[
+            3.70920001185047927108779319836e-2,
+            0.0,
+            0.0,
+            1.70383925712239993810214054705e-1,
+            1.07262030446373284651809199168e-1,
+            -1.53194377486244017527936158236e-2,
+            8.27378916381402288758473766002e-3,
+        ],
+        &[
+            6.24110958716075717114429577812e-1,
+            0.0,
+            0.0,
+            -3.36089262944694129406857109825,
+            -8.68219346841726006818189891453e-1,
+            2.75920996994467083049415600797e1,
+            2.01540675504778934086186788979e1,
+            -4.34898841810699588477366255144e1,
+        ],
+        &[
+            4.77662536438264365890433908527e-1,
+            0.0,
+            0.0,
+            -2.48811461997166764192642586468,
+            -5.90290826836842996371446475743e-1,
+            2.12300514481811942347288949897e1,
+            1.52792336328824235832596922938e1,
+            -3.32882109689848629194453265587e1,
+            -2.03312017085086261358222928593e-2,
+        ],
+        &[
+            -9.3714243008598732571704021658e-1,
+            0.0,
+            0.0,
+            5.18637242884406370830023853209,
+            1.09143734899672957818500254654,
+            -8.14978701074692612513997267357,
+            -1.85200656599969598641566180701e1,
+            2.27394870993505042818970056734e1,
+            2.49360555267965238987089396762,
+            -3.0467644718982195003823669022,
+        ],
+        &[
+            2.27331014751653820792359768449,
+            0.0,
+            0.0,
+            -1.05344954667372501984066689879e1,
+            -2.00087205822486249909675718444,
+            -1.79589318631187989172765950534e1,
+            2.79488845294199600508499808837e1,
+            -2.85899827713502369474065508674,
+            -8.87285693353062954433549289258,
+            1.23605671757943030647266201528e1,
+            6.43392746015763530355970484046e-1,
+        ],
+        &DOP853_B,
+    ],
+    b: &[
+        DOP853_B[0],
+        DOP853_B[1],
+        DOP853_B[2],
+        DOP853_B[3],
+        DOP853_B[4],
+        DOP853_B[5],
+        DOP853_B[6],
+        DOP853_B[7],
+        DOP853_B[8],
+        DOP853_B[9],
+        DOP853_B[10],
+        DOP853_B[11],
+        0.0,
+    ],
+    b_err: Some(&[
+        0.1312004499419488073250102996e-1,
+        0.0,
+        0.0,
+        0.0,
+        0.0,
+        -0.1225156446376204440720569753e+1,
+        -0.4957589496572501915214079952,
+        0.1664377182454986536961530415e+1,
+        -0.3503288487499736816886487290,
+        0.3341791187130174790297318841,
+        0.8192320648511571246570742613e-1,
+        -0.2235530786388629525884427845e-1,
+        0.0,
+    ]),
+    b_err_low: Some(&[
+        DOP853_B[0] - 0.244094488188976377952755905512,
+        DOP853_B[1],
+        DOP853_B[2],
+        DOP853_B[3],
+        DOP853_B[4],
+        DOP853_B[5],
+        DOP853_B[6],
+        DOP853_B[7],
+        DOP853_B[8] - 0.733846688281611857341361741547,
+        DOP853_B[9],
+        DOP853_B[10],
+        DOP853_B[11] - 0.220588235294117647058823529412e-1,
+        0.0,
+    ]),
     fsal: true,
 };
 
 /// Every tableau of this module.
 pub const ALL: &[ButcherTableau] = &[
-    EULER, HEUN, MIDPOINT, RALSTON, RK4, BOSH3, DOPRI5, TSIT5, DOPRI8,
+    EULER,
+    HEUN,
+    MIDPOINT,
+    RALSTON,
+    RK4,
+    BOSH3,
+    DOPRI5,
+    DOPRI5_SHAMPINE,
+    TSIT5,
+    DOPRI8,
+    DOP853,
 ];

@@ -9,7 +9,7 @@ use common::reference;
 use noether_diffeq::DiffeqError;
 use noether_diffeq::problems::{arenstorf, lorenz, relative_l2_error as rel_err};
 use noether_diffeq::solve::{OdeOptions, SaveAt, StepSize, solve_ode};
-use noether_diffeq::tableau::{BOSH3, DOPRI5, HEUN, RK4, TSIT5};
+use noether_diffeq::tableau::{BOSH3, DOP853, DOPRI5, DOPRI5_SHAMPINE, DOPRI8, HEUN, RK4, TSIT5};
 use proptest::prelude::*;
 
 #[test]
@@ -22,7 +22,7 @@ fn reference_problems_against_scipy_dop853() {
     for (name, f, amplification) in problems {
         let (t1, y0, y1) = reference(name);
         for tol in [1e-6, 1e-9] {
-            for m in [&DOPRI5, &TSIT5] {
+            for m in [&DOPRI5, &DOPRI5_SHAMPINE, &TSIT5, &DOPRI8, &DOP853] {
                 let sol = solve_ode(
                     m,
                     &f,
@@ -52,7 +52,7 @@ fn save_at_times_interpolates_within_tolerance() {
     // y' = cos t, y = sin t
     let f = |t: f64, _y: &Vec<f64>, dy: &mut Vec<f64>| dy[0] = t.cos();
     let times: Vec<f64> = (0..=50).map(|i| i as f64 * 0.2).collect();
-    for m in [&DOPRI5, &TSIT5, &BOSH3, &HEUN] {
+    for m in [&DOPRI5, &TSIT5, &BOSH3, &HEUN, &DOPRI8, &DOP853] {
         let opts = OdeOptions {
             save_at: SaveAt::Times(times.clone()),
             ..OdeOptions::tolerances(1e-8, 1e-8)
@@ -103,7 +103,7 @@ proptest! {
             dy[1] = (1.0 - y[0] * y[0]) * y[1] - y[0];
         };
         let opts = OdeOptions::tolerances(1e-12, 1e-12);
-        for m in [&DOPRI5, &TSIT5] {
+        for m in [&DOPRI5, &TSIT5, &DOP853] {
             let fwd = solve_ode(m, &f, 0.0, t1, &y0, &opts).unwrap();
             let back = solve_ode(m, &f, t1, 0.0, &fwd.ys[0], &opts).unwrap();
             let err = rel_err(&back.ys[0], &y0).min((back.ys[0][0] - y0[0]).abs() + (back.ys[0][1] - y0[1]).abs());
@@ -182,7 +182,7 @@ fn events_are_located_on_the_dense_output() {
         dy[1] = -9.81;
     };
     let t_hit = (2.0 * 10.0 / 9.81_f64).sqrt();
-    for m in [&TSIT5, &DOPRI5, &BOSH3, &RK4] {
+    for m in [&TSIT5, &DOPRI5, &BOSH3, &RK4, &DOPRI8, &DOP853] {
         let ground = Event::new(|_t, y: &Vec<f64>| y[0])
             .direction(EventDirection::Falling)
             .terminal();
@@ -283,6 +283,64 @@ fn events_are_located_on_the_dense_output() {
             sol.events
                 .windows(2)
                 .all(|w| (w[1].t - w[0].t) * dir >= 0.0)
+        );
+    }
+}
+
+/// Local error of each method's dense output inside one step of size h on a
+/// nonlinear problem (Van der Pol, μ = 1), at θ = 0.37: the fitted slope in h is the
+/// interpolant's order + 1 (or the step's own local order, when that is lower).
+#[test]
+fn dense_output_has_each_interpolants_order() {
+    use noether_diffeq::tableau::{ButcherTableau, DOP853, DOPRI8};
+    let f = |_t: f64, y: &Vec<f64>, dy: &mut Vec<f64>| {
+        dy[0] = y[1];
+        dy[1] = (1.0 - y[0] * y[0]) * y[1] - y[0];
+    };
+    let y0 = vec![2.0, 0.0];
+    let theta = 0.37;
+    // (method, expected slope): the cubic Hermite 4; the 4th-order interpolants of
+    // Tsit5 and Dopri5 5; DOP853's 7th-order one 8. Dopri8's continuous extension
+    // (Bogacki–Shampine, as diffrax's) has degree 6 in θ, meets the bushy-tree
+    // conditions to order 5 only (the sixth misses by 4e-6) and shows ≈ 5 here.
+    let low = [0.1, 0.05, 0.025, 0.0125];
+    let high = [0.2, 0.1, 0.05];
+    let cases: [(&ButcherTableau, f64, &[f64]); 5] = [
+        (&RK4, 4.0, &low),
+        (&TSIT5, 5.0, &low),
+        (&DOPRI5, 5.0, &low),
+        (&DOPRI8, 5.0, &high),
+        (&DOP853, 8.0, &high),
+    ];
+    for (m, expected, hs) in cases {
+        let mut logs = Vec::new();
+        for &h in hs {
+            let opts = OdeOptions {
+                save_at: SaveAt::Times(vec![theta * h]),
+                ..OdeOptions::fixed(h)
+            };
+            let sol = solve_ode(m, &f, 0.0, h, &y0, &opts).unwrap();
+            let exact = solve_ode(
+                &DOP853,
+                &f,
+                0.0,
+                theta * h,
+                &y0,
+                &OdeOptions::fixed(theta * h / 32.0),
+            )
+            .unwrap();
+            logs.push(rel_err(&sol.ys[0], &exact.ys[0]).ln());
+        }
+        let lh: Vec<f64> = hs.iter().map(|h: &f64| h.ln()).collect();
+        let slope = common::fit_slope(&lh, &logs);
+        eprintln!(
+            "{}: dense-output local order {slope:.3} (expected {expected})",
+            m.name
+        );
+        assert!(
+            (slope - expected).abs() <= 0.35,
+            "{}: dense-output slope {slope:.3}",
+            m.name
         );
     }
 }

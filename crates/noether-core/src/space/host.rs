@@ -28,36 +28,39 @@ macro_rules! space_via_slices {
         fn scale(&mut self, a: Self::Scalar) {
             kernels::scale(a, self.as_mut_slice());
         }
+        #[inline(always)]
         fn lincomb_acc(&mut self, beta: Self::Scalar, terms: &[(Self::Scalar, &Self)]) {
-            if self.as_slice().len() <= kernels::TINY {
-                // ODE states of a few components: one pass per entry, no slice
-                // conversion.
-                let n = self.as_slice().len();
-                for (_, x) in terms {
-                    kernels::check_len("lincomb", x.as_slice().len(), n);
-                }
-                let zero = Self::Scalar::default();
+            let n = self.as_slice().len();
+            match n {
+                1 => return lincomb_fixed::<_, 1>(self, beta, terms),
+                2 => return lincomb_fixed::<_, 2>(self, beta, terms),
+                3 => return lincomb_fixed::<_, 3>(self, beta, terms),
+                4 => return lincomb_fixed::<_, 4>(self, beta, terms),
+                5 => return lincomb_fixed::<_, 5>(self, beta, terms),
+                6 => return lincomb_fixed::<_, 6>(self, beta, terms),
+                7 => return lincomb_fixed::<_, 7>(self, beta, terms),
+                8 => return lincomb_fixed::<_, 8>(self, beta, terms),
+                _ => {}
+            }
+            if n <= kernels::TINY {
+                // A few more components: term by term over fixed-length slices.
                 let y = self.as_mut_slice();
-                for i in 0..n {
-                    let mut acc = if beta == zero { zero } else { beta * y[i] };
-                    for (a, x) in terms {
-                        acc += *a * x.as_slice()[i];
+                let zero = Self::Scalar::default();
+                if beta == zero {
+                    y.fill(zero);
+                } else if beta != Self::Scalar::of_f64(1.0) {
+                    y.iter_mut().for_each(|v| *v *= beta);
+                }
+                for (a, x) in terms {
+                    let x = x.as_slice();
+                    kernels::check_len("lincomb", x.len(), n);
+                    for (yi, &xi) in y.iter_mut().zip(&x[..n]) {
+                        *yi += *a * xi;
                     }
-                    y[i] = acc;
                 }
                 return;
             }
-            let mut small: [(Self::Scalar, &[Self::Scalar]); super::MAX_FUSED_TERMS] =
-                [(Self::Scalar::default(), &[]); super::MAX_FUSED_TERMS];
-            if terms.len() <= super::MAX_FUSED_TERMS {
-                for (dst, (a, x)) in small.iter_mut().zip(terms) {
-                    *dst = (*a, x.as_slice());
-                }
-                kernels::lincomb(beta, &small[..terms.len()], self.as_mut_slice());
-            } else {
-                let slices: Vec<_> = terms.iter().map(|(a, x)| (*a, x.as_slice())).collect();
-                kernels::lincomb(beta, &slices, self.as_mut_slice());
-            }
+            lincomb_acc_large(self, beta, terms);
         }
         fn mul_elementwise(&mut self, d: &Self) {
             kernels::mul_elementwise(d.as_slice(), self.as_mut_slice());
@@ -84,6 +87,49 @@ macro_rules! space_via_slices {
             self.as_slice().iter().map(|v| v.as_f64()).collect()
         }
     };
+}
+
+/// `y ← β·y + Σᵢ aᵢ·xᵢ` for states of exactly `N` entries (ODE systems of a few
+/// components): the partial sums live in registers, so the terms do not chain
+/// through memory.
+#[inline(always)]
+fn lincomb_fixed<V: HostSpace, const N: usize>(
+    y: &mut V,
+    beta: V::Scalar,
+    terms: &[(V::Scalar, &V)],
+) {
+    let zero = V::Scalar::default();
+    let mut acc = [zero; N];
+    if beta != zero {
+        for (a, &yi) in acc.iter_mut().zip(y.as_slice()) {
+            *a = beta * yi;
+        }
+    }
+    for (c, x) in terms {
+        let x = x.as_slice();
+        kernels::check_len("lincomb", x.len(), N);
+        for (a, &xi) in acc.iter_mut().zip(&x[..N]) {
+            *a += *c * xi;
+        }
+    }
+    y.as_mut_slice().copy_from_slice(&acc);
+}
+
+/// The blocked (and, when large, parallel) path of the host `lincomb_acc`, kept out
+/// of line so that the small-state path inlines.
+#[inline(never)]
+fn lincomb_acc_large<V: HostSpace>(y: &mut V, beta: V::Scalar, terms: &[(V::Scalar, &V)]) {
+    let mut small: [(V::Scalar, &[V::Scalar]); super::MAX_FUSED_TERMS] =
+        [(V::Scalar::default(), &[]); super::MAX_FUSED_TERMS];
+    if terms.len() <= super::MAX_FUSED_TERMS {
+        for (dst, (a, x)) in small.iter_mut().zip(terms) {
+            *dst = (*a, x.as_slice());
+        }
+        kernels::lincomb(beta, &small[..terms.len()], y.as_mut_slice());
+    } else {
+        let slices: Vec<_> = terms.iter().map(|(a, x)| (*a, x.as_slice())).collect();
+        kernels::lincomb(beta, &slices, y.as_mut_slice());
+    }
 }
 
 impl<T: Real> Space for Vec<T> {

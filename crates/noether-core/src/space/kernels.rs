@@ -215,15 +215,19 @@ pub fn wrms_norm<T: Real>(e: &[T], y0: &[T], y1: &[T], atol: T, rtol: T) -> T {
     if n == 0 {
         return T::zero();
     }
-    let sum = reduce_chunks(n, |s, t| {
+    let part = |s: usize, t: usize| {
         let mut acc = T::zero();
-        for i in s..t {
-            let sc = atol + rtol * y0[i].abs().max(y1[i].abs());
-            let r = e[i] / sc;
+        for ((&ei, &a), &b) in e[s..t].iter().zip(&y0[s..t]).zip(&y1[s..t]) {
+            let r = ei / (atol + rtol * a.abs().max(b.abs()));
             acc += r * r;
         }
         acc
-    });
+    };
+    let sum = if n <= TINY {
+        part(0, n)
+    } else {
+        reduce_chunks(n, part)
+    };
     (sum / T::of_f64(n as f64)).sqrt()
 }
 

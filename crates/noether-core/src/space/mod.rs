@@ -70,6 +70,7 @@ pub trait Space: Clone {
     fn scale(&mut self, a: Self::Scalar);
 
     /// `self ← Σᵢ aᵢ·xᵢ`, fused into one pass over memory. An empty `terms` gives zero.
+    #[inline]
     fn lincomb(&mut self, terms: &[(Self::Scalar, &Self)]) {
         self.lincomb_acc(Self::Scalar::zero(), terms);
     }
