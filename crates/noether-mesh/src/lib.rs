@@ -16,10 +16,12 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod dec;
 pub mod error;
 pub mod generate;
 pub mod geometry;
 pub mod mesh;
+pub mod refine;
 pub mod topology;
 
 pub use error::{MeshError, Result};

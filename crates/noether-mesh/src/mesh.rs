@@ -81,6 +81,25 @@ impl Mesh {
         Ok(mesh)
     }
 
+    /// A mesh from data known to be valid (built by this crate's own operations).
+    pub(crate) fn new_unchecked(
+        dim: usize,
+        gdim: usize,
+        coords: Vec<f64>,
+        cells: Vec<usize>,
+        cell_markers: Vec<i32>,
+    ) -> Self {
+        Self {
+            dim,
+            gdim,
+            coords,
+            cells,
+            cell_markers,
+            facets: Vec::new(),
+            facet_markers: Vec::new(),
+        }
+    }
+
     /// Sets the cell markers (one per cell).
     pub fn with_cell_markers(mut self, markers: Vec<i32>) -> Result<Self> {
         if markers.len() != self.n_cells() {
