@@ -20,6 +20,7 @@ pub mod dec;
 pub mod error;
 pub mod generate;
 pub mod geometry;
+pub mod io;
 pub mod mesh;
 pub mod refine;
 pub mod topology;
