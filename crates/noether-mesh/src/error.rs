@@ -103,6 +103,9 @@ pub enum MeshError {
         /// What was wrong.
         message: String,
     },
+    /// A linear or nonlinear solve inside a mesh operation failed.
+    #[error("solver failed: {0}")]
+    Solver(String),
     /// Reading or writing a file failed.
     #[error("I/O error: {0}")]
     Io(String),
@@ -111,6 +114,12 @@ pub enum MeshError {
 impl From<std::io::Error> for MeshError {
     fn from(e: std::io::Error) -> Self {
         Self::Io(e.to_string())
+    }
+}
+
+impl From<noether_core::CoreError> for MeshError {
+    fn from(e: noether_core::CoreError) -> Self {
+        Self::Solver(e.to_string())
     }
 }
 

@@ -22,6 +22,7 @@ pub mod generate;
 pub mod geometry;
 pub mod io;
 pub mod mesh;
+pub mod mover;
 pub mod refine;
 pub mod topology;
 
