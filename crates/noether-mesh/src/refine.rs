@@ -172,3 +172,171 @@ fn refine_facets(mesh: &Mesh, topo: &Topology, nv: usize) -> (Vec<usize>, Vec<i3
     }
     (facets, markers)
 }
+
+/// Reorders the vertices of every triangle cyclically (keeping its orientation) so
+/// that its longest edge comes first: the starting point of newest-vertex bisection
+/// ([`refine_marked`]), which reads each triangle `[v₀, v₁, v₂]` as refinement edge
+/// `v₀v₁` opposite the newest vertex `v₂`. Fails for meshes that are not triangular.
+pub fn longest_edge_first(mesh: &Mesh) -> Result<Mesh> {
+    if mesh.dim() != 2 {
+        return Err(crate::error::invalid(
+            "dim",
+            mesh.dim(),
+            "newest-vertex bisection is for triangles",
+        ));
+    }
+    let mut cells = mesh.cells().to_vec();
+    for t in cells.chunks_exact_mut(3) {
+        let len = |a: usize, b: usize| crate::mesh::dist(mesh.vertex(t[a]), mesh.vertex(t[b]));
+        let l = [len(0, 1), len(1, 2), len(2, 0)];
+        let k = (0..3).max_by(|&a, &b| l[a].total_cmp(&l[b])).unwrap_or(0);
+        t.rotate_left(k);
+    }
+    let out = Mesh::new_unchecked(
+        2,
+        mesh.gdim(),
+        mesh.coords().to_vec(),
+        cells,
+        mesh.cell_markers().to_vec(),
+    );
+    out.with_facet_markers(mesh.tagged_facets().to_vec(), mesh.facet_markers().to_vec())
+}
+
+/// Newest-vertex bisection of the triangles `marked` (ids), with the closure that
+/// keeps the mesh conforming: every triangle `[v₀, v₁, v₂]` has refinement edge
+/// `v₀v₁`; an edge to be split forces the refinement edge of each triangle that
+/// contains it; each triangle is then bisected once, twice or three times
+/// (Funken, Praetorius & Wissgott, CMAM 11 (2011) 460–490). Children are again in
+/// newest-vertex order, so repeated calls keep finitely many similarity classes.
+/// Start from [`longest_edge_first`]. Returns the fine mesh and parent maps as
+/// [`refine_uniform`] does (the midpoint of coarse edge `e`, when split, gets the
+/// next free vertex id, in edge order).
+pub fn refine_marked(mesh: &Mesh, marked: &[usize]) -> Result<Refinement> {
+    if mesh.dim() != 2 {
+        return Err(crate::error::invalid(
+            "dim",
+            mesh.dim(),
+            "newest-vertex bisection is for triangles",
+        ));
+    }
+    if let Some(&c) = marked.iter().find(|&&c| c >= mesh.n_cells()) {
+        return Err(crate::error::invalid(
+            "marked cell",
+            c,
+            "is not a cell of the mesh",
+        ));
+    }
+    let topo = Topology::new(mesh)?;
+    let nv = mesh.n_vertices();
+    // edge id of the pair (a, b), via the cell's local edge list
+    let edge = |c: usize, a: usize, b: usize| -> usize {
+        let mut s = mesh.cell(c).to_vec();
+        s.sort_unstable();
+        let ia = s.iter().position(|&v| v == a).unwrap_or(0);
+        let ib = s.iter().position(|&v| v == b).unwrap_or(0);
+        let (i, j) = (ia.min(ib), ia.max(ib));
+        topo.cell_entities(1, c)[if i == 0 { j - 1 } else { 2 }]
+    };
+    let ref_edge = |c: usize| {
+        let t = mesh.cell(c);
+        edge(c, t[0], t[1])
+    };
+    let mut split = vec![false; topo.count(1)];
+    for &c in marked {
+        split[ref_edge(c)] = true;
+    }
+    // closure: a triangle with any split edge splits its refinement edge too
+    loop {
+        let mut changed = false;
+        for c in 0..mesh.n_cells() {
+            let t = mesh.cell(c);
+            let any = split[edge(c, t[0], t[1])]
+                || split[edge(c, t[1], t[2])]
+                || split[edge(c, t[2], t[0])];
+            let r = ref_edge(c);
+            if any && !split[r] {
+                split[r] = true;
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    // new vertices at the midpoints of split edges
+    let g = mesh.gdim();
+    let mut coords = mesh.coords().to_vec();
+    let mut vertex_parents: Vec<[usize; 2]> = (0..nv).map(|v| [v, v]).collect();
+    let mut mid = vec![usize::MAX; topo.count(1)];
+    for e in (0..topo.count(1)).filter(|&e| split[e]) {
+        let s = topo.simplex(1, e);
+        mid[e] = coords.len() / g;
+        let (a, b) = (mesh.vertex(s[0]).to_vec(), mesh.vertex(s[1]).to_vec());
+        coords.extend(a.iter().zip(&b).map(|(x, y)| 0.5 * (x + y)));
+        vertex_parents.push([s[0], s[1]]);
+    }
+    let mut cells = Vec::new();
+    let mut parent_cell = Vec::new();
+    let mut markers = Vec::new();
+    for c in 0..mesh.n_cells() {
+        let t = mesh.cell(c);
+        let (v0, v1, v2) = (t[0], t[1], t[2]);
+        let e01 = edge(c, v0, v1);
+        let mut children: Vec<[usize; 3]> = Vec::with_capacity(4);
+        if !split[e01] {
+            children.push([v0, v1, v2]);
+        } else {
+            let m = mid[e01];
+            // children [v₂, v₀, m] and [v₁, v₂, m], bisected again when their
+            // refinement edges (v₂v₀, v₁v₂) are split
+            for (a, b) in [(v2, v0), (v1, v2)] {
+                let e = edge(c, a, b);
+                if split[e] {
+                    let mm = mid[e];
+                    children.push([m, a, mm]);
+                    children.push([b, m, mm]);
+                } else {
+                    children.push([a, b, m]);
+                }
+            }
+        }
+        for ch in children {
+            cells.extend(ch);
+            parent_cell.push(c);
+            markers.push(mesh.cell_markers()[c]);
+        }
+    }
+    // tagged boundary edges follow their splits
+    let mut facets = Vec::new();
+    let mut facet_markers = Vec::new();
+    for (f, &mk) in mesh
+        .tagged_facets()
+        .chunks_exact(2)
+        .zip(mesh.facet_markers())
+    {
+        let key = [f[0].min(f[1]), f[0].max(f[1])];
+        let (mut lo, mut hi) = (0, topo.count(1));
+        while lo < hi {
+            let mm = (lo + hi) / 2;
+            if topo.simplex(1, mm) < &key[..] {
+                lo = mm + 1;
+            } else {
+                hi = mm;
+            }
+        }
+        if lo < topo.count(1) && split[lo] {
+            facets.extend([f[0], mid[lo], mid[lo], f[1]]);
+            facet_markers.extend([mk, mk]);
+        } else {
+            facets.extend_from_slice(f);
+            facet_markers.push(mk);
+        }
+    }
+    let fine = Mesh::new_unchecked(2, g, coords, cells, markers)
+        .with_facet_markers(facets, facet_markers)?;
+    Ok(Refinement {
+        mesh: fine,
+        parent_cell,
+        vertex_parents,
+    })
+}

@@ -333,3 +333,58 @@ fn hodge_stars_sum_to_the_volume_and_detect_well_centredness() {
     let sq = generate::unit_square(3, 3, Diagonal::Right).unwrap();
     assert!(!is_well_centred(&sq, &Topology::new(&sq).unwrap()));
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(16))]
+
+    /// Newest-vertex bisection of random marked sets, five rounds: the mesh stays
+    /// conforming (no hanging nodes: the boundary is exactly the original one), keeps
+    /// its area and topology, refines every marked cell, and on the right-diagonal
+    /// square keeps every triangle right isosceles.
+    #[test]
+    fn newest_vertex_bisection_stays_conforming(which in 0usize..3, seed in 0u64..1000) {
+        use noether_mesh::refine::{longest_edge_first, refine_marked};
+        let base = match which {
+            0 => generate::unit_square(3, 3, Diagonal::Right).unwrap(),
+            1 => generate::l_shape(2).unwrap(),
+            _ => generate::disk(2, 1.0).unwrap(),
+        };
+        let mut mesh = longest_edge_first(&base).unwrap();
+        let area = total_volume(&mesh);
+        let perimeter = boundary_length(&mesh);
+        let mut state = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        for _ in 0..5 {
+            let marked: Vec<usize> = (0..mesh.n_cells())
+                .filter(|_| {
+                    state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                    (state >> 33) % 4 == 0
+                })
+                .collect();
+            let r = refine_marked(&mesh, &marked).unwrap();
+            for &c in &marked {
+                prop_assert!(r.parent_cell.iter().filter(|&&p| p == c).count() >= 2);
+            }
+            mesh = r.mesh;
+            let t = Topology::new(&mesh).unwrap();
+            prop_assert!((boundary_length(&mesh) - perimeter).abs() < 1e-12, "hanging node");
+            prop_assert!((total_volume(&mesh) - area).abs() < 1e-12);
+            prop_assert_eq!(t.euler_characteristic(), 1);
+            prop_assert!(inverted_cells(&mesh).is_empty());
+            prop_assert_eq!(mesh.tagged_facets().len() / 2, t.boundary_facets().len());
+        }
+        if which == 0 {
+            for c in 0..mesh.n_cells() {
+                prop_assert!((min_angle(&mesh, c) - std::f64::consts::FRAC_PI_4).abs() < 1e-12);
+            }
+        }
+    }
+}
+
+/// Length of the boundary: edges that belong to one triangle only.
+fn boundary_length(m: &Mesh) -> f64 {
+    let t = Topology::new(m).unwrap();
+    t.boundary_facets()
+        .iter()
+        .map(|&f| noether_mesh::geometry::simplex_volume(m, t.simplex(1, f)).abs())
+        .sum()
+}
