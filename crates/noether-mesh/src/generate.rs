@@ -206,22 +206,26 @@ pub fn unit_cube(n: usize) -> Result<Mesh> {
     }
     let mesh = Mesh::new(3, 3, coords, cells)?;
     debug_assert!((0..mesh.n_cells()).all(|c| signed_volume(&mesh, c) > 0.0));
-    let tol = 1e-9;
-    tag_boundary(mesh, |x| {
-        if x[0] < tol {
-            1
-        } else if x[0] > 1.0 - tol {
-            2
-        } else if x[1] < tol {
-            3
-        } else if x[1] > 1.0 - tol {
-            4
-        } else if x[2] < tol {
-            5
-        } else {
-            6
+    // boundary faces directly from the grid: a face whose three vertices share a
+    // boundary plane (no topology needed); markers by plane
+    let grid = |v: usize| [v % m, (v / m) % m, v / (m * m)];
+    let mut facets = Vec::new();
+    let mut markers = Vec::new();
+    for tet in mesh.cells().chunks_exact(4) {
+        for skip in 0..4 {
+            let face: Vec<usize> = (0..4).filter(|&i| i != skip).map(|i| tet[i]).collect();
+            let g: Vec<[usize; 3]> = face.iter().map(|&v| grid(v)).collect();
+            for axis in 0..3 {
+                for (side, value) in [(0, 0), (1, n)] {
+                    if g.iter().all(|x| x[axis] == value) {
+                        facets.extend_from_slice(&face);
+                        markers.push((2 * axis + side + 1) as i32);
+                    }
+                }
+            }
         }
-    })
+    }
+    mesh.with_facet_markers(facets, markers)
 }
 
 /// Joins two concentric rings of vertices (ids `inner`, `outer`, counter-clockwise,

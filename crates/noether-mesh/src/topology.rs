@@ -288,33 +288,42 @@ fn binom(n: usize, k: usize) -> usize {
 }
 
 /// The k-simplices of the cells (sorted vertex lists `sorted`) and, per cell, the
-/// ids of its k-faces.
+/// ids of its k-faces: all local k-faces are keyed by their packed vertex ids (in
+/// 64 bits when they fit, else 128), sorted in parallel and numbered in key order.
 fn enumerate(sorted: &[usize], d: usize, k: usize, n_vertices: usize) -> (Vec<usize>, Vec<usize>) {
+    let bits = usize::BITS - n_vertices.max(1).leading_zeros();
+    if (bits as usize) * (k + 1) <= 64 {
+        enumerate_keyed(sorted, d, k, |verts| verts.iter().fold(0u64, |key, &v| (key << bits) | v as u64))
+    } else {
+        let nv = n_vertices as u128;
+        enumerate_keyed(sorted, d, k, |verts| verts.iter().fold(0u128, |key, &v| key * nv + v as u128))
+    }
+}
+
+fn enumerate_keyed<K, P>(sorted: &[usize], d: usize, k: usize, pack: P) -> (Vec<usize>, Vec<usize>)
+where
+    K: Ord + Copy + Send + Sync,
+    P: Fn(&[usize]) -> K + Sync,
+{
     let subsets = local_faces(d, k);
     let per = subsets.len();
     let n_cells = sorted.len() / (d + 1);
-    let bits = usize::BITS - n_vertices.max(1).leading_zeros();
-    let fits = (bits as usize) * (k + 1) <= 64;
-    let mut items: Vec<(u128, usize)> = (0..n_cells * per)
+    let mut items: Vec<(K, usize)> = (0..n_cells * per)
         .into_par_iter()
         .map(|i| {
             let (c, l) = (i / per, i % per);
             let cell = &sorted[c * (d + 1)..(c + 1) * (d + 1)];
-            let mut key: u128 = 0;
-            for &j in &subsets[l] {
-                key = if fits {
-                    (key << bits) | cell[j] as u128
-                } else {
-                    key * n_vertices as u128 + cell[j] as u128
-                };
+            let mut verts = [0usize; 4];
+            for (slot, &j) in verts.iter_mut().zip(&subsets[l]) {
+                *slot = cell[j];
             }
-            (key, i)
+            (pack(&verts[..k + 1]), i)
         })
         .collect();
     items.par_sort_unstable_by_key(|it| it.0);
     let mut simplices = Vec::new();
     let mut cell_entities = vec![0usize; n_cells * per];
-    let mut last: Option<u128> = None;
+    let mut last: Option<K> = None;
     let mut id = 0usize;
     for &(key, i) in &items {
         if last != Some(key) {
