@@ -163,3 +163,37 @@ fn bounds(series: &[Series], keep: impl Fn(&(f64, f64)) -> bool) -> Option<(f64,
     }
     b
 }
+
+/// Draws 2-D meshes side by side as wireframes (each panel a caption and its edges
+/// as segments) to `path` (PNG, 700 px per panel, square).
+pub fn wireframes(path: &Path, panels: &[(String, Vec<[(f64, f64); 2]>)]) -> Result<()> {
+    if !font_ready() {
+        return Err("no TrueType font found for plot labels (install fonts-dejavu-core)".into());
+    }
+    let root = BitMapBackend::new(path, (700 * panels.len() as u32, 740)).into_drawing_area();
+    root.fill(&WHITE)?;
+    let areas = root.split_evenly((1, panels.len()));
+    for (area, (title, edges)) in areas.iter().zip(panels) {
+        let pts: Vec<(f64, f64)> = edges.iter().flat_map(|e| e.iter().copied()).collect();
+        let Some((x0, x1, y0, y1)) = bounds(
+            &[Series {
+                label: String::new(),
+                points: pts,
+            }],
+            |p| p.0.is_finite() && p.1.is_finite(),
+        ) else {
+            return Err("nothing to plot".into());
+        };
+        let mut chart = ChartBuilder::on(area)
+            .caption(title, ("sans-serif", 22))
+            .margin(15)
+            .build_cartesian_2d(x0..x1, y0..y1)?;
+        chart.draw_series(
+            edges
+                .iter()
+                .map(|e| PathElement::new(vec![e[0], e[1]], BLUE.mix(0.8).stroke_width(1))),
+        )?;
+    }
+    root.present()?;
+    Ok(())
+}

@@ -293,10 +293,14 @@ fn binom(n: usize, k: usize) -> usize {
 fn enumerate(sorted: &[usize], d: usize, k: usize, n_vertices: usize) -> (Vec<usize>, Vec<usize>) {
     let bits = usize::BITS - n_vertices.max(1).leading_zeros();
     if (bits as usize) * (k + 1) <= 64 {
-        enumerate_keyed(sorted, d, k, |verts| verts.iter().fold(0u64, |key, &v| (key << bits) | v as u64))
+        enumerate_keyed(sorted, d, k, |verts| {
+            verts.iter().fold(0u64, |key, &v| (key << bits) | v as u64)
+        })
     } else {
         let nv = n_vertices as u128;
-        enumerate_keyed(sorted, d, k, |verts| verts.iter().fold(0u128, |key, &v| key * nv + v as u128))
+        enumerate_keyed(sorted, d, k, |verts| {
+            verts.iter().fold(0u128, |key, &v| key * nv + v as u128)
+        })
     }
 }
 
