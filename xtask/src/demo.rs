@@ -345,7 +345,7 @@ fn diffeq_showcase(report: &mut Report) -> Result<()> {
 }
 
 /// The edges of a 2-D mesh as segments, for wireframe plots.
-fn mesh_edges(mesh: &noether_mesh::Mesh) -> Result<Vec<[(f64, f64); 2]>> {
+fn mesh_edges(mesh: &noether_mesh::Mesh) -> Result<Vec<plot::Segment>> {
     let topo = noether_mesh::Topology::new(mesh)?;
     Ok((0..topo.count(1))
         .map(|e| {

@@ -164,9 +164,12 @@ fn bounds(series: &[Series], keep: impl Fn(&(f64, f64)) -> bool) -> Option<(f64,
     b
 }
 
+/// A line segment between two points.
+pub type Segment = [(f64, f64); 2];
+
 /// Draws 2-D meshes side by side as wireframes (each panel a caption and its edges
 /// as segments) to `path` (PNG, 700 px per panel, square).
-pub fn wireframes(path: &Path, panels: &[(String, Vec<[(f64, f64); 2]>)]) -> Result<()> {
+pub fn wireframes(path: &Path, panels: &[(String, Vec<Segment>)]) -> Result<()> {
     if !font_ready() {
         return Err("no TrueType font found for plot labels (install fonts-dejavu-core)".into());
     }
