@@ -170,6 +170,62 @@ impl Topology {
         &self.faces[k][i * (k + 1)..(i + 1) * (k + 1)]
     }
 
+    /// The upward incidence of k-simplices (k < dim): for each k-simplex, the
+    /// (k+1)-simplices that contain it, as CSR-style `(offsets, ids)` with the ids of
+    /// simplex `i` in `ids[offsets[i]..offsets[i + 1]]`, ascending. With the
+    /// downward maps ([`Self::faces`], [`Self::cell_entities`]) and compositions of
+    /// these, every incidence relation (vertex → cells, edge → faces, facet → cells,
+    /// …) is available.
+    pub fn cofaces(&self, k: usize) -> (Vec<usize>, Vec<usize>) {
+        assert!(
+            k < self.dim,
+            "cofaces of {k}-simplices need k < dim = {}",
+            self.dim
+        );
+        let n = self.count(k);
+        let per = k + 2;
+        let faces = &self.faces[k + 1];
+        let mut offsets = vec![0usize; n + 1];
+        for &f in faces {
+            offsets[f + 1] += 1;
+        }
+        for i in 0..n {
+            offsets[i + 1] += offsets[i];
+        }
+        let mut fill = offsets.clone();
+        let mut ids = vec![0usize; faces.len()];
+        for (s, fs) in faces.chunks_exact(per).enumerate() {
+            for &f in fs {
+                ids[fill[f]] = s;
+                fill[f] += 1;
+            }
+        }
+        (offsets, ids)
+    }
+
+    /// The cells containing each vertex, as `(offsets, ids)` (see [`Self::cofaces`]).
+    pub fn vertex_cells(&self) -> (Vec<usize>, Vec<usize>) {
+        let n = self.n_vertices;
+        let per = self.dim + 1;
+        let cells = &self.simplices[self.dim];
+        let mut offsets = vec![0usize; n + 1];
+        for &v in cells {
+            offsets[v + 1] += 1;
+        }
+        for i in 0..n {
+            offsets[i + 1] += offsets[i];
+        }
+        let mut fill = offsets.clone();
+        let mut ids = vec![0usize; cells.len()];
+        for (c, vs) in cells.chunks_exact(per).enumerate() {
+            for &v in vs {
+                ids[fill[v]] = c;
+                fill[v] += 1;
+            }
+        }
+        (offsets, ids)
+    }
+
     /// The signed incidence matrix `d_k` (coboundary on k-cochains): rows are the
     /// (k+1)-simplices, columns the k-simplices, entry (−1)ʲ where the column is
     /// the face omitting vertex j. `d₀` is the discrete gradient, `d₁` the curl (3-D)

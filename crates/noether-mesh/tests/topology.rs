@@ -252,3 +252,41 @@ fn bad_meshes_give_typed_errors() {
     assert!(generate::unit_square(0, 3, Diagonal::Right).is_err());
     assert!(generate::annulus(2, 8, 1.0, 0.5).is_err());
 }
+
+#[test]
+fn upward_incidences_invert_the_downward_ones() {
+    for m in [
+        generate::unit_cube(2).unwrap(),
+        generate::annulus(2, 6, 0.5, 1.0).unwrap(),
+    ] {
+        let t = Topology::new(&m).unwrap();
+        let d = t.dim();
+        for k in 0..d {
+            let (off, ids) = t.cofaces(k);
+            let mut pairs = 0;
+            for s in 0..t.count(k + 1) {
+                for &f in t.faces(k + 1, s) {
+                    assert!(ids[off[f]..off[f + 1]].contains(&s));
+                    pairs += 1;
+                }
+            }
+            assert_eq!(pairs, ids.len());
+            // facets: one or two cells, one exactly on the boundary
+            if k + 1 == d {
+                let boundary = t.boundary_facets();
+                for f in 0..t.count(k) {
+                    let n = off[f + 1] - off[f];
+                    assert!(n == 1 || n == 2);
+                    assert_eq!(n == 1, boundary.binary_search(&f).is_ok());
+                }
+            }
+        }
+        let (off, ids) = t.vertex_cells();
+        for c in 0..m.n_cells() {
+            for &v in m.cell(c) {
+                assert!(ids[off[v]..off[v + 1]].contains(&c));
+            }
+        }
+        assert_eq!(ids.len(), m.n_cells() * (d + 1));
+    }
+}
