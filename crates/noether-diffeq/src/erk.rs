@@ -103,8 +103,6 @@ where
 {
     let s = tab.stages();
     debug_assert!(s <= MAX_STAGES);
-    let sc = V::Scalar::of_f64;
-    let one = sc(1.0);
     let mut nfev = 0;
     if !ws.k0_valid {
         f.eval(t, y, &mut ws.k[0]);
@@ -112,58 +110,25 @@ where
     }
     for i in 1..s {
         let (done, rest) = ws.k.split_at_mut(i);
-        let row = tab.a[i - 1];
         let last_fsal = tab.fsal && i == s - 1;
-        let mut terms: [(V::Scalar, &V); MAX_STAGES + 1] = [(one, y); MAX_STAGES + 1];
-        let mut m = 1;
-        for (j, &aij) in row.iter().enumerate() {
-            if aij != 0.0 {
-                terms[m] = (sc(h * aij), &done[j]);
-                m += 1;
-            }
-        }
         let target = if last_fsal {
             &mut ws.y_new
         } else {
             &mut ws.ytmp
         };
-        target.lincomb(&terms[..m]);
+        weighted_sum(target, Some(y), h, tab.a[i - 1], done);
         let target: &V = if last_fsal { &ws.y_new } else { &ws.ytmp };
         f.eval(t + tab.c[i] * h, target, &mut rest[0]);
         nfev += 1;
     }
     if !tab.fsal {
-        let mut terms: [(V::Scalar, &V); MAX_STAGES + 1] = [(one, y); MAX_STAGES + 1];
-        let mut m = 1;
-        for (j, &bj) in tab.b.iter().enumerate() {
-            if bj != 0.0 {
-                terms[m] = (sc(h * bj), &ws.k[j]);
-                m += 1;
-            }
-        }
-        ws.y_new.lincomb(&terms[..m]);
+        weighted_sum(&mut ws.y_new, Some(y), h, tab.b, &ws.k);
     }
     if let Some(e) = tab.b_err {
-        let mut terms: [(V::Scalar, &V); MAX_STAGES] = [(one, y); MAX_STAGES];
-        let mut m = 0;
-        for (j, &ej) in e.iter().enumerate() {
-            if ej != 0.0 {
-                terms[m] = (sc(h * ej), &ws.k[j]);
-                m += 1;
-            }
-        }
-        ws.error.lincomb(&terms[..m]);
+        weighted_sum(&mut ws.error, None, h, e, &ws.k);
     }
     if let (Some(e), Some(low)) = (tab.b_err_low, ws.error_low.as_mut()) {
-        let mut terms: [(V::Scalar, &V); MAX_STAGES] = [(one, y); MAX_STAGES];
-        let mut m = 0;
-        for (j, &ej) in e.iter().enumerate() {
-            if ej != 0.0 {
-                terms[m] = (sc(h * ej), &ws.k[j]);
-                m += 1;
-            }
-        }
-        low.lincomb(&terms[..m]);
+        weighted_sum(low, None, h, e, &ws.k);
     }
     ws.k0_valid = false;
     nfev
@@ -189,22 +154,29 @@ where
         return 0;
     }
     let s = tab.stages();
-    let sc = V::Scalar::of_f64;
     for (r, (row, &c)) in DOP853_EXTRA_A.iter().zip(&DOP853_EXTRA_C).enumerate() {
         let i = s + r;
         let (done, rest) = ws.k.split_at_mut(i);
-        let mut terms: [(V::Scalar, &V); MAX_STAGES + 1] = [(sc(1.0), y); MAX_STAGES + 1];
-        let mut m = 1;
-        for (j, &aij) in row.iter().enumerate().take(i) {
-            if aij != 0.0 {
-                terms[m] = (sc(h * aij), &done[j]);
-                m += 1;
-            }
-        }
-        ws.ytmp.lincomb(&terms[..m]);
+        weighted_sum(&mut ws.ytmp, Some(y), h, &row[..i], done);
         f.eval(t + c * h, &ws.ytmp, &mut rest[0]);
     }
     DOP853_EXTRA_C.len()
+}
+
+/// `target ← base + h Σⱼ wⱼ kⱼ` (without `base`: `h Σⱼ wⱼ kⱼ`), skipping zero
+/// weights, as one fused linear combination.
+fn weighted_sum<V: Space>(target: &mut V, base: Option<&V>, h: f64, w: &[f64], k: &[V]) {
+    let sc = V::Scalar::of_f64;
+    let first = base.unwrap_or(&k[0]);
+    let mut terms: [(V::Scalar, &V); MAX_STAGES + 1] = [(sc(1.0), first); MAX_STAGES + 1];
+    let mut m = usize::from(base.is_some());
+    for (wj, kj) in w.iter().zip(k) {
+        if *wj != 0.0 {
+            terms[m] = (sc(h * wj), kj);
+            m += 1;
+        }
+    }
+    target.lincomb(&terms[..m]);
 }
 
 /// Makes the accepted step's data the start of the next step: for FSAL tableaux

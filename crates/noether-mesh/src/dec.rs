@@ -96,8 +96,9 @@ pub fn dual_volumes(mesh: &Mesh, topo: &Topology, k: usize) -> Vec<f64> {
             }
             let pts: Vec<Vec<f64>> = chain.iter().map(|(_, c)| c.clone()).collect();
             let vol = volume_of_points(&pts);
-            let id = simplex_id(topo, k, &face);
-            dual[id] += sign * vol;
+            if let Some(id) = topo.find(k, &face) {
+                dual[id] += sign * vol;
+            }
         }
     }
     dual
@@ -148,23 +149,6 @@ fn permutations(
             used[i] = false;
         }
     }
-}
-
-/// Id of the k-simplex with ascending vertices `verts` (binary search).
-fn simplex_id(topo: &Topology, k: usize, verts: &[usize]) -> usize {
-    if k == 0 {
-        return verts[0];
-    }
-    let (mut lo, mut hi) = (0, topo.count(k));
-    while lo < hi {
-        let m = (lo + hi) / 2;
-        if topo.simplex(k, m) < verts {
-            lo = m + 1;
-        } else {
-            hi = m;
-        }
-    }
-    lo
 }
 
 /// Primal k-volumes of all k-simplices (1 for vertices).

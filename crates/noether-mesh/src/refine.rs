@@ -132,20 +132,8 @@ fn refine_facets(mesh: &Mesh, topo: &Topology, nv: usize) -> (Vec<usize>, Vec<i3
     let d = mesh.dim();
     let mut facets = Vec::new();
     let mut markers = Vec::new();
-    let mid = |a: usize, b: usize| -> usize {
-        // binary search in the lexicographically sorted edge list
-        let key = [a.min(b), a.max(b)];
-        let (mut lo, mut hi) = (0, topo.count(1));
-        while lo < hi {
-            let m = (lo + hi) / 2;
-            if topo.simplex(1, m) < &key[..] {
-                lo = m + 1;
-            } else {
-                hi = m;
-            }
-        }
-        nv + lo
-    };
+    let mid =
+        |a: usize, b: usize| -> usize { nv + topo.find(1, &[a.min(b), a.max(b)]).unwrap_or(0) };
     for (f, &mk) in mesh
         .tagged_facets()
         .chunks_exact(d)
@@ -314,17 +302,8 @@ pub fn refine_marked(mesh: &Mesh, marked: &[usize]) -> Result<Refinement> {
         .chunks_exact(2)
         .zip(mesh.facet_markers())
     {
-        let key = [f[0].min(f[1]), f[0].max(f[1])];
-        let (mut lo, mut hi) = (0, topo.count(1));
-        while lo < hi {
-            let mm = (lo + hi) / 2;
-            if topo.simplex(1, mm) < &key[..] {
-                lo = mm + 1;
-            } else {
-                hi = mm;
-            }
-        }
-        if lo < topo.count(1) && split[lo] {
+        let e = topo.find(1, &[f[0].min(f[1]), f[0].max(f[1])]);
+        if let Some(lo) = e.filter(|&e| split[e]) {
             facets.extend([f[0], mid[lo], mid[lo], f[1]]);
             facet_markers.extend([mk, mk]);
         } else {

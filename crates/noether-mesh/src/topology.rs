@@ -157,6 +157,24 @@ impl Topology {
         &self.simplices[k][i * (k + 1)..(i + 1) * (k + 1)]
     }
 
+    /// Id of the k-simplex with the ascending vertices `verts` (binary search in the
+    /// lexicographic numbering), or `None` when the mesh has no such simplex.
+    pub fn find(&self, k: usize, verts: &[usize]) -> Option<usize> {
+        if k == 0 {
+            return verts.first().copied().filter(|&v| v < self.n_vertices);
+        }
+        let (mut lo, mut hi) = (0, self.count(k));
+        while lo < hi {
+            let m = (lo + hi) / 2;
+            if self.simplex(k, m) < verts {
+                lo = m + 1;
+            } else {
+                hi = m;
+            }
+        }
+        (lo < self.count(k) && self.simplex(k, lo) == verts).then_some(lo)
+    }
+
     /// Ids of the k-faces of cell `c` (k ≥ 1), in lexicographic order of their local
     /// vertex positions in the sorted cell.
     pub fn cell_entities(&self, k: usize, c: usize) -> &[usize] {
@@ -182,48 +200,12 @@ impl Topology {
             "cofaces of {k}-simplices need k < dim = {}",
             self.dim
         );
-        let n = self.count(k);
-        let per = k + 2;
-        let faces = &self.faces[k + 1];
-        let mut offsets = vec![0usize; n + 1];
-        for &f in faces {
-            offsets[f + 1] += 1;
-        }
-        for i in 0..n {
-            offsets[i + 1] += offsets[i];
-        }
-        let mut fill = offsets.clone();
-        let mut ids = vec![0usize; faces.len()];
-        for (s, fs) in faces.chunks_exact(per).enumerate() {
-            for &f in fs {
-                ids[fill[f]] = s;
-                fill[f] += 1;
-            }
-        }
-        (offsets, ids)
+        invert(self.count(k), k + 2, &self.faces[k + 1])
     }
 
     /// The cells containing each vertex, as `(offsets, ids)` (see [`Self::cofaces`]).
     pub fn vertex_cells(&self) -> (Vec<usize>, Vec<usize>) {
-        let n = self.n_vertices;
-        let per = self.dim + 1;
-        let cells = &self.simplices[self.dim];
-        let mut offsets = vec![0usize; n + 1];
-        for &v in cells {
-            offsets[v + 1] += 1;
-        }
-        for i in 0..n {
-            offsets[i + 1] += offsets[i];
-        }
-        let mut fill = offsets.clone();
-        let mut ids = vec![0usize; cells.len()];
-        for (c, vs) in cells.chunks_exact(per).enumerate() {
-            for &v in vs {
-                ids[fill[v]] = c;
-                fill[v] += 1;
-            }
-        }
-        (offsets, ids)
+        invert(self.n_vertices, self.dim + 1, &self.simplices[self.dim])
     }
 
     /// The signed incidence matrix `d_k` (coboundary on k-cochains): rows are the
@@ -336,6 +318,27 @@ impl Topology {
             }
         }
     }
+}
+
+/// Inverts a fixed-width relation: `lists` holds `per` targets (< `n`) for each
+/// source; returns, per target, its sources in ascending order as `(offsets, ids)`.
+fn invert(n: usize, per: usize, lists: &[usize]) -> (Vec<usize>, Vec<usize>) {
+    let mut offsets = vec![0usize; n + 1];
+    for &t in lists {
+        offsets[t + 1] += 1;
+    }
+    for i in 0..n {
+        offsets[i + 1] += offsets[i];
+    }
+    let mut fill = offsets.clone();
+    let mut ids = vec![0usize; lists.len()];
+    for (src, ts) in lists.chunks_exact(per).enumerate() {
+        for &t in ts {
+            ids[fill[t]] = src;
+            fill[t] += 1;
+        }
+    }
+    (offsets, ids)
 }
 
 /// Binomial coefficient.
