@@ -50,8 +50,8 @@ fn local_index(d: usize, subset: &[usize]) -> usize {
 /// assert_eq!(topo.count(0), 25);
 /// assert_eq!(topo.euler_characteristic(), 1);
 /// // d₁·d₀ = 0
-/// let d0 = topo.incidence(0);
-/// let d1 = topo.incidence(1);
+/// let d0 = topo.incidence(0).unwrap();
+/// let d1 = topo.incidence(1).unwrap();
 /// let prod = &d1 * &d0;
 /// assert!(prod.val().iter().all(|&v| v == 0.0));
 /// ```
@@ -193,14 +193,12 @@ impl Topology {
     /// simplex `i` in `ids[offsets[i]..offsets[i + 1]]`, ascending. With the
     /// downward maps ([`Self::faces`], [`Self::cell_entities`]) and compositions of
     /// these, every incidence relation (vertex → cells, edge → faces, facet → cells,
-    /// …) is available.
-    pub fn cofaces(&self, k: usize) -> (Vec<usize>, Vec<usize>) {
-        assert!(
-            k < self.dim,
-            "cofaces of {k}-simplices need k < dim = {}",
-            self.dim
-        );
-        invert(self.count(k), k + 2, &self.faces[k + 1])
+    /// …) is available. Fails with [`MeshError::InvalidArgument`] unless `k < dim`.
+    pub fn cofaces(&self, k: usize) -> Result<(Vec<usize>, Vec<usize>)> {
+        if k >= self.dim {
+            return Err(crate::error::invalid("k", k, "cofaces need k < dim"));
+        }
+        Ok(invert(self.count(k), k + 2, &self.faces[k + 1]))
     }
 
     /// The cells containing each vertex, as `(offsets, ids)` (see [`Self::cofaces`]).
@@ -212,8 +210,11 @@ impl Topology {
     /// (k+1)-simplices, columns the k-simplices, entry (−1)ʲ where the column is
     /// the face omitting vertex j. `d₀` is the discrete gradient, `d₁` the curl (3-D)
     /// or rot (2-D), `d₂` the divergence (3-D). `d_{k+1} d_k = 0` exactly.
-    pub fn incidence(&self, k: usize) -> SparseRowMat<usize, f64> {
-        assert!(k < self.dim, "d_{k} needs k < dim = {}", self.dim);
+    /// Fails with [`MeshError::InvalidArgument`] unless `k < dim`.
+    pub fn incidence(&self, k: usize) -> Result<SparseRowMat<usize, f64>> {
+        if k >= self.dim {
+            return Err(crate::error::invalid("k", k, "d_k needs k < dim"));
+        }
         let rows = self.count(k + 1);
         let per = k + 2;
         let faces = &self.faces[k + 1];
@@ -236,7 +237,7 @@ impl Topology {
         }
         let symbolic =
             SymbolicSparseRowMat::new_checked(rows, self.count(k), row_ptr, None, col_idx);
-        SparseRowMat::new(symbolic, vals)
+        Ok(SparseRowMat::new(symbolic, vals))
     }
 
     /// Ids of the facets ((dim−1)-simplices; vertices in 1-D) on the boundary: those

@@ -127,7 +127,7 @@ proptest! {
         let t = Topology::new(&fine).unwrap();
         prop_assert_eq!(t.euler_characteristic(), chi0);
         for k in 0..fine.dim().saturating_sub(1) {
-            let prod = &t.incidence(k + 1) * &t.incidence(k);
+            let prod = &t.incidence(k + 1).unwrap() * &t.incidence(k).unwrap();
             prop_assert!(prod.val().iter().all(|&v| v == 0.0));
         }
         // the tagged boundary is the refined boundary, marker by marker
