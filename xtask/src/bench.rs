@@ -33,7 +33,7 @@ pub fn run(area: Option<&str>, criterion: bool) -> Result<()> {
     for a in areas {
         match a {
             "core" => core(criterion)?,
-            "diffeq" => diffeq()?,
+            "diffeq" => diffeq(criterion)?,
             "mesh" => mesh(criterion)?,
             _ => unreachable!("checked against AREAS"),
         }
@@ -223,7 +223,7 @@ struct DiffeqPeers {
 }
 
 /// Work-precision on Lorenz (t ∈ [0, 100]) against diffrax and scipy, same run.
-fn diffeq() -> Result<()> {
+fn diffeq(criterion: bool) -> Result<()> {
     use noether_benches::median;
     use noether_diffeq::problems::{lorenz, relative_l2_error as rel_err};
     use noether_diffeq::solve::{OdeOptions, solve_ode};
@@ -348,6 +348,12 @@ fn diffeq() -> Result<()> {
     report.print();
     let path = report.write_json(&bench_dir())?;
     println!("wrote {}", path.display());
+    if criterion {
+        cargo(
+            &["bench", "-p", "noether-benches", "--bench", "diffeq"],
+            &[],
+        )?;
+    }
     Ok(())
 }
 

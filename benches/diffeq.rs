@@ -1,0 +1,79 @@
+//! Criterion benchmarks of noether-diffeq: explicit tableaux on Lorenz (t ∈ [0, 100])
+//! and the stiff solvers on Robertson (t ∈ [0, 10⁵]) with an analytic Jacobian.
+
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use faer::Mat;
+use noether_diffeq::bdf::solve_bdf;
+use noether_diffeq::esdirk::{KVAERNO5, TRBDF2, solve_esdirk};
+use noether_diffeq::newton::DenseNewton;
+use noether_diffeq::problems::{lorenz, robertson, robertson_jacobian};
+use noether_diffeq::solve::{OdeOptions, solve_ode};
+use noether_diffeq::tableau::{DOP853, DOPRI5, TSIT5};
+use std::hint::black_box;
+use std::time::Duration;
+
+fn explicit(c: &mut Criterion) {
+    let mut g = c.benchmark_group("lorenz_t100");
+    let y0 = vec![1.0, 1.0, 1.0];
+    for tol in [1e-6, 1e-9] {
+        let opts = OdeOptions {
+            max_steps: 10_000_000,
+            ..OdeOptions::tolerances(tol, tol)
+        };
+        for tab in [&TSIT5, &DOPRI5, &DOP853] {
+            g.bench_with_input(BenchmarkId::new(tab.name, tol), &tol, |b, _| {
+                b.iter(|| {
+                    solve_ode(tab, &lorenz, 0.0, 100.0, black_box(&y0), &opts).expect("solve")
+                })
+            });
+        }
+    }
+    g.finish();
+}
+
+fn stiff(c: &mut Criterion) {
+    let mut g = c.benchmark_group("robertson_t1e5");
+    let y0 = vec![1.0, 0.0, 0.0];
+    let newton = || {
+        DenseNewton::with_jacobian(|_t, y: &[f64], j: &mut Mat<f64>| {
+            let r = robertson_jacobian(y);
+            *j = Mat::from_fn(3, 3, |a, b| r[a][b]);
+        })
+    };
+    for rtol in [1e-4, 1e-8] {
+        let opts = OdeOptions {
+            max_steps: 1_000_000,
+            ..OdeOptions::tolerances(rtol, rtol * 1e-4)
+        };
+        for (name, tab) in [("Kvaerno5", &KVAERNO5), ("TRBDF2", &TRBDF2)] {
+            g.bench_with_input(BenchmarkId::new(name, rtol), &rtol, |b, _| {
+                b.iter(|| {
+                    solve_esdirk(
+                        tab,
+                        &robertson,
+                        &mut newton(),
+                        0.0,
+                        1e5,
+                        black_box(&y0),
+                        &opts,
+                    )
+                    .expect("solve")
+                })
+            });
+        }
+        g.bench_with_input(BenchmarkId::new("BDF", rtol), &rtol, |b, _| {
+            b.iter(|| {
+                solve_bdf(&robertson, &mut newton(), 0.0, 1e5, black_box(&y0), &opts)
+                    .expect("solve")
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().measurement_time(Duration::from_secs(2)).sample_size(20);
+    targets = explicit, stiff
+}
+criterion_main!(benches);
