@@ -25,6 +25,7 @@
 
 pub mod dirichlet;
 pub mod error;
+pub mod multigrid;
 pub mod p1;
 pub mod quadrature;
 

@@ -197,7 +197,7 @@ pub fn unit_cube(n: usize) -> Result<Mesh> {
                         tet[s + 1] = id(x[0], x[1], x[2]);
                     }
                     if !even {
-                        tet.swap(1, 2);
+                        tet.swap(1, 3);
                     }
                     cells.extend(tet);
                 }

@@ -118,7 +118,7 @@ fn orient_like_parents(fine: Mesh, coarse: &Mesh, parent: &[usize]) -> Mesh {
         let want = simplex_volume(coarse, coarse.cell(parent[c])) > 0.0;
         let have = simplex_volume(&fine, cell) > 0.0;
         if want != have {
-            cell.swap(2, 3);
+            cell.swap(1, 3);
         }
     }
     let markers = fine.cell_markers().to_vec();

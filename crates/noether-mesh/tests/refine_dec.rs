@@ -388,3 +388,33 @@ fn boundary_length(m: &Mesh) -> f64 {
         .map(|&f| noether_mesh::geometry::simplex_volume(m, t.simplex(1, f)).abs())
         .sum()
 }
+
+/// Bey's subdivision, with children kept in Bey's vertex order (orientation fixed by
+/// the order-preserving swap of vertices 1 and 3), produces at most three similarity
+/// classes from any tetrahedron, and only Kuhn simplices from the Kuhn cube.
+#[test]
+fn bey_refinement_keeps_at_most_three_shapes() {
+    let classes = |m: &Mesh| {
+        let mut q: Vec<i64> = (0..m.n_cells())
+            .map(|c| (radius_ratio(m, c) * 1e9).round() as i64)
+            .collect();
+        q.sort_unstable();
+        q.dedup();
+        q.len()
+    };
+    let mut kuhn = generate::unit_cube(1).unwrap();
+    let mut tet = Mesh::new(
+        3,
+        3,
+        vec![0.0, 0.0, 0.0, 1.0, 0.1, 0.0, 0.3, 0.9, 0.1, 0.2, 0.3, 0.8],
+        vec![0, 1, 2, 3],
+    )
+    .unwrap();
+    for _ in 0..3 {
+        kuhn = refine_uniform(&kuhn).unwrap().mesh;
+        tet = refine_uniform(&tet).unwrap().mesh;
+        assert_eq!(classes(&kuhn), 1);
+        assert!(classes(&tet) <= 3, "{} shapes", classes(&tet));
+        assert!(inverted_cells(&tet).is_empty());
+    }
+}
