@@ -18,15 +18,34 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mesh = h.finest();
     let t1 = Instant::now();
     let space = P1Space::new(mesh)?;
+    let ts = Instant::now();
     let k = space.stiffness(None)?;
+    let tk = Instant::now();
     let mut b = space.load(&|x: &[f64]| 1.0 + x[0] * x[1] * x[2], 2)?;
+    let tl = Instant::now();
     let bd = boundary_vertices(mesh, &[])?;
     let a = apply_dirichlet(&k, &mut b, &bd, &vec![0.0; bd.len()])?;
     let t2 = Instant::now();
+    eprintln!(
+        "  geometry {:.2} s, stiffness {:.2} s, load {:.2} s, Dirichlet {:.2} s",
+        (ts - t1).as_secs_f64(),
+        (tk - ts).as_secs_f64(),
+        (tl - tk).as_secs_f64(),
+        (t2 - tl).as_secs_f64()
+    );
     let mg = Multigrid::new(&a, &h, MultigridOptions::default())?;
     let t3 = Instant::now();
     let mut u = vec![0.0; b.len()];
-    let rep = cg(&a, &b, &mut u, Some(&mg), &KrylovOptions { rtol: 1e-8, ..Default::default() })?;
+    let rep = cg(
+        &a,
+        &b,
+        &mut u,
+        Some(&mg),
+        &KrylovOptions {
+            rtol: 1e-8,
+            ..Default::default()
+        },
+    )?;
     let t4 = Instant::now();
     println!(
         "{} DOFs, {} cells: meshes {:.2} s, assembly {:.2} s, multigrid setup {:.2} s, CG {} iterations {:.2} s (relative residual {:.1e})",

@@ -1,7 +1,7 @@
 //! Dirichlet conditions imposed exactly by lifting, keeping the system symmetric, and
 //! the CG solve of the resulting SPD system.
 
-use faer::sparse::{SparseRowMat, Triplet};
+use faer::sparse::SparseRowMat;
 use noether_core::krylov::{KrylovOptions, cg};
 use noether_core::precond::Jacobi;
 use noether_mesh::{Mesh, Topology};
@@ -69,25 +69,35 @@ pub fn apply_dirichlet(
     for (&d, &g) in dofs.iter().zip(values) {
         fixed[d] = Some(g);
     }
+    // same pattern: Dirichlet rows and columns zeroed in place, unit diagonal
     let sym = a.symbolic();
-    let vals = a.val();
-    let mut t = Vec::with_capacity(vals.len());
+    let mut vals = a.val().to_vec();
     for r in 0..n {
         let range = sym.row_range(r);
         for (k, &c) in sym.col_idx()[range.clone()].iter().enumerate() {
-            let v = vals[range.start + k];
+            let v = &mut vals[range.start + k];
             match (fixed[r], fixed[c]) {
-                (None, None) => t.push(Triplet::new(r, c, v)),
-                (None, Some(g)) => b[r] -= v * g,
-                _ => {}
+                (None, None) => {}
+                (None, Some(g)) => {
+                    b[r] -= *v * g;
+                    *v = 0.0;
+                }
+                (Some(_), _) => *v = if r == c { 1.0 } else { 0.0 },
             }
         }
     }
     for (&d, &g) in dofs.iter().zip(values) {
-        t.push(Triplet::new(d, d, 1.0));
+        let range = sym.row_range(d);
+        if !sym.col_idx()[range].contains(&d) {
+            return Err(invalid("matrix", d, "Dirichlet row has no diagonal entry"));
+        }
         b[d] = g;
     }
-    SparseRowMat::try_new_from_triplets(n, n, &t).map_err(|e| FemError::Solver(format!("{e:?}")))
+    Ok(SparseRowMat::new(
+        sym.to_owned()
+            .map_err(|e| FemError::Solver(format!("{e:?}")))?,
+        vals,
+    ))
 }
 
 /// Solves the SPD system `A u = b` by Jacobi-preconditioned CG to relative residual

@@ -2,7 +2,7 @@
 //! dimension: stiffness and mass matrices, load vectors, interpolation, error norms,
 //! assembled in parallel (rayon) into faer CSR matrices.
 
-use faer::sparse::{SparseRowMat, Triplet};
+use faer::sparse::{SparseRowMat, SymbolicSparseRowMat};
 use noether_mesh::Mesh;
 use noether_mesh::geometry::signed_volume;
 use rayon::prelude::*;
@@ -12,15 +12,6 @@ use crate::quadrature::simplex_rule;
 
 /// A coefficient or source term `x ↦ value`.
 pub type ScalarFn<'a> = &'a (dyn Fn(&[f64]) -> f64 + Sync);
-
-/// Gradients of the barycentric coordinates of a cell and its unsigned volume.
-#[derive(Debug, Clone)]
-pub struct CellGeometry {
-    /// `∇λ₀ … ∇λ_d`, `d` components each.
-    pub grads: Vec<Vec<f64>>,
-    /// Unsigned volume `|T|`.
-    pub volume: f64,
-}
 
 /// The P1 space on a mesh: one degree of freedom per vertex.
 ///
@@ -36,7 +27,10 @@ pub struct CellGeometry {
 #[derive(Debug, Clone)]
 pub struct P1Space<'m> {
     mesh: &'m Mesh,
-    cells: Vec<CellGeometry>,
+    /// Per cell, `∇λ₀ … ∇λ_d` (`d` components each), flat.
+    grads: Vec<f64>,
+    /// Per cell, the unsigned volume.
+    volumes: Vec<f64>,
 }
 
 impl<'m> P1Space<'m> {
@@ -51,13 +45,18 @@ impl<'m> P1Space<'m> {
                 "P1 needs dim = gdim",
             ));
         }
-        let cells: Vec<Result<CellGeometry>> = (0..mesh.n_cells())
-            .into_par_iter()
-            .map(|c| cell_geometry(mesh, c))
-            .collect();
+        let per = (d + 1) * d;
+        let mut grads = vec![0.0; mesh.n_cells() * per];
+        let mut volumes = vec![0.0; mesh.n_cells()];
+        grads
+            .par_chunks_mut(per)
+            .zip(volumes.par_iter_mut())
+            .enumerate()
+            .try_for_each(|(c, (g, v))| cell_geometry(mesh, c, g, v))?;
         Ok(Self {
             mesh,
-            cells: cells.into_iter().collect::<Result<_>>()?,
+            grads,
+            volumes,
         })
     }
 
@@ -71,27 +70,61 @@ impl<'m> P1Space<'m> {
         self.mesh.n_vertices()
     }
 
-    /// Geometry of cell `c`.
-    pub fn cell(&self, c: usize) -> &CellGeometry {
-        &self.cells[c]
+    /// The barycentric gradients `∇λ₀ … ∇λ_d` of cell `c`, `d` components each.
+    pub fn gradients(&self, c: usize) -> &[f64] {
+        let per = (self.mesh.dim() + 1) * self.mesh.dim();
+        &self.grads[c * per..(c + 1) * per]
     }
 
+    /// The volume of cell `c`.
+    pub fn volume(&self, c: usize) -> f64 {
+        self.volumes[c]
+    }
+
+    /// Assembles the element matrices `local(c, ke)` (row-major, `d + 1` square)
+    /// into the CSR pattern of the vertex graph (each vertex and its edge
+    /// neighbours): element matrices in parallel blocks, scattered by binary search
+    /// in each row.
     fn assemble(
         &self,
-        local: impl Fn(usize) -> Vec<f64> + Sync,
+        local: impl Fn(usize, &mut [f64]) + Sync,
     ) -> Result<SparseRowMat<usize, f64>> {
+        const BLOCK: usize = 4096;
         let per = self.mesh.dim() + 1;
-        let triplets: Vec<Triplet<usize, usize, f64>> = (0..self.mesh.n_cells())
-            .into_par_iter()
-            .flat_map_iter(|c| {
-                let ke = local(c);
-                let cell = self.mesh.cell(c).to_vec();
-                (0..per * per).map(move |k| Triplet::new(cell[k / per], cell[k % per], ke[k]))
-            })
-            .collect();
+        let (row_ptr, col_idx) = vertex_pattern(self.mesh)?;
+        let mut vals = vec![0.0; col_idx.len()];
+        let n_cells = self.mesh.n_cells();
+        let n_blocks = n_cells.div_ceil(BLOCK);
+        // a few blocks at a time, to bound the memory of the element matrices
+        for group in (0..n_blocks).collect::<Vec<_>>().chunks(64) {
+            let blocks: Vec<(usize, Vec<f64>)> = group
+                .par_iter()
+                .map(|&b| {
+                    let range = b * BLOCK..((b + 1) * BLOCK).min(n_cells);
+                    let mut out = vec![0.0; range.len() * per * per];
+                    for (c, ke) in range.zip(out.chunks_exact_mut(per * per)) {
+                        local(c, ke);
+                    }
+                    (b, out)
+                })
+                .collect();
+            for (b, block) in &blocks {
+                for (k, ke) in block.chunks_exact(per * per).enumerate() {
+                    let cell = self.mesh.cell(b * BLOCK + k);
+                    for (i, &r) in cell.iter().enumerate() {
+                        let cols = &col_idx[row_ptr[r]..row_ptr[r + 1]];
+                        for (j, cj) in cell.iter().enumerate() {
+                            if let Ok(pos) = cols.binary_search(cj) {
+                                vals[row_ptr[r] + pos] += ke[i * per + j];
+                            }
+                        }
+                    }
+                }
+            }
+        }
         let n = self.ndofs();
-        SparseRowMat::try_new_from_triplets(n, n, &triplets)
-            .map_err(|e| FemError::Solver(format!("assembly: {e:?}")))
+        let symbolic = SymbolicSparseRowMat::new_checked(n, n, row_ptr, None, col_idx);
+        Ok(SparseRowMat::new(symbolic, vals))
     }
 
     /// The stiffness matrix `K_ij = ∫ κ ∇φ_i·∇φ_j`, with `κ = 1` when `kappa` is
@@ -102,26 +135,26 @@ impl<'m> P1Space<'m> {
         if let Some(k) = kappa {
             self.check_finite(k, "coefficient")?;
         }
-        self.assemble(|c| {
-            let g = &self.cells[c];
+        self.assemble(|c, ke| {
+            let g = self.gradients(c);
+            let volume = self.volumes[c];
             let scale = match kappa {
-                None => g.volume,
+                None => volume,
                 Some(k) => {
                     let mut s = 0.0;
                     for q in 0..rule.len() {
                         s += rule.weights[q] * k(&self.map(c, rule.point(q)));
                     }
-                    s * g.volume * factorial(d)
+                    s * volume * factorial(d)
                 }
             };
-            let mut ke = vec![0.0; (d + 1) * (d + 1)];
             for i in 0..=d {
                 for j in 0..=d {
-                    let dot: f64 = g.grads[i].iter().zip(&g.grads[j]).map(|(a, b)| a * b).sum();
+                    let (gi, gj) = (&g[i * d..(i + 1) * d], &g[j * d..(j + 1) * d]);
+                    let dot: f64 = gi.iter().zip(gj).map(|(a, b)| a * b).sum();
                     ke[i * (d + 1) + j] = scale * dot;
                 }
             }
-            ke
         })
     }
 
@@ -129,11 +162,11 @@ impl<'m> P1Space<'m> {
     pub fn mass(&self) -> Result<SparseRowMat<usize, f64>> {
         let d = self.mesh.dim();
         let denom = ((d + 1) * (d + 2)) as f64;
-        self.assemble(|c| {
-            let v = self.cells[c].volume;
-            (0..(d + 1) * (d + 1))
-                .map(|k| if k / (d + 1) == k % (d + 1) { 2.0 } else { 1.0 } * v / denom)
-                .collect()
+        self.assemble(|c, ke| {
+            let v = self.volumes[c];
+            for (k, e) in ke.iter_mut().enumerate() {
+                *e = if k / (d + 1) == k % (d + 1) { 2.0 } else { 1.0 } * v / denom;
+            }
         })
     }
 
@@ -145,7 +178,7 @@ impl<'m> P1Space<'m> {
         let locals: Vec<Vec<f64>> = (0..self.mesh.n_cells())
             .into_par_iter()
             .map(|c| {
-                let vol = self.cells[c].volume * factorial(d);
+                let vol = self.volumes[c] * factorial(d);
                 let mut be = vec![0.0; d + 1];
                 for q in 0..rule.len() {
                     let xi = rule.point(q);
@@ -180,7 +213,7 @@ impl<'m> P1Space<'m> {
         Ok((0..self.mesh.n_cells())
             .map(|c| {
                 let mean = self.mesh.cell(c).iter().map(|&v| uh[v]).sum::<f64>() / (d + 1) as f64;
-                mean * self.cells[c].volume
+                mean * self.volumes[c]
             })
             .sum())
     }
@@ -200,12 +233,12 @@ impl<'m> P1Space<'m> {
         let (l2, h1) = (0..self.mesh.n_cells())
             .into_par_iter()
             .map(|c| {
-                let g = &self.cells[c];
+                let g = self.gradients(c);
                 let cell = self.mesh.cell(c);
-                let vol = g.volume * factorial(d);
+                let vol = self.volumes[c] * factorial(d);
                 let mut grad_h = vec![0.0; d];
                 for (i, &v) in cell.iter().enumerate() {
-                    for (gk, dk) in grad_h.iter_mut().zip(&g.grads[i]) {
+                    for (gk, dk) in grad_h.iter_mut().zip(&g[i * d..(i + 1) * d]) {
                         *gk += uh[v] * dk;
                     }
                 }
@@ -275,29 +308,110 @@ fn factorial(d: usize) -> f64 {
     (1..=d).map(|i| i as f64).product()
 }
 
-/// Barycentric gradients `∇λ = J^{−T}∇̂λ̂` and the volume of cell `c`; fails on an
-/// inverted or degenerate cell.
-fn cell_geometry(mesh: &Mesh, c: usize) -> Result<CellGeometry> {
+/// Barycentric gradients `∇λ = J^{−T}∇̂λ̂` (the rows of `J⁻¹`, by the adjugate) and
+/// the volume of cell `c`, into `g` and `v`; fails on an inverted or degenerate cell.
+fn cell_geometry(mesh: &Mesh, c: usize, g: &mut [f64], v: &mut f64) -> Result<()> {
     let d = mesh.dim();
     let vol = signed_volume(mesh, c);
-    if vol <= 0.0 {
+    if vol.is_nan() || vol <= 0.0 {
         return Err(FemError::Mesh(format!(
             "cell {c} is inverted or degenerate (signed volume {vol:e})"
         )));
     }
     let cell = mesh.cell(c);
     let p0 = mesh.vertex(cell[0]);
-    let j = nalgebra::DMatrix::from_fn(d, d, |r, k| mesh.vertex(cell[k + 1])[r] - p0[r]);
-    let inv = j
-        .try_inverse()
-        .ok_or_else(|| FemError::Mesh(format!("cell {c} has a singular Jacobian")))?;
-    // rows of J⁻¹ are ∇λ₁ … ∇λ_d
-    let mut grads: Vec<Vec<f64>> = (0..d)
-        .map(|i| (0..d).map(|k| inv[(i, k)]).collect())
-        .collect();
-    let g0: Vec<f64> = (0..d)
-        .map(|k| -grads.iter().map(|g| g[k]).sum::<f64>())
-        .collect();
-    grads.insert(0, g0);
-    Ok(CellGeometry { grads, volume: vol })
+    // m[r][k] = (p_{k+1} − p₀)_r
+    let mut m = [[0.0; 3]; 3];
+    for (k, &vk) in cell[1..].iter().enumerate() {
+        for (r, (a, b)) in mesh.vertex(vk).iter().zip(p0).enumerate() {
+            m[r][k] = a - b;
+        }
+    }
+    // inv[i][r] = (J⁻¹)_{ir}: row i is ∇λ_{i+1}
+    let mut inv = [[0.0; 3]; 3];
+    match d {
+        1 => inv[0][0] = 1.0 / m[0][0],
+        2 => {
+            let det = m[0][0] * m[1][1] - m[0][1] * m[1][0];
+            inv[0] = [m[1][1] / det, -m[0][1] / det, 0.0];
+            inv[1] = [-m[1][0] / det, m[0][0] / det, 0.0];
+        }
+        _ => {
+            // minor with rows r0 < r1 and columns c0 < c1
+            let mi = |r0: usize, r1: usize, c0: usize, c1: usize| {
+                m[r0][c0] * m[r1][c1] - m[r0][c1] * m[r1][c0]
+            };
+            let det =
+                m[0][0] * mi(1, 2, 1, 2) - m[0][1] * mi(1, 2, 0, 2) + m[0][2] * mi(1, 2, 0, 1);
+            // (J⁻¹)_{ik} = cofactor_{ki} / det
+            inv = [
+                [
+                    mi(1, 2, 1, 2) / det,
+                    -mi(0, 2, 1, 2) / det,
+                    mi(0, 1, 1, 2) / det,
+                ],
+                [
+                    -mi(1, 2, 0, 2) / det,
+                    mi(0, 2, 0, 2) / det,
+                    -mi(0, 1, 0, 2) / det,
+                ],
+                [
+                    mi(1, 2, 0, 1) / det,
+                    -mi(0, 2, 0, 1) / det,
+                    mi(0, 1, 0, 1) / det,
+                ],
+            ];
+        }
+    }
+    for k in 0..d {
+        let mut sum = 0.0;
+        for i in 0..d {
+            g[(i + 1) * d + k] = inv[i][k];
+            sum += inv[i][k];
+        }
+        g[k] = -sum;
+    }
+    *v = vol;
+    Ok(())
+}
+
+/// The CSR pattern of the vertex graph: each row holds the vertex and its edge
+/// neighbours, ascending.
+fn vertex_pattern(mesh: &Mesh) -> Result<(Vec<usize>, Vec<usize>)> {
+    let topo = noether_mesh::Topology::new(mesh)?;
+    let n = mesh.n_vertices();
+    let mut row_ptr = vec![0usize; n + 1];
+    for v in 0..n {
+        row_ptr[v + 1] = 1;
+    }
+    for e in 0..topo.count(1) {
+        let s = topo.simplex(1, e);
+        row_ptr[s[0] + 1] += 1;
+        row_ptr[s[1] + 1] += 1;
+    }
+    for i in 0..n {
+        row_ptr[i + 1] += row_ptr[i];
+    }
+    let mut fill = row_ptr[..n].to_vec();
+    let mut col_idx = vec![0usize; row_ptr[n]];
+    for (v, f) in fill.iter_mut().enumerate() {
+        col_idx[*f] = v;
+        *f += 1;
+    }
+    for e in 0..topo.count(1) {
+        let s = topo.simplex(1, e);
+        for (a, b) in [(s[0], s[1]), (s[1], s[0])] {
+            col_idx[fill[a]] = b;
+            fill[a] += 1;
+        }
+    }
+    let mut rows: Vec<&mut [usize]> = Vec::with_capacity(n);
+    let mut rest = col_idx.as_mut_slice();
+    for v in 0..n {
+        let (row, tail) = rest.split_at_mut(row_ptr[v + 1] - row_ptr[v]);
+        rows.push(row);
+        rest = tail;
+    }
+    rows.par_iter_mut().for_each(|r| r.sort_unstable());
+    Ok((row_ptr, col_idx))
 }
