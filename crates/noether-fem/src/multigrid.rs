@@ -96,54 +96,33 @@ pub struct Multigrid {
     opts: MultigridOptions,
 }
 
-/// `y ← A x` for a CSR matrix.
-fn spmv(a: &SparseRowMat<usize, f64>, x: &[f64], y: &mut [f64]) {
-    let sym = a.symbolic();
-    let (cols, vals) = (sym.col_idx(), a.val());
-    for (r, yr) in y.iter_mut().enumerate() {
-        let range = sym.row_range(r);
-        *yr = cols[range.clone()]
-            .iter()
-            .zip(&vals[range])
-            .map(|(&c, v)| v * x[c])
-            .sum();
-    }
-}
-
-fn transpose(m: &SparseRowMat<usize, f64>) -> Result<SparseRowMat<usize, f64>> {
+/// The stored entries `(row, column, value)` of a CSR matrix.
+fn entries(m: &SparseRowMat<usize, f64>) -> impl Iterator<Item = (usize, usize, f64)> + '_ {
     let sym = m.symbolic();
-    let mut t = Vec::with_capacity(m.val().len());
-    for r in 0..m.symbolic().nrows() {
+    (0..sym.nrows()).flat_map(move |r| {
         let range = sym.row_range(r);
-        for (k, &c) in sym.col_idx()[range.clone()].iter().enumerate() {
-            t.push(Triplet::new(c, r, m.val()[range.start + k]));
-        }
-    }
-    SparseRowMat::try_new_from_triplets(m.symbolic().ncols(), m.symbolic().nrows(), &t)
+        sym.col_idx()[range.clone()]
+            .iter()
+            .zip(&m.val()[range])
+            .map(move |(&c, &v)| (r, c, v))
+    })
+}
+
+/// A CSR matrix from entries (duplicates summed).
+fn from_entries(
+    nrows: usize,
+    ncols: usize,
+    entries: impl Iterator<Item = (usize, usize, f64)>,
+) -> Result<SparseRowMat<usize, f64>> {
+    let t: Vec<Triplet<usize, usize, f64>> =
+        entries.map(|(r, c, v)| Triplet::new(r, c, v)).collect();
+    SparseRowMat::try_new_from_triplets(nrows, ncols, &t)
         .map_err(|e| FemError::Solver(format!("{e:?}")))
 }
 
-/// Drops the entries of `p` in rows or columns of fixed (Dirichlet) vertices.
-fn mask(
-    p: &SparseRowMat<usize, f64>,
-    fine_fixed: &[bool],
-    coarse_fixed: &[bool],
-) -> Result<SparseRowMat<usize, f64>> {
-    let sym = p.symbolic();
-    let mut t = Vec::new();
-    for (r, &fixed) in fine_fixed.iter().enumerate().take(p.symbolic().nrows()) {
-        if fixed {
-            continue;
-        }
-        let range = sym.row_range(r);
-        for (k, &c) in sym.col_idx()[range.clone()].iter().enumerate() {
-            if !coarse_fixed[c] {
-                t.push(Triplet::new(r, c, p.val()[range.start + k]));
-            }
-        }
-    }
-    SparseRowMat::try_new_from_triplets(p.symbolic().nrows(), p.symbolic().ncols(), &t)
-        .map_err(|e| FemError::Solver(format!("{e:?}")))
+/// `y ← A x` through noether-core's CSR operator.
+fn apply(a: &SparseRowMat<usize, f64>, x: &Vec<f64>, y: &mut Vec<f64>) {
+    noether_core::LinearOperator::<Vec<f64>>::apply(a, x, y);
 }
 
 fn level(a: SparseRowMat<usize, f64>) -> Result<Level> {
@@ -198,28 +177,20 @@ impl Multigrid {
         let mut levels = vec![level(a.clone())?];
         let (mut p, mut pt) = (Vec::new(), Vec::new());
         for (l, pl) in hierarchy.prolongations.iter().enumerate() {
-            let pm = mask(pl, &fixed[l], &fixed[l + 1])?;
-            let ptm = transpose(&pm)?;
+            // P without the rows and columns of Dirichlet vertices, and Pᵀ
+            let (fine_fixed, coarse_fixed) = (&fixed[l], &fixed[l + 1]);
+            let (nf, nc) = (pl.symbolic().nrows(), pl.symbolic().ncols());
+            let pm = from_entries(
+                nf,
+                nc,
+                entries(pl).filter(|&(r, c, _)| !fine_fixed[r] && !coarse_fixed[c]),
+            )?;
+            let ptm = from_entries(nc, nf, entries(&pm).map(|(r, c, v)| (c, r, v)))?;
             let fine = &levels[l].a;
             let ac = &(&ptm * fine) * &pm;
             // identity rows for the coarse Dirichlet vertices
-            let mut t = Vec::new();
-            let sym = ac.symbolic();
-            for (r, &is_fixed) in fixed[l + 1].iter().enumerate().take(sym.nrows()) {
-                let range = sym.row_range(r);
-                for (k, &c) in sym.col_idx()[range.clone()].iter().enumerate() {
-                    t.push(Triplet::new(r, c, ac.val()[range.start + k]));
-                }
-                if is_fixed {
-                    t.push(Triplet::new(r, r, 1.0));
-                }
-            }
-            let ac = SparseRowMat::try_new_from_triplets(
-                ac.symbolic().nrows(),
-                ac.symbolic().ncols(),
-                &t,
-            )
-            .map_err(|e| FemError::Solver(format!("{e:?}")))?;
+            let identity = (0..nc).filter(|&r| coarse_fixed[r]).map(|r| (r, r, 1.0));
+            let ac = from_entries(nc, nc, entries(&ac).chain(identity))?;
             levels.push(level(ac)?);
             p.push(pm);
             pt.push(ptm);
@@ -247,10 +218,11 @@ impl Multigrid {
         self.levels.len()
     }
 
-    fn smooth(&self, l: usize, b: &[f64], x: &mut [f64], r: &mut [f64]) {
+    #[allow(clippy::ptr_arg)] // the core operator works on Vec<f64>
+    fn smooth(&self, l: usize, b: &[f64], x: &mut Vec<f64>, r: &mut Vec<f64>) {
         let lv = &self.levels[l];
         for _ in 0..self.opts.sweeps {
-            spmv(&lv.a, x, r);
+            apply(&lv.a, x, r);
             for i in 0..x.len() {
                 x[i] += self.opts.omega * lv.inv_diag[i] * (b[i] - r[i]);
             }
@@ -266,15 +238,15 @@ impl Multigrid {
         let mut x = vec![0.0; n];
         let mut r = vec![0.0; n];
         self.smooth(l, b, &mut x, &mut r);
-        spmv(&self.levels[l].a, &x, &mut r);
+        apply(&self.levels[l].a, &x, &mut r);
         for (ri, bi) in r.iter_mut().zip(b) {
             *ri = bi - *ri;
         }
         let mut rc = vec![0.0; self.levels[l + 1].a.symbolic().nrows()];
-        spmv(&self.pt[l], &r, &mut rc);
+        apply(&self.pt[l], &r, &mut rc);
         let ec = self.vcycle(l + 1, &rc);
         let mut e = vec![0.0; n];
-        spmv(&self.p[l], &ec, &mut e);
+        apply(&self.p[l], &ec, &mut e);
         for (xi, ei) in x.iter_mut().zip(&e) {
             *xi += ei;
         }

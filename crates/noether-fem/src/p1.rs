@@ -143,7 +143,7 @@ impl<'m> P1Space<'m> {
                 Some(k) => {
                     let mut s = 0.0;
                     for q in 0..rule.len() {
-                        s += rule.weights[q] * k(&self.map(c, rule.point(q)));
+                        s += rule.weights[q] * k(&self.map(c, rule.point(q))[..d]);
                     }
                     s * volume * factorial(d)
                 }
@@ -182,7 +182,7 @@ impl<'m> P1Space<'m> {
                 let mut be = vec![0.0; d + 1];
                 for q in 0..rule.len() {
                     let xi = rule.point(q);
-                    let fx = f(&self.map(c, xi)) * rule.weights[q] * vol;
+                    let fx = f(&self.map(c, xi)[..d]) * rule.weights[q] * vol;
                     let l0 = 1.0 - xi.iter().sum::<f64>();
                     be[0] += fx * l0;
                     for (k, &x) in xi.iter().enumerate() {
@@ -246,14 +246,15 @@ impl<'m> P1Space<'m> {
                 for q in 0..rule.len() {
                     let xi = rule.point(q);
                     let x = self.map(c, xi);
+                    let x = &x[..d];
                     let l0 = 1.0 - xi.iter().sum::<f64>();
                     let mut val = uh[cell[0]] * l0;
                     for (k, &xk) in xi.iter().enumerate() {
                         val += uh[cell[k + 1]] * xk;
                     }
                     let w = rule.weights[q] * vol;
-                    e0 += w * (u(&x) - val).powi(2);
-                    let gu = grad_u(&x);
+                    e0 += w * (u(x) - val).powi(2);
+                    let gu = grad_u(x);
                     e1 += w * gu
                         .iter()
                         .zip(&grad_h)
@@ -267,10 +268,12 @@ impl<'m> P1Space<'m> {
     }
 
     /// The physical point of reference coordinates `xi` in cell `c`.
-    fn map(&self, c: usize, xi: &[f64]) -> Vec<f64> {
+    /// (A fixed-size array, no allocation per quadrature point; use `x[..d]`.)
+    fn map(&self, c: usize, xi: &[f64]) -> [f64; 3] {
         let cell = self.mesh.cell(c);
         let p0 = self.mesh.vertex(cell[0]);
-        let mut x = p0.to_vec();
+        let mut x = [0.0; 3];
+        x[..p0.len()].copy_from_slice(p0);
         for (k, &s) in xi.iter().enumerate() {
             for (xj, (a, b)) in x
                 .iter_mut()

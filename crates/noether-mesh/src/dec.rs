@@ -15,7 +15,7 @@ use faer::sparse::{SparseRowMat, Triplet};
 
 use crate::error::{MeshError, Result};
 use crate::geometry::circumcentre;
-use crate::mesh::{Mesh, dist};
+use crate::mesh::{Mesh, dist, without};
 use crate::topology::Topology;
 
 /// Unsigned k-volume of the simplex with the given vertex coordinates (Gram
@@ -191,12 +191,7 @@ pub fn is_well_centred(mesh: &Mesh, topo: &Topology) -> bool {
             // barycentric coordinates of c all positive ⇔ c on the inner side of
             // every facet of the simplex
             (0..verts.len()).all(|skip| {
-                let facet: Vec<usize> = verts
-                    .iter()
-                    .enumerate()
-                    .filter(|&(j, _)| j != skip)
-                    .map(|(_, &v)| v)
-                    .collect();
+                let facet = without(verts, skip);
                 let cf = circumcentre(mesh, &facet);
                 side(&cf, &c, mesh.vertex(verts[skip])) > 0.0
             })

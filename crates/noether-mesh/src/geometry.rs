@@ -1,21 +1,19 @@
 //! Geometry and quality of simplices: volumes, circumcentres, normals, radius ratio,
 //! angles, inverted-element detection.
 
-use crate::mesh::{Mesh, dist};
+use crate::mesh::{Mesh, dist, without};
 
 /// Edge vectors `pᵢ − p₀` of a simplex given by its vertex coordinates.
-fn edge_vectors(mesh: &Mesh, verts: &[usize]) -> Vec<[f64; 3]> {
+/// (Fixed-size: no allocation per simplex; rows past `verts.len() − 1` are zero.)
+fn edge_vectors(mesh: &Mesh, verts: &[usize]) -> [[f64; 3]; 3] {
     let p0 = mesh.vertex(verts[0]);
-    verts[1..]
-        .iter()
-        .map(|&v| {
-            let mut e = [0.0; 3];
-            for (k, (a, b)) in mesh.vertex(v).iter().zip(p0).enumerate() {
-                e[k] = a - b;
-            }
-            e
-        })
-        .collect()
+    let mut e = [[0.0; 3]; 3];
+    for (row, &v) in e.iter_mut().zip(&verts[1..]) {
+        for (x, (a, b)) in row.iter_mut().zip(mesh.vertex(v).iter().zip(p0)) {
+            *x = a - b;
+        }
+    }
+    e
 }
 
 fn dot3(a: &[f64; 3], b: &[f64; 3]) -> f64 {
@@ -53,20 +51,16 @@ pub fn simplex_volume(mesh: &Mesh, verts: &[usize]) -> f64 {
     }
     let e = edge_vectors(mesh, verts);
     if k == mesh.gdim() {
-        let rows: Vec<[f64; 3]> = e.to_vec();
-        return det(&rows) / factorial(k);
+        return det(&e[..k]) / factorial(k);
     }
     // Gram determinant
-    let g: Vec<[f64; 3]> = (0..k)
-        .map(|i| {
-            let mut row = [0.0; 3];
-            for (j, r) in row.iter_mut().enumerate().take(k) {
-                *r = dot3(&e[i], &e[j]);
-            }
-            row
-        })
-        .collect();
-    det(&g).max(0.0).sqrt() / factorial(k)
+    let mut g = [[0.0; 3]; 3];
+    for i in 0..k {
+        for j in 0..k {
+            g[i][j] = dot3(&e[i], &e[j]);
+        }
+    }
+    det(&g[..k]).max(0.0).sqrt() / factorial(k)
 }
 
 /// Signed volume of cell `c` (positive when its vertex order is positively oriented;
@@ -128,15 +122,14 @@ pub fn circumcentre(mesh: &Mesh, verts: &[usize]) -> Vec<f64> {
 
 /// Solves the `k × k` SPD system by Cramer's rule (k ≤ 3).
 fn solve_small(g: &[[f64; 3]; 3], rhs: &[f64; 3], k: usize) -> [f64; 3] {
-    let rows: Vec<[f64; 3]> = g[..k].to_vec();
-    let d = det(&rows);
+    let d = det(&g[..k]);
     let mut out = [0.0; 3];
     for (col, o) in out.iter_mut().enumerate().take(k) {
-        let mut m = rows.clone();
-        for (i, r) in m.iter_mut().enumerate() {
-            r[col] = rhs[i];
+        let mut m = *g;
+        for (r, b) in m.iter_mut().zip(rhs).take(k) {
+            r[col] = *b;
         }
-        *o = det(&m) / d;
+        *o = det(&m[..k]) / d;
     }
     out
 }
@@ -157,12 +150,7 @@ pub fn inradius(mesh: &Mesh, c: usize) -> f64 {
     }
     let area: f64 = (0..=d)
         .map(|skip| {
-            let f: Vec<usize> = cell
-                .iter()
-                .enumerate()
-                .filter(|&(i, _)| i != skip)
-                .map(|(_, &v)| v)
-                .collect();
+            let f = without(cell, skip);
             simplex_volume(mesh, &f).abs()
         })
         .sum();

@@ -224,6 +224,13 @@ impl Mesh {
     }
 }
 
+/// The face of the simplex `verts` opposite its `skip`-th vertex (order kept).
+pub(crate) fn without(verts: &[usize], skip: usize) -> Vec<usize> {
+    let mut f = verts.to_vec();
+    f.remove(skip);
+    f
+}
+
 /// Euclidean distance.
 pub(crate) fn dist(a: &[f64], b: &[f64]) -> f64 {
     a.iter()

@@ -218,7 +218,8 @@ pub fn refine_marked(mesh: &Mesh, marked: &[usize]) -> Result<Refinement> {
     let nv = mesh.n_vertices();
     // edge id of the pair (a, b), via the cell's local edge list
     let edge = |c: usize, a: usize, b: usize| -> usize {
-        let mut s = mesh.cell(c).to_vec();
+        let t = mesh.cell(c);
+        let mut s = [t[0], t[1], t[2]];
         s.sort_unstable();
         let ia = s.iter().position(|&v| v == a).unwrap_or(0);
         let ib = s.iter().position(|&v| v == b).unwrap_or(0);

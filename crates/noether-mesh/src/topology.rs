@@ -9,7 +9,7 @@ use faer::sparse::{SparseRowMat, SymbolicSparseRowMat};
 use rayon::prelude::*;
 
 use crate::error::{MeshError, Result};
-use crate::mesh::Mesh;
+use crate::mesh::{Mesh, without};
 
 /// The local k-faces of a d-simplex: the (k+1)-subsets of `{0, …, d}` in
 /// lexicographic order.
@@ -429,12 +429,7 @@ fn face_map(
         .map(|s| {
             (0..=k)
                 .map(|j| {
-                    let f: Vec<usize> = s
-                        .iter()
-                        .enumerate()
-                        .filter(|&(i, _)| i != j)
-                        .map(|(_, &v)| v)
-                        .collect();
+                    let f = without(s, j);
                     if k == 1 { f[0] } else { local_index(d, &f) }
                 })
                 .collect()
