@@ -23,10 +23,15 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod assemble;
+pub mod direct;
 pub mod dirichlet;
+pub mod element;
 pub mod error;
 pub mod multigrid;
 pub mod p1;
+pub mod poly;
 pub mod quadrature;
+pub mod space;
 
 pub use error::{FemError, Result};

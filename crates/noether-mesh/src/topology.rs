@@ -12,8 +12,14 @@ use crate::error::{MeshError, Result};
 use crate::mesh::{Mesh, without};
 
 /// The local k-faces of a d-simplex: the (k+1)-subsets of `{0, …, d}` in
-/// lexicographic order.
-fn local_faces(d: usize, k: usize) -> Vec<Vec<usize>> {
+/// lexicographic order. This is the local numbering of [`Topology::cell_entities`]
+/// (positions in the cell's ascending vertex list).
+///
+/// ```
+/// use noether_mesh::topology::local_faces;
+/// assert_eq!(local_faces(2, 1), vec![vec![0, 1], vec![0, 2], vec![1, 2]]);
+/// ```
+pub fn local_faces(d: usize, k: usize) -> Vec<Vec<usize>> {
     fn rec(start: usize, d: usize, left: usize, cur: &mut Vec<usize>, out: &mut Vec<Vec<usize>>) {
         if left == 0 {
             out.push(cur.clone());
