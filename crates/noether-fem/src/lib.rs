@@ -24,6 +24,7 @@
 #![deny(missing_docs)]
 
 pub mod assemble;
+pub mod derham;
 pub mod direct;
 pub mod dirichlet;
 pub mod element;

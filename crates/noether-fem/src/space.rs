@@ -378,7 +378,7 @@ impl<'m> FunctionSpace<'m> {
 
     /// Pulls a physical value `u` at a point of the cell with map `map` back to the
     /// reference: `û = u`, `Jᵀu` or `det J · J⁻¹u`.
-    fn pull_back(&self, map: &CellMap, u: &[f64], out: &mut [f64]) {
+    pub(crate) fn pull_back(&self, map: &CellMap, u: &[f64], out: &mut [f64]) {
         let d = self.dim();
         match self.element.mapping() {
             Mapping::Identity => out.copy_from_slice(u),
