@@ -61,7 +61,11 @@ impl<'m> DeRham<'m> {
     /// The 2-D H(div) complex `P1 →curl RT0 →div DG0`, with `curl u = (∂_y u, −∂ₓu)`.
     pub fn new_div_2d(mesh: &'m Mesh) -> Result<Self> {
         if mesh.dim() != 2 {
-            return Err(invalid("mesh", mesh.dim(), "the 2-D div complex needs a 2-D mesh"));
+            return Err(invalid(
+                "mesh",
+                mesh.dim(),
+                "the 2-D div complex needs a 2-D mesh",
+            ));
         }
         let topo = Arc::new(Topology::new(mesh)?);
         let elements = vec![
@@ -72,7 +76,12 @@ impl<'m> DeRham<'m> {
         Self::build(mesh, topo, elements, vec![Op::Curl, Op::Div])
     }
 
-    fn build(mesh: &'m Mesh, topo: Arc<Topology>, elements: Vec<Element>, ops: Vec<Op>) -> Result<Self> {
+    fn build(
+        mesh: &'m Mesh,
+        topo: Arc<Topology>,
+        elements: Vec<Element>,
+        ops: Vec<Op>,
+    ) -> Result<Self> {
         let spaces = elements
             .into_iter()
             .map(|e| FunctionSpace::with_topology(mesh, topo.clone(), e))
@@ -129,7 +138,11 @@ pub fn derivative_matrix(
     let d = source.dim();
     let m = source.op_dim(op)?;
     if m != target.element().value_dim() {
-        return Err(invalid("op", format!("{op:?}"), "does not map into the target's values"));
+        return Err(invalid(
+            "op",
+            format!("{op:?}"),
+            "does not map into the target's values",
+        ));
     }
     let te = target.element();
     let ns = source.element().ndofs();
@@ -154,7 +167,8 @@ pub fn derivative_matrix(
                     let q = p - starts[i];
                     for j in 0..ns {
                         target.pull_back(map, &basis[j * m..(j + 1) * m], &mut back);
-                        local[i * ns + j] += (0..m).map(|k| f.weights[q * m + k] * back[k]).sum::<f64>();
+                        local[i * ns + j] +=
+                            (0..m).map(|k| f.weights[q * m + k] * back[k]).sum::<f64>();
                     }
                 }
             }
@@ -175,7 +189,10 @@ pub fn derivative_matrix(
     let mut all: Vec<(usize, usize, f64)> = entries.into_iter().flatten().collect();
     all.par_sort_unstable_by_key(|e| (e.0, e.1));
     all.dedup_by_key(|e| (e.0, e.1));
-    let trip: Vec<Triplet<usize, usize, f64>> = all.into_iter().map(|(r, c, v)| Triplet::new(r, c, v)).collect();
+    let trip: Vec<Triplet<usize, usize, f64>> = all
+        .into_iter()
+        .map(|(r, c, v)| Triplet::new(r, c, v))
+        .collect();
     SparseRowMat::try_new_from_triplets(target.ndofs(), source.ndofs(), &trip)
         .map_err(|e| FemError::Solver(format!("derivative assembly: {e:?}")))
 }

@@ -151,13 +151,11 @@ pub fn block(
         let mut c0 = 0;
         for (j, b) in row.iter().enumerate() {
             if let Some(b) = b {
-                let sym = b.symbolic();
-                for r in 0..b.nrows() {
-                    let range = sym.row_range(r);
-                    for (&c, &v) in sym.col_idx()[range.clone()].iter().zip(&b.val()[range]) {
-                        trip.push(Triplet::new(r0 + r, c0 + c, v));
-                    }
-                }
+                trip.extend(
+                    triplets(b, 1.0)
+                        .into_iter()
+                        .map(|t| Triplet::new(r0 + t.row, c0 + t.col, t.val)),
+                );
             }
             c0 += widths[j];
         }
@@ -165,4 +163,84 @@ pub fn block(
     }
     SparseRowMat::try_new_from_triplets(r0, widths.iter().sum(), &trip)
         .map_err(|e| FemError::Solver(format!("block assembly: {e:?}")))
+}
+
+/// `A + s·B` for matrices of one shape.
+pub fn add_scaled(
+    a: &SparseRowMat<usize, f64>,
+    b: &SparseRowMat<usize, f64>,
+    s: f64,
+) -> Result<SparseRowMat<usize, f64>> {
+    if a.nrows() != b.nrows() || a.ncols() != b.ncols() {
+        return Err(invalid(
+            "matrices",
+            format!(
+                "{}x{} and {}x{}",
+                a.nrows(),
+                a.ncols(),
+                b.nrows(),
+                b.ncols()
+            ),
+            "must have one shape",
+        ));
+    }
+    let mut trip = triplets(a, 1.0);
+    trip.extend(triplets(b, s));
+    SparseRowMat::try_new_from_triplets(a.nrows(), a.ncols(), &trip)
+        .map_err(|e| FemError::Solver(format!("sparse sum: {e:?}")))
+}
+
+/// The submatrix `A[rows, cols]` (index lists, each ascending or not).
+pub fn submatrix(
+    a: &SparseRowMat<usize, f64>,
+    rows: &[usize],
+    cols: &[usize],
+) -> Result<SparseRowMat<usize, f64>> {
+    let mut col_map = vec![usize::MAX; a.ncols()];
+    for (j, &c) in cols.iter().enumerate() {
+        *col_map
+            .get_mut(c)
+            .ok_or_else(|| invalid("col", c, "out of range"))? = j;
+    }
+    let sym = a.symbolic();
+    let mut trip = Vec::new();
+    for (i, &r) in rows.iter().enumerate() {
+        if r >= a.nrows() {
+            return Err(invalid("row", r, "out of range"));
+        }
+        let range = sym.row_range(r);
+        for (&c, &v) in sym.col_idx()[range.clone()].iter().zip(&a.val()[range]) {
+            if col_map[c] != usize::MAX {
+                trip.push(Triplet::new(i, col_map[c], v));
+            }
+        }
+    }
+    SparseRowMat::try_new_from_triplets(rows.len(), cols.len(), &trip)
+        .map_err(|e| FemError::Solver(format!("submatrix: {e:?}")))
+}
+
+/// The transpose as a CSR matrix.
+pub fn transpose(a: &SparseRowMat<usize, f64>) -> Result<SparseRowMat<usize, f64>> {
+    let sym = a.symbolic();
+    let mut trip = Vec::with_capacity(a.val().len());
+    for r in 0..a.nrows() {
+        let range = sym.row_range(r);
+        for (&c, &v) in sym.col_idx()[range.clone()].iter().zip(&a.val()[range]) {
+            trip.push(Triplet::new(c, r, v));
+        }
+    }
+    SparseRowMat::try_new_from_triplets(a.ncols(), a.nrows(), &trip)
+        .map_err(|e| FemError::Solver(format!("transpose: {e:?}")))
+}
+
+fn triplets(a: &SparseRowMat<usize, f64>, s: f64) -> Vec<Triplet<usize, usize, f64>> {
+    let sym = a.symbolic();
+    let mut out = Vec::with_capacity(a.val().len());
+    for r in 0..a.nrows() {
+        let range = sym.row_range(r);
+        for (&c, &v) in sym.col_idx()[range.clone()].iter().zip(&a.val()[range]) {
+            out.push(Triplet::new(r, c, s * v));
+        }
+    }
+    out
 }

@@ -25,7 +25,9 @@ fn jiggle(mut mesh: Mesh, amp: f64, seed: u64) -> Mesh {
     let g = mesh.gdim();
     let mut state = seed;
     let mut next = || {
-        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         ((state >> 11) as f64 / (1u64 << 53) as f64) - 0.5
     };
     let mut coords = mesh.coords().to_vec();
@@ -74,9 +76,12 @@ fn derivatives_compose_to_zero() {
         jiggle(unit_cube(4).unwrap(), 0.05, 2),
     ];
     for mesh in &meshes {
-        for complex in [Some(DeRham::new(mesh).unwrap()), (mesh.dim() == 2).then(|| DeRham::new_div_2d(mesh).unwrap())]
-            .into_iter()
-            .flatten()
+        for complex in [
+            Some(DeRham::new(mesh).unwrap()),
+            (mesh.dim() == 2).then(|| DeRham::new_div_2d(mesh).unwrap()),
+        ]
+        .into_iter()
+        .flatten()
         {
             for k in 0..complex.len() - 2 {
                 let (a, b) = (complex.derivative(k), complex.derivative(k + 1));
@@ -91,7 +96,10 @@ fn derivatives_compose_to_zero() {
 
 #[test]
 fn derivatives_are_the_incidence_matrices() {
-    for mesh in [jiggle(unit_square(6, 6, Diagonal::Right).unwrap(), 0.04, 3), jiggle(unit_cube(3).unwrap(), 0.05, 4)] {
+    for mesh in [
+        jiggle(unit_square(6, 6, Diagonal::Right).unwrap(), 0.04, 3),
+        jiggle(unit_cube(3).unwrap(), 0.05, 4),
+    ] {
         let d = mesh.dim();
         let topo = Topology::new(&mesh).unwrap();
         let complex = DeRham::new(&mesh).unwrap();
@@ -101,14 +109,21 @@ fn derivatives_are_the_incidence_matrices() {
             assert_eq!(ours.shape(), inc.shape());
             if k + 1 < d {
                 // gradient (and 3-D curl): exactly the incidence matrix
-                assert!((&ours - &inc).amax() < 1e-12, "d{k} differs from the incidence");
+                assert!(
+                    (&ours - &inc).amax() < 1e-12,
+                    "d{k} differs from the incidence"
+                );
             } else {
                 // into DG0 (cell means): row T is ±(1/|T|) times the incidence row
                 for c in 0..mesh.n_cells() {
                     let vol = simplex_volume(&mesh, mesh.cell(c));
                     let row = ours.row(c) * vol;
                     let inc_row = inc.row(c);
-                    let s = if (row.clone() - inc_row).amax() < 1e-10 { 1.0 } else { -1.0 };
+                    let s = if (row.clone() - inc_row).amax() < 1e-10 {
+                        1.0
+                    } else {
+                        -1.0
+                    };
                     assert!((row - inc_row * s).amax() < 1e-10, "cell {c}");
                 }
             }
@@ -120,12 +135,17 @@ fn derivatives_are_the_incidence_matrices() {
 fn cohomology_has_the_betti_numbers() {
     // square: (1, 0, 0); annulus: (1, 1, 0); cube: (1, 0, 0, 0)
     for (mesh, betti) in [
-        (unit_square(4, 4, Diagonal::Alternating).unwrap(), vec![1, 0, 0]),
+        (
+            unit_square(4, 4, Diagonal::Alternating).unwrap(),
+            vec![1, 0, 0],
+        ),
         (annulus(2, 12, 0.5, 1.0).unwrap(), vec![1, 1, 0]),
         (unit_cube(2).unwrap(), vec![1, 0, 0, 0]),
     ] {
         let complex = DeRham::new(&mesh).unwrap();
-        let ranks: Vec<usize> = (0..complex.len() - 1).map(|k| rank(&dense(complex.derivative(k)))).collect();
+        let ranks: Vec<usize> = (0..complex.len() - 1)
+            .map(|k| rank(&dense(complex.derivative(k))))
+            .collect();
         for k in 0..complex.len() {
             let n = complex.space(k).ndofs();
             let kernel = n - if k + 1 < complex.len() { ranks[k] } else { 0 };
@@ -142,7 +162,9 @@ fn cubic(coef: &[f64], x: &[f64], vd: usize, out: &mut [f64]) {
     let mut v = vec![0.0; mono.len()];
     mono.eval(x, &mut v);
     for c in 0..vd {
-        out[c] = (0..mono.len()).map(|m| coef[(c * 20 + m) % coef.len()] * v[m]).sum();
+        out[c] = (0..mono.len())
+            .map(|m| coef[(c * 20 + m) % coef.len()] * v[m])
+            .sum();
     }
 }
 
@@ -153,7 +175,11 @@ fn cubic_op(coef: &[f64], x: &[f64], vd: usize, op: Op, out: &mut [f64]) {
     let mut g = vec![0.0; mono.len() * d];
     mono.eval_grad(x, &mut g);
     // j[c][k] = ∂_k u_c
-    let j = |c: usize, k: usize| -> f64 { (0..mono.len()).map(|m| coef[(c * 20 + m) % coef.len()] * g[m * d + k]).sum() };
+    let j = |c: usize, k: usize| -> f64 {
+        (0..mono.len())
+            .map(|m| coef[(c * 20 + m) % coef.len()] * g[m * d + k])
+            .sum()
+    };
     match (op, d, vd) {
         (Op::Grad, _, 1) => (0..d).for_each(|k| out[k] = j(0, k)),
         (Op::Curl, 2, 1) => {
@@ -180,8 +206,13 @@ fn check_commuting(complex: &DeRham, coef: &[f64]) {
         let lhs = complex.derivative(k) * faer::col::Col::from_fn(pi_u.len(), |i| pi_u[i]);
         let rhs = t.interpolate(&|x, o| cubic_op(coef, x, vd, op, o)).unwrap();
         let scale = rhs.iter().fold(0.0f64, |a, v| a.max(v.abs()));
-        let err = (0..rhs.len()).map(|i| (lhs[i] - rhs[i]).abs()).fold(0.0, f64::max);
-        assert!(err <= 1e-12 * scale, "{d}-D d{k}: commuting error {err:e} (scale {scale:e})");
+        let err = (0..rhs.len())
+            .map(|i| (lhs[i] - rhs[i]).abs())
+            .fold(0.0, f64::max);
+        assert!(
+            err <= 1e-12 * scale,
+            "{d}-D d{k}: commuting error {err:e} (scale {scale:e})"
+        );
     }
 }
 
