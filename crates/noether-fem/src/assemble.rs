@@ -314,13 +314,17 @@ fn facet_normal_measure(xs: &[[f64; 3]], xo: &[f64; 3], d: usize) -> ([f64; 3], 
 /// A boundary datum `g(x, n)` of position and outward unit normal.
 pub type BoundaryFn<'a> = &'a (dyn Fn(&[f64], &[f64]) -> f64 + Sync);
 
-/// The Neumann load `b_i = ∫_Γ g(x, n) φ_i ds` over boundary facets with a marker in
-/// `markers` (all when empty), for scalar spaces. Fails when `g` is not finite.
+/// The boundary load `b_i = ∫_Γ g(x, n) φ_i ds` for scalar spaces (Neumann data), or
+/// `∫_Γ g(x, n) φ_i·n ds` for vector spaces (the natural Dirichlet term of mixed
+/// formulations), over boundary facets with a marker in `markers` (all when empty).
+/// Fails when `g` is not finite.
 pub fn boundary_linear(space: &FunctionSpace, markers: &[i32], g: BoundaryFn) -> Result<Vec<f64>> {
-    scalar_only(space)?;
     let d = space.dim();
+    let vd = space.element().value_dim();
+    let n = space.element().ndofs();
     let facets = boundary_facets(space, markers, space.element().degree() + 4)?;
     let mut b = vec![0.0; space.ndofs()];
+    let mut basis = vec![0.0; n * vd];
     for f in &facets {
         let tab = space.element().tabulate(&f.points);
         let map = space.cell_map(f.cell);
@@ -333,8 +337,14 @@ pub fn boundary_linear(space: &FunctionSpace, markers: &[i32], g: BoundaryFn) ->
                     at: x[..d].to_vec(),
                 });
             }
+            space.push_forward(map, Op::Value, &tab, p, &mut basis);
             for (i, &dof) in space.cell_dofs(f.cell).iter().enumerate() {
-                b[dof] += w * gv * tab.value(p, i)[0];
+                let v = if vd == 1 {
+                    basis[i]
+                } else {
+                    (0..d).map(|k| basis[i * vd + k] * f.normal[k]).sum()
+                };
+                b[dof] += w * gv * v;
             }
         }
     }

@@ -55,6 +55,9 @@ impl Default for EigenOptions {
     }
 }
 
+/// A projector applied in place (onto the complement of a known null space).
+pub type Projector<'a> = &'a dyn Fn(&mut [f64]);
+
 /// Converged eigenpairs, ascending.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EigenPairs {
@@ -91,7 +94,7 @@ pub fn lowest_eigenpairs(
     k: &SparseRowMat<usize, f64>,
     m: &SparseRowMat<usize, f64>,
     opts: &EigenOptions,
-    project: Option<&dyn Fn(&mut [f64])>,
+    project: Option<Projector>,
 ) -> Result<EigenPairs> {
     let n = k.nrows();
     if k.ncols() != n || m.nrows() != n || m.ncols() != n {
