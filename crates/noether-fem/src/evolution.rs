@@ -37,7 +37,11 @@ pub struct Semidiscrete {
 impl Semidiscrete {
     /// `K = ∫ c(x) ∇u·∇v` (`c ≡ 1` when `None`) and `M = ∫ uv` of `space`, with the
     /// dofs of the boundary facets marked `markers` (all when empty) fixed to zero.
-    pub fn new(space: &FunctionSpace, coefficient: Option<ScalarFn>, markers: &[i32]) -> Result<Self> {
+    pub fn new(
+        space: &FunctionSpace,
+        coefficient: Option<ScalarFn>,
+        markers: &[i32],
+    ) -> Result<Self> {
         if space.element().value_dim() != 1 {
             return Err(invalid("space", "vector-valued", "needs a scalar space"));
         }
@@ -92,7 +96,9 @@ impl Semidiscrete {
     /// `M⁻¹ x`; a solve that fails (non-finite input) yields NaN, which the
     /// integrators report as a non-finite state.
     fn mass_solve(&self, x: &[f64]) -> Vec<f64> {
-        self.mass_chol.solve(x).unwrap_or_else(|_| vec![f64::NAN; x.len()])
+        self.mass_chol
+            .solve(x)
+            .unwrap_or_else(|_| vec![f64::NAN; x.len()])
     }
 
     /// `M u̇` for a velocity `u̇` (free dofs): the momentum of the wave Hamiltonian.
@@ -141,7 +147,12 @@ impl HeatEquation {
     /// Heat equation on `space` with conductivity `kappa` (1 when `None`), source
     /// `f(x)` (time-independent) and homogeneous Dirichlet conditions on `markers`
     /// (the whole boundary when empty).
-    pub fn new(space: &FunctionSpace, kappa: Option<ScalarFn>, f: Option<ScalarFn>, markers: &[i32]) -> Result<Self> {
+    pub fn new(
+        space: &FunctionSpace,
+        kappa: Option<ScalarFn>,
+        f: Option<ScalarFn>,
+        markers: &[i32],
+    ) -> Result<Self> {
         let semi = Semidiscrete::new(space, kappa, markers)?;
         let load = match f {
             Some(f) => semi.restrict(&linear(space, Op::Value, &|x, o| o[0] = f(x))?),

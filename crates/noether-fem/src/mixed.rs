@@ -42,13 +42,26 @@ pub struct MixedSolution<'m> {
 /// Solves mixed Poisson with `RT_degree × DG_{degree−1}` (degree 1 = RT0–DG0) by a
 /// sparse LU factorisation of the symmetric saddle-point system
 /// `[[M, −Bᵀ], [−B, 0]]`. `g(x, n)` is the pressure on the boundary.
-pub fn solve_mixed_poisson<'m>(mesh: &'m Mesh, degree: usize, f: ScalarFn, g: BoundaryFn) -> Result<MixedSolution<'m>> {
+pub fn solve_mixed_poisson<'m>(
+    mesh: &'m Mesh,
+    degree: usize,
+    f: ScalarFn,
+    g: BoundaryFn,
+) -> Result<MixedSolution<'m>> {
     let d = mesh.dim();
     let flux = FunctionSpace::new(mesh, Element::raviart_thomas(d, degree)?)?;
-    let pressure = FunctionSpace::with_topology(mesh, flux.topology().clone(), Element::discontinuous(d, degree - 1)?)?;
+    let pressure = FunctionSpace::with_topology(
+        mesh,
+        flux.topology().clone(),
+        Element::discontinuous(d, degree - 1)?,
+    )?;
     let m = bilinear(&flux, &flux, &[Term::new(Op::Value, Op::Value)])?;
     let minus_one = |_: &[f64]| -1.0;
-    let neg_b = bilinear(&pressure, &flux, &[Term::new(Op::Value, Op::Div).with_coefficient(&minus_one)])?;
+    let neg_b = bilinear(
+        &pressure,
+        &flux,
+        &[Term::new(Op::Value, Op::Div).with_coefficient(&minus_one)],
+    )?;
     let neg_bt = crate::direct::transpose(&neg_b)?;
     let system = block(&[vec![Some(&m), Some(&neg_bt)], vec![Some(&neg_b), None]])?;
     let gb = boundary_linear(&flux, &[], g)?;

@@ -35,7 +35,7 @@ pub struct P1Space<'m> {
 
 impl<'m> P1Space<'m> {
     /// The P1 space of `mesh`. Fails on meshes of lower dimension than their space
-    /// and on inverted or degenerate cells.
+    /// and on degenerate cells; cells may have either orientation.
     pub fn new(mesh: &'m Mesh) -> Result<Self> {
         let d = mesh.dim();
         if mesh.gdim() != d {
@@ -312,13 +312,15 @@ fn factorial(d: usize) -> f64 {
 }
 
 /// Barycentric gradients `∇λ = J^{−T}∇̂λ̂` (the rows of `J⁻¹`, by the adjugate) and
-/// the volume of cell `c`, into `g` and `v`; fails on an inverted or degenerate cell.
+/// the volume of cell `c`, into `g` and `v`; fails on a degenerate cell (either
+/// orientation is accepted).
 fn cell_geometry(mesh: &Mesh, c: usize, g: &mut [f64], v: &mut f64) -> Result<()> {
     let d = mesh.dim();
     let vol = signed_volume(mesh, c);
-    if vol.is_nan() || vol <= 0.0 {
+    // either orientation is fine (the gradients below use the signed determinant)
+    if !vol.is_finite() || vol == 0.0 {
         return Err(FemError::Mesh(format!(
-            "cell {c} is inverted or degenerate (signed volume {vol:e})"
+            "cell {c} is degenerate (signed volume {vol:e})"
         )));
     }
     let cell = mesh.cell(c);
@@ -374,7 +376,7 @@ fn cell_geometry(mesh: &Mesh, c: usize, g: &mut [f64], v: &mut f64) -> Result<()
         }
         g[k] = -sum;
     }
-    *v = vol;
+    *v = vol.abs();
     Ok(())
 }
 

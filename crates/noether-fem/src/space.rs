@@ -440,6 +440,33 @@ impl<'m> FunctionSpace<'m> {
         Ok(x)
     }
 
+    /// Physical coordinates of every dof (`dim` each) for elements whose degrees of
+    /// freedom are point values (the Lagrange families); fails for moment-based
+    /// elements.
+    pub fn dof_coordinates(&self) -> Result<Vec<f64>> {
+        let d = self.dim();
+        if self
+            .element
+            .functionals()
+            .iter()
+            .any(|f| f.points.len() != d)
+        {
+            return Err(invalid(
+                "element",
+                format!("{:?}", self.element.family()),
+                "dofs are not point values",
+            ));
+        }
+        let mut out = vec![0.0; self.ndofs * d];
+        for c in 0..self.mesh.n_cells() {
+            for (f, &g) in self.element.functionals().iter().zip(self.cell_dofs(c)) {
+                let x = self.maps[c].to_physical(&f.points, d);
+                out[g * d..(g + 1) * d].copy_from_slice(&x[..d]);
+            }
+        }
+        Ok(out)
+    }
+
     /// `op` of the field with coefficients `u` at reference point `xh` of cell `c`.
     pub fn evaluate_in_cell(&self, u: &[f64], op: Op, c: usize, xh: &[f64]) -> Result<Vec<f64>> {
         let m = self.op_dim(op)?;

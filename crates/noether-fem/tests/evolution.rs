@@ -2,11 +2,11 @@
 //! wave equation with leapfrog keeps its discrete energy bounded over 10⁴ steps, the
 //! heat equation converges at O(h²) to the decaying eigenmode.
 
+use noether_core::Hamiltonian;
 use noether_diffeq::esdirk::{KVAERNO5, solve_esdirk};
 use noether_diffeq::newton::KrylovNewton;
 use noether_diffeq::solve::OdeOptions;
 use noether_diffeq::symplectic::{SymplecticMethod, integrate_separable};
-use noether_core::Hamiltonian;
 use noether_fem::element::Element;
 use noether_fem::evolution::{HeatEquation, Semidiscrete, WaveHamiltonian};
 use noether_fem::space::{FunctionSpace, Op};
@@ -24,7 +24,11 @@ fn leapfrog_wave_energy_is_bounded_without_drift() {
     let space = FunctionSpace::new(&mesh, Element::lagrange(2, 1).unwrap()).unwrap();
     let semi = Semidiscrete::new(&space, None, &[]).unwrap();
     // a non-modal initial state excites many frequencies
-    let u0 = space.interpolate(&|x, o| o[0] = mode(x) + 0.5 * (x[0] * x[1] * (1.0 - x[0]) * (1.0 - x[1])).powi(2) * 40.0).unwrap();
+    let u0 = space
+        .interpolate(&|x, o| {
+            o[0] = mode(x) + 0.5 * (x[0] * x[1] * (1.0 - x[0]) * (1.0 - x[1])).powi(2) * 40.0
+        })
+        .unwrap();
     let q0 = semi.restrict(&u0);
     let p0 = vec![0.0; q0.len()];
     let ham = WaveHamiltonian(semi);
@@ -32,19 +36,36 @@ fn leapfrog_wave_energy_is_bounded_without_drift() {
     let dt = 0.2 / n as f64;
     let steps = 10_000;
     let mut errs = Vec::with_capacity(steps);
-    integrate_separable(SymplecticMethod::Verlet, &ham, &q0, &p0, dt, steps, |_, q, p| {
-        errs.push((ham.energy(q, p).unwrap() - e0) / e0);
-    })
+    integrate_separable(
+        SymplecticMethod::Verlet,
+        &ham,
+        &q0,
+        &p0,
+        dt,
+        steps,
+        |_, q, p| {
+            errs.push((ham.energy(q, p).unwrap() - e0) / e0);
+        },
+    )
     .unwrap();
     let max_in = |r: std::ops::Range<usize>| errs[r].iter().fold(0.0f64, |a, e| a.max(e.abs()));
-    let (first, last, all) = (max_in(0..1000), max_in(steps - 1000..steps), max_in(0..steps));
-    println!("relative energy error: first 1000 steps {first:.3e}, last 1000 {last:.3e}, all {all:.3e}");
+    let (first, last, all) = (
+        max_in(0..1000),
+        max_in(steps - 1000..steps),
+        max_in(0..steps),
+    );
+    println!(
+        "relative energy error: first 1000 steps {first:.3e}, last 1000 {last:.3e}, all {all:.3e}"
+    );
     assert!(all < 1e-2, "energy error {all}");
     // bounded oscillation, no drift: the late error is no larger than the early one
     assert!(last < 1.5 * first, "drift: {first:e} → {last:e}");
     // the mean of the error over the last window does not trend away from the first
     let mean = |r: std::ops::Range<usize>| errs[r.clone()].iter().sum::<f64>() / r.len() as f64;
-    assert!((mean(steps - 1000..steps) - mean(0..1000)).abs() < 0.2 * first, "mean drift");
+    assert!(
+        (mean(steps - 1000..steps) - mean(0..1000)).abs() < 0.2 * first,
+        "mean drift"
+    );
 }
 
 #[test]
@@ -56,12 +77,28 @@ fn heat_equation_converges_at_second_order() {
         let mesh = unit_square(n, n, Diagonal::Alternating).unwrap();
         let space = FunctionSpace::new(&mesh, Element::lagrange(2, 1).unwrap()).unwrap();
         let heat = HeatEquation::new(&space, None, None, &[]).unwrap();
-        let u0 = heat.semi.restrict(&space.interpolate(&|x, o| o[0] = mode(x)).unwrap());
-        let mut newton = KrylovNewton::finite_difference(KrylovNewton::<Vec<f64>>::default_options());
-        let sol = solve_esdirk(&KVAERNO5, &heat, &mut newton, 0.0, t1, &u0, &OdeOptions::tolerances(1e-9, 1e-12)).unwrap();
+        let u0 = heat
+            .semi
+            .restrict(&space.interpolate(&|x, o| o[0] = mode(x)).unwrap());
+        let mut newton =
+            KrylovNewton::finite_difference(KrylovNewton::<Vec<f64>>::default_options());
+        let sol = solve_esdirk(
+            &KVAERNO5,
+            &heat,
+            &mut newton,
+            0.0,
+            t1,
+            &u0,
+            &OdeOptions::tolerances(1e-9, 1e-12),
+        )
+        .unwrap();
         let u = heat.semi.extend(sol.ys.last().unwrap());
         let decay = (-2.0 * PI * PI * t1).exp();
-        errs.push(space.error(&u, Op::Value, &|x, o| o[0] = decay * mode(x)).unwrap());
+        errs.push(
+            space
+                .error(&u, Op::Value, &|x, o| o[0] = decay * mode(x))
+                .unwrap(),
+        );
     }
     let rate = (errs[0] / errs[2]).ln() / 4f64.ln();
     println!("heat L2 errors {errs:?}, rate {rate:.3}");

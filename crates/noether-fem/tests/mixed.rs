@@ -13,7 +13,13 @@ fn sigma_exact(x: &[f64], o: &mut [f64]) {
     let d = x.len();
     for k in 0..d {
         o[k] = -(0..d)
-            .map(|j| if j == k { PI * (PI * x[j]).cos() } else { (PI * x[j]).sin() })
+            .map(|j| {
+                if j == k {
+                    PI * (PI * x[j]).cos()
+                } else {
+                    (PI * x[j]).sin()
+                }
+            })
             .product::<f64>();
     }
     o[0] -= 2.0 * x[0] * x[1];
@@ -34,26 +40,49 @@ fn fitted_rate(hs: &[f64], errs: &[f64]) -> f64 {
 }
 
 fn mesh(d: usize, n: usize) -> Mesh {
-    if d == 2 { unit_square(n, n, Diagonal::Alternating).unwrap() } else { unit_cube(n).unwrap() }
+    if d == 2 {
+        unit_square(n, n, Diagonal::Alternating).unwrap()
+    } else {
+        unit_cube(n).unwrap()
+    }
 }
 
 #[test]
 fn mixed_poisson_conserves_mass_per_cell_and_converges() {
-    for (d, k, ns) in [(2, 1, vec![8, 16, 32]), (2, 2, vec![4, 8, 16]), (3, 1, vec![4, 8, 12]), (3, 2, vec![2, 4, 8])] {
+    for (d, k, ns) in [
+        (2, 1, vec![8, 16, 32]),
+        (2, 2, vec![4, 8, 16]),
+        (3, 1, vec![4, 8, 12]),
+        (3, 2, vec![2, 4, 8]),
+    ] {
         let (mut hs, mut es, mut ep) = (vec![], vec![], vec![]);
         for &n in &ns {
             let m = mesh(d, n);
             let t0 = std::time::Instant::now();
             let sol = solve_mixed_poisson(&m, k, &f, &|x, _| p_exact(x)).unwrap();
-            let worst = sol.cell_residuals.iter().fold(0.0f64, |a, r| a.max(r.abs()));
-            assert!(worst <= 1e-12 * sol.f_norm, "{d}-D RT{k} n = {n}: cell residual {worst:e}, ‖f‖ = {}", sol.f_norm);
+            let worst = sol
+                .cell_residuals
+                .iter()
+                .fold(0.0f64, |a, r| a.max(r.abs()));
+            assert!(
+                worst <= 1e-12 * sol.f_norm,
+                "{d}-D RT{k} n = {n}: cell residual {worst:e}, ‖f‖ = {}",
+                sol.f_norm
+            );
             println!("{d}-D RT{k} n = {n}: {:.2} s", t0.elapsed().as_secs_f64());
             hs.push(1.0 / n as f64);
             es.push(sol.flux.error(&sol.sigma, Op::Value, &sigma_exact).unwrap());
-            ep.push(sol.pressure.error(&sol.p, Op::Value, &|x, o| o[0] = p_exact(x)).unwrap());
+            ep.push(
+                sol.pressure
+                    .error(&sol.p, Op::Value, &|x, o| o[0] = p_exact(x))
+                    .unwrap(),
+            );
         }
         let (rs, rp) = (fitted_rate(&hs, &es), fitted_rate(&hs, &ep));
-        println!("{d}-D RT{k}-DG{}: σ {es:?} rate {rs:.3}; p {ep:?} rate {rp:.3}", k - 1);
+        println!(
+            "{d}-D RT{k}-DG{}: σ {es:?} rate {rs:.3}; p {ep:?} rate {rp:.3}",
+            k - 1
+        );
         assert!((rs - k as f64).abs() < 0.1, "flux rate {rs}");
         assert!((rp - k as f64).abs() < 0.1, "pressure rate {rp}");
     }
@@ -64,9 +93,12 @@ fn mixed_poisson_reproduces_linear_pressure() {
     // p = 1 + 2x − y: σ constant, in RT0; p in DG0 only up to O(h), σ exact
     let m = unit_square(6, 6, Diagonal::Right).unwrap();
     let sol = solve_mixed_poisson(&m, 1, &|_| 0.0, &|x, _| 1.0 + 2.0 * x[0] - x[1]).unwrap();
-    let e = sol.flux.error(&sol.sigma, Op::Value, &|_, o| {
-        o[0] = -2.0;
-        o[1] = 1.0;
-    }).unwrap();
+    let e = sol
+        .flux
+        .error(&sol.sigma, Op::Value, &|_, o| {
+            o[0] = -2.0;
+            o[1] = 1.0;
+        })
+        .unwrap();
     assert!(e < 1e-12, "flux error {e}");
 }
