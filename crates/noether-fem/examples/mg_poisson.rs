@@ -23,7 +23,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let tk = Instant::now();
     let mut b = space.load(&|x: &[f64]| 1.0 + x[0] * x[1] * x[2], 2)?;
     let tl = Instant::now();
-    let bd = boundary_vertices(mesh, &[])?;
+    // the cube's six faces carry markers 1–6, kept by refinement
+    let bd = boundary_vertices(mesh, &[1, 2, 3, 4, 5, 6])?;
     let a = apply_dirichlet(&k, &mut b, &bd, &vec![0.0; bd.len()])?;
     let t2 = Instant::now();
     eprintln!(
@@ -33,7 +34,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         (tl - tk).as_secs_f64(),
         (t2 - tl).as_secs_f64()
     );
-    let mg = Multigrid::new(&a, &h, MultigridOptions::default())?;
+    let mg = Multigrid::new(&a, &h, &bd, MultigridOptions::default())?;
     let t3 = Instant::now();
     let mut u = vec![0.0; b.len()];
     let rep = cg(

@@ -1,13 +1,12 @@
 //! Geometric multigrid for P1 systems on nested uniform refinements: a symmetric
-//! V-cycle (damped-Jacobi smoothing, Galerkin coarse operators `PᵀAP`, dense
+//! V-cycle (damped-Jacobi smoothing, Galerkin coarse operators `PᵀAP`, sparse
 //! Cholesky on the coarsest level), usable as the preconditioner of CG.
 
 use faer::sparse::{SparseRowMat, Triplet};
-use nalgebra::{DMatrix, DVector};
 use noether_mesh::Mesh;
 use noether_mesh::refine::refine_uniform;
 
-use crate::dirichlet::boundary_vertices;
+use crate::direct::SparseCholesky;
 use crate::error::{FemError, Result, invalid};
 
 /// Smoothing parameters of the V-cycle.
@@ -92,7 +91,7 @@ pub struct Multigrid {
     /// Prolongations with Dirichlet rows and columns removed.
     p: Vec<SparseRowMat<usize, f64>>,
     pt: Vec<SparseRowMat<usize, f64>>,
-    coarse: nalgebra::Cholesky<f64, nalgebra::Dyn>,
+    coarse: SparseCholesky,
     opts: MultigridOptions,
 }
 
@@ -148,32 +147,45 @@ fn level(a: SparseRowMat<usize, f64>) -> Result<Level> {
 }
 
 impl Multigrid {
-    /// The V-cycle for the fine matrix `a` (with Dirichlet rows lifted to identity
-    /// rows, as [`crate::dirichlet::apply_dirichlet`] makes them) on `hierarchy`,
-    /// whose boundary vertices are the Dirichlet ones on every level.
+    /// The V-cycle for the fine matrix `a` on `hierarchy`, with the Dirichlet
+    /// degrees of freedom `dirichlet` of the finest level (their rows lifted to
+    /// identity rows, as [`crate::dirichlet::apply_dirichlet`] makes them). A coarse
+    /// vertex is Dirichlet when its copy on the finer level is, so the boundary
+    /// conditions are inherited down the hierarchy without recomputing any topology.
     pub fn new(
         a: &SparseRowMat<usize, f64>,
         hierarchy: &Hierarchy,
+        dirichlet: &[usize],
         opts: MultigridOptions,
     ) -> Result<Self> {
-        if a.symbolic().nrows() != hierarchy.finest().n_vertices() {
+        let n = a.symbolic().nrows();
+        if n != hierarchy.finest().n_vertices() {
             return Err(invalid(
                 "matrix",
-                a.symbolic().nrows(),
+                n,
                 "must match the finest mesh's vertices",
             ));
         }
-        let fixed: Vec<Vec<bool>> = hierarchy
-            .meshes
-            .iter()
-            .map(|m| {
-                let mut f = vec![false; m.n_vertices()];
-                for v in boundary_vertices(m, &[])? {
-                    f[v] = true;
+        let mut finest = vec![false; n];
+        for &d in dirichlet {
+            *finest
+                .get_mut(d)
+                .ok_or_else(|| invalid("dirichlet dof", d, "out of range"))? = true;
+        }
+        let mut fixed = vec![finest];
+        for pl in &hierarchy.prolongations {
+            // a coarse vertex's copy is the fine row with the single entry 1
+            let sym = pl.symbolic();
+            let fine = &fixed[fixed.len() - 1];
+            let mut coarse = vec![false; sym.ncols()];
+            for (r, &f) in fine.iter().enumerate() {
+                let range = sym.row_range(r);
+                if range.len() == 1 && pl.val()[range.start] == 1.0 {
+                    coarse[sym.col_idx()[range.start]] = f;
                 }
-                Ok(f)
-            })
-            .collect::<Result<_>>()?;
+            }
+            fixed.push(coarse);
+        }
         let mut levels = vec![level(a.clone())?];
         let (mut p, mut pt) = (Vec::new(), Vec::new());
         for (l, pl) in hierarchy.prolongations.iter().enumerate() {
@@ -198,12 +210,8 @@ impl Multigrid {
         let Some(last) = levels.last() else {
             return Err(invalid("hierarchy", 0, "needs a level"));
         };
-        let dense = last.a.to_dense();
-        let n = dense.nrows();
-        let dm = DMatrix::from_fn(n, n, |i, j| dense[(i, j)]);
-        let coarse = dm
-            .cholesky()
-            .ok_or_else(|| FemError::Solver("coarsest matrix is not SPD".into()))?;
+        let coarse = SparseCholesky::new(&last.a)
+            .map_err(|e| FemError::Solver(format!("coarsest level: {e}")))?;
         Ok(Self {
             levels,
             p,
@@ -231,8 +239,12 @@ impl Multigrid {
 
     fn vcycle(&self, l: usize, b: &[f64]) -> Vec<f64> {
         if l + 1 == self.levels.len() {
-            let x = self.coarse.solve(&DVector::from_column_slice(b));
-            return x.as_slice().to_vec();
+            // the coarsest matrix was factorised in `new`; a failure here is a
+            // non-finite residual, passed on as NaN for CG to report
+            return self
+                .coarse
+                .solve(b)
+                .unwrap_or_else(|_| vec![f64::NAN; b.len()]);
         }
         let n = b.len();
         let mut x = vec![0.0; n];

@@ -4,7 +4,6 @@
 
 use faer::sparse::{SparseRowMat, SymbolicSparseRowMat};
 use noether_mesh::Mesh;
-use noether_mesh::geometry::signed_volume;
 use rayon::prelude::*;
 
 use crate::error::{FemError, Result, invalid};
@@ -48,11 +47,17 @@ impl<'m> P1Space<'m> {
         let per = (d + 1) * d;
         let mut grads = vec![0.0; mesh.n_cells() * per];
         let mut volumes = vec![0.0; mesh.n_cells()];
+        const CELLS: usize = 4096;
         grads
-            .par_chunks_mut(per)
-            .zip(volumes.par_iter_mut())
+            .par_chunks_mut(per * CELLS)
+            .zip(volumes.par_chunks_mut(CELLS))
             .enumerate()
-            .try_for_each(|(c, (g, v))| cell_geometry(mesh, c, g, v))?;
+            .try_for_each(|(b, (g, v))| {
+                g.chunks_exact_mut(per)
+                    .zip(v.iter_mut())
+                    .enumerate()
+                    .try_for_each(|(k, (g, v))| cell_geometry(mesh, b * CELLS + k, g, v))
+            })?;
         Ok(Self {
             mesh,
             grads,
@@ -81,48 +86,56 @@ impl<'m> P1Space<'m> {
         self.volumes[c]
     }
 
-    /// Assembles the element matrices `local(c, ke)` (row-major, `d + 1` square)
-    /// into the CSR pattern of the vertex graph (each vertex and its edge
-    /// neighbours): element matrices in parallel blocks, scattered by binary search
-    /// in each row.
+    /// Assembles `A_rs = Σ_{cells c ∋ r, s} entry(c, i, j)` (with `r`, `s` the `i`-th
+    /// and `j`-th vertex of `c`) into CSR, row by row in parallel: each row gathers
+    /// its cells through the vertex-to-cell adjacency and sums its entries in a small
+    /// open-addressing table keyed by column, so the sparsity pattern and the values
+    /// come out of one pass, no two threads write one entry, and no element matrices
+    /// are stored.
     fn assemble(
         &self,
-        local: impl Fn(usize, &mut [f64]) + Sync,
+        entry: impl Fn(usize, usize, usize) -> f64 + Sync,
     ) -> Result<SparseRowMat<usize, f64>> {
-        const BLOCK: usize = 4096;
         let per = self.mesh.dim() + 1;
-        let (row_ptr, col_idx) = vertex_pattern(self.mesh)?;
-        let mut vals = vec![0.0; col_idx.len()];
-        let n_cells = self.mesh.n_cells();
-        let n_blocks = n_cells.div_ceil(BLOCK);
-        // a few blocks at a time, to bound the memory of the element matrices
-        for group in (0..n_blocks).collect::<Vec<_>>().chunks(64) {
-            let blocks: Vec<(usize, Vec<f64>)> = group
-                .par_iter()
-                .map(|&b| {
-                    let range = b * BLOCK..((b + 1) * BLOCK).min(n_cells);
-                    let mut out = vec![0.0; range.len() * per * per];
-                    for (c, ke) in range.zip(out.chunks_exact_mut(per * per)) {
-                        local(c, ke);
+        let cells = self.mesh.cells();
+        let n = self.mesh.n_vertices();
+        let (adj_off, adj) = vertex_corners(self.mesh);
+        let blocks: Vec<(Vec<usize>, Vec<usize>, Vec<f64>)> = (0..n.div_ceil(ROW_BLOCK))
+            .into_par_iter()
+            .map(|b| {
+                let mut table = RowTable::new();
+                let mut lens = Vec::with_capacity(ROW_BLOCK);
+                let mut cols = Vec::with_capacity(ROW_BLOCK * 16);
+                let mut vals = Vec::with_capacity(ROW_BLOCK * 16);
+                for r in b * ROW_BLOCK..((b + 1) * ROW_BLOCK).min(n) {
+                    let corners = &adj[adj_off[r]..adj_off[r + 1]];
+                    table.reset(corners.len() * per);
+                    if corners.is_empty() {
+                        table.add(r, 0.0); // an isolated vertex keeps its diagonal
                     }
-                    (b, out)
-                })
-                .collect();
-            for (b, block) in &blocks {
-                for (k, ke) in block.chunks_exact(per * per).enumerate() {
-                    let cell = self.mesh.cell(b * BLOCK + k);
-                    for (i, &r) in cell.iter().enumerate() {
-                        let cols = &col_idx[row_ptr[r]..row_ptr[r + 1]];
-                        for (j, cj) in cell.iter().enumerate() {
-                            if let Ok(pos) = cols.binary_search(cj) {
-                                vals[row_ptr[r] + pos] += ke[i * per + j];
-                            }
+                    for &p in corners {
+                        let (c, i) = (p / per, p % per);
+                        for (j, &cj) in cells[c * per..(c + 1) * per].iter().enumerate() {
+                            table.add(cj, entry(c, i, j));
                         }
                     }
+                    lens.push(table.drain_sorted(&mut cols, &mut vals));
                 }
+                (lens, cols, vals)
+            })
+            .collect();
+        let mut row_ptr = Vec::with_capacity(n + 1);
+        row_ptr.push(0);
+        let total: usize = blocks.iter().map(|b| b.1.len()).sum();
+        let mut col_idx = Vec::with_capacity(total);
+        let mut vals = Vec::with_capacity(total);
+        for (lens, cols, vs) in blocks {
+            for l in lens {
+                row_ptr.push(row_ptr[row_ptr.len() - 1] + l);
             }
+            col_idx.extend_from_slice(&cols);
+            vals.extend_from_slice(&vs);
         }
-        let n = self.ndofs();
         let symbolic = SymbolicSparseRowMat::new_checked(n, n, row_ptr, None, col_idx);
         Ok(SparseRowMat::new(symbolic, vals))
     }
@@ -135,26 +148,22 @@ impl<'m> P1Space<'m> {
         if let Some(k) = kappa {
             self.check_finite(k, "coefficient")?;
         }
-        self.assemble(|c, ke| {
-            let g = self.gradients(c);
-            let volume = self.volumes[c];
-            let scale = match kappa {
-                None => volume,
+        let scale: Vec<f64> = (0..self.mesh.n_cells())
+            .into_par_iter()
+            .map(|c| match kappa {
+                None => self.volumes[c],
                 Some(k) => {
-                    let mut s = 0.0;
-                    for q in 0..rule.len() {
-                        s += rule.weights[q] * k(&self.map(c, rule.point(q))[..d]);
-                    }
-                    s * volume * factorial(d)
+                    let s: f64 = (0..rule.len())
+                        .map(|q| rule.weights[q] * k(&self.map(c, rule.point(q))[..d]))
+                        .sum();
+                    s * self.volumes[c] * factorial(d)
                 }
-            };
-            for i in 0..=d {
-                for j in 0..=d {
-                    let (gi, gj) = (&g[i * d..(i + 1) * d], &g[j * d..(j + 1) * d]);
-                    let dot: f64 = gi.iter().zip(gj).map(|(a, b)| a * b).sum();
-                    ke[i * (d + 1) + j] = scale * dot;
-                }
-            }
+            })
+            .collect();
+        self.assemble(|c, i, j| {
+            let g = self.gradients(c);
+            let (gi, gj) = (&g[i * d..(i + 1) * d], &g[j * d..(j + 1) * d]);
+            scale[c] * gi.iter().zip(gj).map(|(a, b)| a * b).sum::<f64>()
         })
     }
 
@@ -162,12 +171,7 @@ impl<'m> P1Space<'m> {
     pub fn mass(&self) -> Result<SparseRowMat<usize, f64>> {
         let d = self.mesh.dim();
         let denom = ((d + 1) * (d + 2)) as f64;
-        self.assemble(|c, ke| {
-            let v = self.volumes[c];
-            for (k, e) in ke.iter_mut().enumerate() {
-                *e = if k / (d + 1) == k % (d + 1) { 2.0 } else { 1.0 } * v / denom;
-            }
-        })
+        self.assemble(|c, i, j| if i == j { 2.0 } else { 1.0 } * self.volumes[c] / denom)
     }
 
     /// The load vector `b_i = ∫ f φ_i`, with a rule of the given degree per cell.
@@ -316,13 +320,6 @@ fn factorial(d: usize) -> f64 {
 /// orientation is accepted).
 fn cell_geometry(mesh: &Mesh, c: usize, g: &mut [f64], v: &mut f64) -> Result<()> {
     let d = mesh.dim();
-    let vol = signed_volume(mesh, c);
-    // either orientation is fine (the gradients below use the signed determinant)
-    if !vol.is_finite() || vol == 0.0 {
-        return Err(FemError::Mesh(format!(
-            "cell {c} is degenerate (signed volume {vol:e})"
-        )));
-    }
     let cell = mesh.cell(c);
     let p0 = mesh.vertex(cell[0]);
     // m[r][k] = (p_{k+1} − p₀)_r
@@ -334,10 +331,24 @@ fn cell_geometry(mesh: &Mesh, c: usize, g: &mut [f64], v: &mut f64) -> Result<()
     }
     // inv[i][r] = (J⁻¹)_{ir}: row i is ∇λ_{i+1}
     let mut inv = [[0.0; 3]; 3];
+    let det = match d {
+        1 => m[0][0],
+        2 => m[0][0] * m[1][1] - m[0][1] * m[1][0],
+        _ => {
+            m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1])
+                - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
+                + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0])
+        }
+    };
+    // either orientation is fine (the gradients use the signed determinant)
+    if !det.is_finite() || det == 0.0 {
+        return Err(FemError::Mesh(format!(
+            "cell {c} is degenerate (Jacobian determinant {det:e})"
+        )));
+    }
     match d {
         1 => inv[0][0] = 1.0 / m[0][0],
         2 => {
-            let det = m[0][0] * m[1][1] - m[0][1] * m[1][0];
             inv[0] = [m[1][1] / det, -m[0][1] / det, 0.0];
             inv[1] = [-m[1][0] / det, m[0][0] / det, 0.0];
         }
@@ -346,8 +357,6 @@ fn cell_geometry(mesh: &Mesh, c: usize, g: &mut [f64], v: &mut f64) -> Result<()
             let mi = |r0: usize, r1: usize, c0: usize, c1: usize| {
                 m[r0][c0] * m[r1][c1] - m[r0][c1] * m[r1][c0]
             };
-            let det =
-                m[0][0] * mi(1, 2, 1, 2) - m[0][1] * mi(1, 2, 0, 2) + m[0][2] * mi(1, 2, 0, 1);
             // (J⁻¹)_{ik} = cofactor_{ki} / det
             inv = [
                 [
@@ -376,47 +385,101 @@ fn cell_geometry(mesh: &Mesh, c: usize, g: &mut [f64], v: &mut f64) -> Result<()
         }
         g[k] = -sum;
     }
-    *v = vol.abs();
+    *v = det.abs() / factorial(d);
     Ok(())
 }
 
-/// The CSR pattern of the vertex graph: each row holds the vertex and its edge
-/// neighbours, ascending.
-fn vertex_pattern(mesh: &Mesh) -> Result<(Vec<usize>, Vec<usize>)> {
-    let topo = noether_mesh::Topology::new(mesh)?;
+/// The vertex-to-cell adjacency as CSR `(offsets, corners)`: the corners of vertex
+/// `v` are the positions `c·(d+1) + i` in the flat cell array where it appears.
+fn vertex_corners(mesh: &Mesh) -> (Vec<usize>, Vec<usize>) {
+    let cells = mesh.cells();
     let n = mesh.n_vertices();
-    let mut row_ptr = vec![0usize; n + 1];
-    for v in 0..n {
-        row_ptr[v + 1] = 1;
-    }
-    for e in 0..topo.count(1) {
-        let s = topo.simplex(1, e);
-        row_ptr[s[0] + 1] += 1;
-        row_ptr[s[1] + 1] += 1;
+    let mut off = vec![0usize; n + 1];
+    for &v in cells {
+        off[v + 1] += 1;
     }
     for i in 0..n {
-        row_ptr[i + 1] += row_ptr[i];
+        off[i + 1] += off[i];
     }
-    let mut fill = row_ptr[..n].to_vec();
-    let mut col_idx = vec![0usize; row_ptr[n]];
-    for (v, f) in fill.iter_mut().enumerate() {
-        col_idx[*f] = v;
-        *f += 1;
+    let mut fill = off[..n].to_vec();
+    let mut corners = vec![0usize; cells.len()];
+    for (p, &v) in cells.iter().enumerate() {
+        corners[fill[v]] = p;
+        fill[v] += 1;
     }
-    for e in 0..topo.count(1) {
-        let s = topo.simplex(1, e);
-        for (a, b) in [(s[0], s[1]), (s[1], s[0])] {
-            col_idx[fill[a]] = b;
-            fill[a] += 1;
+    (off, corners)
+}
+
+/// Rows per parallel block of the vertex-graph assembly.
+const ROW_BLOCK: usize = 2048;
+
+/// The columns and summed values of one matrix row: an open-addressing hash table
+/// (linear probing, power-of-two size at least twice the number of contributions)
+/// that remembers its used slots, so that resetting it costs what was used.
+struct RowTable {
+    keys: Vec<usize>,
+    vals: Vec<f64>,
+    used: Vec<usize>,
+    mask: usize,
+}
+
+impl RowTable {
+    fn new() -> Self {
+        Self {
+            keys: vec![usize::MAX; 64],
+            vals: vec![0.0; 64],
+            used: Vec::with_capacity(64),
+            mask: 63,
         }
     }
-    let mut rows: Vec<&mut [usize]> = Vec::with_capacity(n);
-    let mut rest = col_idx.as_mut_slice();
-    for v in 0..n {
-        let (row, tail) = rest.split_at_mut(row_ptr[v + 1] - row_ptr[v]);
-        rows.push(row);
-        rest = tail;
+
+    /// Empties the table and sizes it for up to `contributions` additions.
+    fn reset(&mut self, contributions: usize) {
+        for &s in &self.used {
+            self.keys[s] = usize::MAX;
+        }
+        self.used.clear();
+        let size = (2 * contributions).next_power_of_two().max(64);
+        if size > self.keys.len() {
+            self.keys = vec![usize::MAX; size];
+            self.vals = vec![0.0; size];
+            self.mask = size - 1;
+        }
     }
-    rows.par_iter_mut().for_each(|r| r.sort_unstable());
-    Ok((row_ptr, col_idx))
+
+    fn add(&mut self, key: usize, v: f64) {
+        let mut s = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 20) & self.mask;
+        loop {
+            let k = self.keys[s];
+            if k == key {
+                self.vals[s] += v;
+                return;
+            }
+            if k == usize::MAX {
+                self.keys[s] = key;
+                self.vals[s] = v;
+                self.used.push(s);
+                return;
+            }
+            s = (s + 1) & self.mask;
+        }
+    }
+
+    /// Appends the columns (ascending) and their values; returns how many.
+    fn drain_sorted(&mut self, cols: &mut Vec<usize>, vals: &mut Vec<f64>) -> usize {
+        let keys = &self.keys;
+        // insertion sort: rows hold a few dozen columns
+        for a in 1..self.used.len() {
+            let mut b = a;
+            while b > 0 && keys[self.used[b - 1]] > keys[self.used[b]] {
+                self.used.swap(b - 1, b);
+                b -= 1;
+            }
+        }
+        for &s in &self.used {
+            cols.push(keys[s]);
+            vals.push(self.vals[s]);
+        }
+        self.used.len()
+    }
 }

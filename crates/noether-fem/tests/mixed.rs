@@ -1,4 +1,5 @@
 //! Mixed Poisson (RT × DG): exact local mass conservation and optimal rates.
+#![allow(clippy::needless_range_loop)]
 
 use noether_fem::mixed::solve_mixed_poisson;
 use noether_fem::space::Op;

@@ -16,7 +16,7 @@ fn iterations(coarse: &Mesh, levels: usize) -> (usize, usize, f64) {
     let mut b = space.load(&|x: &[f64]| 1.0 + x[0] * x[1], 2).unwrap();
     let bd = boundary_vertices(mesh, &[]).unwrap();
     let a = apply_dirichlet(&k, &mut b, &bd, &vec![0.0; bd.len()]).unwrap();
-    let mg = Multigrid::new(&a, &h, MultigridOptions::default()).unwrap();
+    let mg = Multigrid::new(&a, &h, &bd, MultigridOptions::default()).unwrap();
     assert_eq!(mg.n_levels(), levels + 1);
     let mut u = vec![0.0; b.len()];
     let opts = KrylovOptions {
