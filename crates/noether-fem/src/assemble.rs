@@ -72,32 +72,8 @@ pub fn bilinear(
     trial: &FunctionSpace,
     terms: &[Term],
 ) -> Result<SparseRowMat<usize, f64>> {
-    same_mesh(test, trial)?;
-    let d = test.dim();
-    let mut sizes = Vec::new();
-    for t in terms {
-        let (a, b) = (test.op_dim(t.test)?, trial.op_dim(t.trial)?);
-        if a != b {
-            return Err(invalid(
-                "term",
-                format!("{t:?}"),
-                "operators of different sizes",
-            ));
-        }
-        sizes.push(a);
-    }
-    let extra = if terms.iter().any(|t| t.coefficient.is_some()) {
-        2
-    } else {
-        0
-    };
-    let rule = simplex_rule(
-        d,
-        test.element().degree() + trial.element().degree() + extra,
-    )?;
-    let tab_v = test.element().tabulate(&rule.points);
-    let tab_u = trial.element().tabulate(&rule.points);
-    let (nv, nu) = (test.element().ndofs(), trial.element().ndofs());
+    let kernel = LocalKernel::new(test, trial, terms)?;
+    let (nv, nu) = (kernel.nv, kernel.nu);
     let nc = test.mesh().n_cells();
     let chunk = (nc / (4 * rayon::current_num_threads()).max(1)).clamp(64, 4096);
     let triplets: Vec<Vec<Triplet<usize, usize, f64>>> = (0..nc)
@@ -105,46 +81,13 @@ pub fn bilinear(
         .chunks(chunk)
         .map(|cells| {
             let mut out = Vec::with_capacity(cells.len() * nv * nu);
-            let mut local = vec![0.0; nv * nu];
-            let mut bv = vec![0.0; nv * 9];
-            let mut bu = vec![0.0; nu * 9];
+            let mut scratch = kernel.scratch();
             for c in cells {
-                local.fill(0.0);
-                let map = test.cell_map(c);
-                for p in 0..rule.len() {
-                    let x = map.to_physical(rule.point(p), d);
-                    let w = rule.weights[p] * map.det.abs();
-                    for (t, &m) in terms.iter().zip(&sizes) {
-                        let coef = match t.coefficient {
-                            Some(f) => {
-                                let v = f(&x[..d]);
-                                if !v.is_finite() {
-                                    return Err(FemError::NonFinite {
-                                        what: "coefficient",
-                                        at: x[..d].to_vec(),
-                                    });
-                                }
-                                v
-                            }
-                            None => 1.0,
-                        };
-                        test.push_forward(map, t.test, &tab_v, p, &mut bv);
-                        trial.push_forward(map, t.trial, &tab_u, p, &mut bu);
-                        let wc = w * coef;
-                        for i in 0..nv {
-                            let vi = &bv[i * m..(i + 1) * m];
-                            for j in 0..nu {
-                                let uj = &bu[j * m..(j + 1) * m];
-                                let s: f64 = vi.iter().zip(uj).map(|(a, b)| a * b).sum();
-                                local[i * nu + j] += wc * s;
-                            }
-                        }
-                    }
-                }
+                kernel.compute(c, &mut scratch)?;
                 let (rows, cols) = (test.cell_dofs(c), trial.cell_dofs(c));
                 for i in 0..nv {
                     for j in 0..nu {
-                        out.push(Triplet::new(rows[i], cols[j], local[i * nu + j]));
+                        out.push(Triplet::new(rows[i], cols[j], scratch.local[i * nu + j]));
                     }
                 }
             }
@@ -154,6 +97,212 @@ pub fn bilinear(
     let all: Vec<Triplet<usize, usize, f64>> = triplets.into_iter().flatten().collect();
     SparseRowMat::try_new_from_triplets(test.ndofs(), trial.ndofs(), &all)
         .map_err(|e| FemError::Solver(format!("sparse assembly: {e:?}")))
+}
+
+/// The element matrices of a bilinear form: the validated terms, the quadrature and
+/// the reference tabulations, shared by assembly and the matrix-free operator.
+struct LocalKernel<'s, 'm, 't> {
+    test: &'s FunctionSpace<'m>,
+    trial: &'s FunctionSpace<'m>,
+    terms: &'s [Term<'t>],
+    sizes: Vec<usize>,
+    rule: crate::quadrature::QuadratureRule,
+    tab_v: crate::element::Tabulation,
+    tab_u: crate::element::Tabulation,
+    nv: usize,
+    nu: usize,
+}
+
+/// Per-thread buffers of [`LocalKernel::compute`].
+struct KernelScratch {
+    local: Vec<f64>,
+    bv: Vec<f64>,
+    bu: Vec<f64>,
+}
+
+impl<'s, 'm, 't> LocalKernel<'s, 'm, 't> {
+    fn new(
+        test: &'s FunctionSpace<'m>,
+        trial: &'s FunctionSpace<'m>,
+        terms: &'s [Term<'t>],
+    ) -> Result<Self> {
+        same_mesh(test, trial)?;
+        let mut sizes = Vec::new();
+        for t in terms {
+            let (a, b) = (test.op_dim(t.test)?, trial.op_dim(t.trial)?);
+            if a != b {
+                return Err(invalid(
+                    "term",
+                    format!("{t:?}"),
+                    "operators of different sizes",
+                ));
+            }
+            sizes.push(a);
+        }
+        let extra = if terms.iter().any(|t| t.coefficient.is_some()) {
+            2
+        } else {
+            0
+        };
+        let rule = simplex_rule(
+            test.dim(),
+            test.element().degree() + trial.element().degree() + extra,
+        )?;
+        let tab_v = test.element().tabulate(&rule.points);
+        let tab_u = trial.element().tabulate(&rule.points);
+        Ok(Self {
+            test,
+            trial,
+            terms,
+            sizes,
+            rule,
+            tab_v,
+            tab_u,
+            nv: test.element().ndofs(),
+            nu: trial.element().ndofs(),
+        })
+    }
+
+    fn scratch(&self) -> KernelScratch {
+        KernelScratch {
+            local: vec![0.0; self.nv * self.nu],
+            bv: vec![0.0; self.nv * 9],
+            bu: vec![0.0; self.nu * 9],
+        }
+    }
+
+    /// The element matrix of cell `c` into `s.local` (row-major, test × trial).
+    fn compute(&self, c: usize, s: &mut KernelScratch) -> Result<()> {
+        let d = self.test.dim();
+        let (nv, nu) = (self.nv, self.nu);
+        s.local.fill(0.0);
+        let map = self.test.cell_map(c);
+        for p in 0..self.rule.len() {
+            let x = map.to_physical(self.rule.point(p), d);
+            let w = self.rule.weights[p] * map.det.abs();
+            for (t, &m) in self.terms.iter().zip(&self.sizes) {
+                let coef = match t.coefficient {
+                    Some(f) => {
+                        let v = f(&x[..d]);
+                        if !v.is_finite() {
+                            return Err(FemError::NonFinite {
+                                what: "coefficient",
+                                at: x[..d].to_vec(),
+                            });
+                        }
+                        v
+                    }
+                    None => 1.0,
+                };
+                self.test
+                    .push_forward(map, t.test, &self.tab_v, p, &mut s.bv);
+                self.trial
+                    .push_forward(map, t.trial, &self.tab_u, p, &mut s.bu);
+                let wc = w * coef;
+                for i in 0..nv {
+                    let vi = &s.bv[i * m..(i + 1) * m];
+                    for j in 0..nu {
+                        let uj = &s.bu[j * m..(j + 1) * m];
+                        let dot: f64 = vi.iter().zip(uj).map(|(a, b)| a * b).sum();
+                        s.local[i * nu + j] += wc * dot;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A bilinear form applied without assembling it: `y = Σ_c P_cᵀ A_c P_c x`, every
+/// element matrix recomputed on each application (memory O(dofs), not O(nonzeros)).
+/// Implements [`noether_core::LinearOperator`], so the Krylov solvers take it
+/// directly.
+///
+/// ```
+/// use noether_core::LinearOperator;
+/// use noether_fem::assemble::{bilinear, MatrixFree, Term};
+/// use noether_fem::element::Element;
+/// use noether_fem::space::{FunctionSpace, Op};
+/// use noether_mesh::generate::{unit_square, Diagonal};
+/// let mesh = unit_square(4, 4, Diagonal::Right).unwrap();
+/// let v = FunctionSpace::new(&mesh, Element::lagrange(2, 2).unwrap()).unwrap();
+/// let terms = [Term::new(Op::Grad, Op::Grad)];
+/// let op = MatrixFree::new(&v, &v, &terms).unwrap();
+/// let a = bilinear(&v, &v, &terms).unwrap();
+/// let x: Vec<f64> = (0..v.ndofs()).map(|i| (i as f64).sin()).collect();
+/// let (mut y1, mut y2) = (vec![0.0; v.ndofs()], vec![0.0; v.ndofs()]);
+/// op.apply(&x, &mut y1);
+/// a.apply(&x, &mut y2);
+/// assert!(y1.iter().zip(&y2).all(|(p, q)| (p - q).abs() < 1e-12));
+/// ```
+pub struct MatrixFree<'s, 'm, 't> {
+    kernel: LocalKernel<'s, 'm, 't>,
+}
+
+impl<'s, 'm, 't> MatrixFree<'s, 'm, 't> {
+    /// The operator of `terms` between `trial` (columns) and `test` (rows). Fails
+    /// like [`bilinear`] on undefined or mismatched operators.
+    pub fn new(
+        test: &'s FunctionSpace<'m>,
+        trial: &'s FunctionSpace<'m>,
+        terms: &'s [Term<'t>],
+    ) -> Result<Self> {
+        Ok(Self {
+            kernel: LocalKernel::new(test, trial, terms)?,
+        })
+    }
+}
+
+impl std::fmt::Debug for MatrixFree<'_, '_, '_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MatrixFree")
+            .field("rows", &self.kernel.test.ndofs())
+            .field("cols", &self.kernel.trial.ndofs())
+            .field("terms", &self.kernel.terms)
+            .finish()
+    }
+}
+
+impl noether_core::LinearOperator<Vec<f64>> for MatrixFree<'_, '_, '_> {
+    fn nrows(&self) -> usize {
+        self.kernel.test.ndofs()
+    }
+
+    fn ncols(&self) -> usize {
+        self.kernel.trial.ndofs()
+    }
+
+    /// A non-finite coefficient makes `y` NaN, which the Krylov solvers report.
+    fn apply(&self, x: &Vec<f64>, y: &mut Vec<f64>) {
+        let k = &self.kernel;
+        let nc = k.test.mesh().n_cells();
+        let chunk = (nc / (4 * rayon::current_num_threads()).max(1)).clamp(64, 4096);
+        let parts: Vec<Vec<f64>> = (0..nc)
+            .into_par_iter()
+            .chunks(chunk)
+            .map(|cells| {
+                let mut part = vec![0.0; y.len()];
+                let mut s = k.scratch();
+                for c in cells {
+                    if k.compute(c, &mut s).is_err() {
+                        part.fill(f64::NAN);
+                        return part;
+                    }
+                    let (rows, cols) = (k.test.cell_dofs(c), k.trial.cell_dofs(c));
+                    for (i, &r) in rows.iter().enumerate() {
+                        part[r] += (0..k.nu)
+                            .map(|j| s.local[i * k.nu + j] * x[cols[j]])
+                            .sum::<f64>();
+                    }
+                }
+                part
+            })
+            .collect();
+        y.fill(0.0);
+        for part in parts {
+            y.iter_mut().zip(&part).for_each(|(a, b)| *a += b);
+        }
+    }
 }
 
 /// Assembles `b_i = ∫ f · op(φ_i) dx` for `f` with `op_dim(op)` components, with a

@@ -38,5 +38,6 @@ pub mod p1;
 pub mod poly;
 pub mod quadrature;
 pub mod space;
+pub mod transfer;
 
 pub use error::{FemError, Result};
