@@ -85,9 +85,9 @@ pub fn bilinear(
             for c in cells {
                 kernel.compute(c, &mut scratch)?;
                 let (rows, cols) = (test.cell_dofs(c), trial.cell_dofs(c));
-                for i in 0..nv {
-                    for j in 0..nu {
-                        out.push(Triplet::new(rows[i], cols[j], scratch.local[i * nu + j]));
+                for (&r, row) in rows.iter().zip(scratch.local.chunks_exact(nu)) {
+                    for (&col, &v) in cols.iter().zip(row) {
+                        out.push(Triplet::new(r, col, v));
                     }
                 }
             }

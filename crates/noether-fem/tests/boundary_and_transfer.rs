@@ -38,7 +38,8 @@ fn boundary_problem(k: usize, robin: bool) -> (f64, f64) {
         let mesh = unit_square(n, n, Diagonal::Alternating).unwrap();
         let v = FunctionSpace::new(&mesh, Element::lagrange(2, k).unwrap()).unwrap();
         let stiff = bilinear(&v, &v, &[Term::new(Op::Grad, Op::Grad)]).unwrap();
-        let (a, f): (_, Box<dyn Fn(&[f64]) -> f64 + Sync>) = if robin {
+        type Source = Box<dyn Fn(&[f64]) -> f64 + Sync>;
+        let (a, f): (_, Source) = if robin {
             let r = boundary_mass(&v, &[], &|_| alpha).unwrap();
             (
                 add_scaled(&stiff, &r, 1.0).unwrap(),
