@@ -1,9 +1,27 @@
 //! # noether-fem
 //!
-//! Finite element spaces and assembly on `noether-mesh` meshes. So far: Gauss
-//! quadrature of any degree on simplices, continuous P1 elements (stiffness with
-//! variable coefficients, mass, load, interpolation, L² and H¹ errors) assembled in
-//! parallel into faer CSR matrices, exact Dirichlet lifting, and Jacobi-CG solves.
+//! Finite elements on `noether-mesh` meshes whose discrete structure mirrors the
+//! continuous one.
+//!
+//! - [`element`]: Lagrange P1–P4 (scalar and vector), DG0–DG4, Nédélec first kind
+//!   and Raviart–Thomas of degrees 1–3 on triangles and tetrahedra, built as dual
+//!   bases of their degrees of freedom; [`quadrature`]: Gauss rules of any degree.
+//! - [`space`]: global numbering on the ascending-vertex orientation (no sign
+//!   fix-ups), Piola push-forwards, interpolation, point evaluation, errors,
+//!   boundary dofs by marker.
+//! - [`assemble`]: mass, stiffness, curl–curl, div–div, mixed blocks, variable
+//!   coefficients, Neumann and Robin terms, in parallel into faer CSR; a
+//!   matrix-free operator. [`p1`]: a specialised P1 path for large meshes.
+//! - [`direct`] (sparse Cholesky and LU), [`dirichlet`] (exact lifting),
+//!   [`multigrid`] (geometric V-cycle for CG), [`eigen`] (block shift-invert
+//!   subspace iteration).
+//! - [`derham`]: the complex `P1 → N0 → RT0 → DG0` with computed derivatives and
+//!   commuting interpolants.
+//! - Problems: [`maxwell`] (cavity eigenvalues without spurious modes), [`mixed`]
+//!   (RT–DG Poisson with exact local conservation), [`evolution`] (wave equation as
+//!   a `Hamiltonian`, heat equation as a `VectorField`).
+//! - [`transfer`]: L² projection and interpolation between spaces and meshes, VTU
+//!   output.
 //!
 //! ```
 //! use noether_fem::dirichlet::{boundary_vertices, solve_dirichlet};

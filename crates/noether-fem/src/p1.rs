@@ -160,6 +160,17 @@ impl<'m> P1Space<'m> {
                 }
             })
             .collect();
+        if d == 3 {
+            // fixed sizes let the compiler unroll the dot products
+            return self.assemble(|c, i, j| {
+                let g: &[f64; 12] = match self.grads[c * 12..c * 12 + 12].try_into() {
+                    Ok(g) => g,
+                    Err(_) => return f64::NAN,
+                };
+                let (a, b) = (3 * i, 3 * j);
+                scale[c] * (g[a] * g[b] + g[a + 1] * g[b + 1] + g[a + 2] * g[b + 2])
+            });
+        }
         self.assemble(|c, i, j| {
             let g = self.gradients(c);
             let (gi, gj) = (&g[i * d..(i + 1) * d], &g[j * d..(j + 1) * d]);

@@ -1,7 +1,7 @@
 //! Mixed Poisson (RT × DG): exact local mass conservation and optimal rates.
 #![allow(clippy::needless_range_loop)]
 
-use noether_fem::mixed::solve_mixed_poisson;
+use noether_fem::mixed::{MixedSolver, solve_mixed_poisson, solve_mixed_poisson_with};
 use noether_fem::space::Op;
 use noether_mesh::Mesh;
 use noether_mesh::generate::{Diagonal, unit_cube, unit_square};
@@ -102,4 +102,44 @@ fn mixed_poisson_reproduces_linear_pressure() {
         })
         .unwrap();
     assert!(e < 1e-12, "flux error {e}");
+}
+
+#[test]
+fn minres_with_block_preconditioner_matches_the_direct_solve() {
+    let mut iterations = vec![];
+    for n in [8usize, 16, 32] {
+        let m = unit_square(n, n, Diagonal::Alternating).unwrap();
+        let direct = solve_mixed_poisson(&m, 1, &f, &|x, _| p_exact(x)).unwrap();
+        let it = solve_mixed_poisson_with(
+            &m,
+            1,
+            &f,
+            &|x, _| p_exact(x),
+            MixedSolver::Minres { rtol: 1e-12 },
+        )
+        .unwrap();
+        let scale = direct.sigma.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+        let diff = direct
+            .sigma
+            .iter()
+            .zip(&it.sigma)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f64::max);
+        assert!(
+            diff < 1e-8 * scale,
+            "n = {n}: MINRES flux differs by {diff}"
+        );
+        let worst = it.cell_residuals.iter().fold(0.0f64, |a, r| a.max(r.abs()));
+        assert!(
+            worst < 1e-9 * it.f_norm,
+            "n = {n}: MINRES conservation residual {worst}"
+        );
+        iterations.push(it.iterations);
+    }
+    println!("MINRES iterations {iterations:?}");
+    // mesh-independent: the finest needs at most 1.5× the coarsest's iterations
+    assert!(
+        iterations[2] as f64 <= 1.5 * iterations[0] as f64,
+        "{iterations:?}"
+    );
 }
