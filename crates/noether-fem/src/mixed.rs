@@ -63,7 +63,7 @@ fn minres_solve(
                 .map_or(0.0, |(_, v)| *v)
         })
         .collect();
-    if diag.iter().any(|d| !(*d > 0.0)) {
+    if diag.iter().any(|d| d.is_nan() || *d <= 0.0) {
         return Err(crate::error::FemError::Solver(
             "mass matrix has a non-positive diagonal".into(),
         ));
