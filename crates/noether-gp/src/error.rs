@@ -1,0 +1,41 @@
+//! The error type of noether-gp.
+
+use thiserror::Error;
+
+/// What can go wrong in kernels, Kronecker algebra and GP solves.
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum GpError {
+    /// An argument is out of its valid range.
+    #[error("invalid {name} = {value}: {reason}")]
+    InvalidArgument {
+        /// Argument name.
+        name: &'static str,
+        /// Its value, formatted.
+        value: String,
+        /// What is required.
+        reason: &'static str,
+    },
+    /// A matrix that must be symmetric positive definite is not, even with the
+    /// largest jitter tried.
+    #[error("not positive definite: {0}")]
+    NotPositiveDefinite(String),
+    /// A decomposition failed or produced non-finite values.
+    #[error("linear algebra: {0}")]
+    LinearAlgebra(String),
+}
+
+/// Result alias of noether-gp.
+pub type Result<T> = std::result::Result<T, GpError>;
+
+/// A [`GpError::InvalidArgument`].
+pub(crate) fn invalid(
+    name: &'static str,
+    value: impl std::fmt::Display,
+    reason: &'static str,
+) -> GpError {
+    GpError::InvalidArgument {
+        name,
+        value: value.to_string(),
+        reason,
+    }
+}

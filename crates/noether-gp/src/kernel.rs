@@ -1,0 +1,530 @@
+//! Stationary one-dimensional kernels `k(x, x') = k(z)`, `z = x − x'`, with their
+//! analytic derivatives in `z` up to third order (so `∂k/∂x = k'`, `∂k/∂x' = −k'`,
+//! `∂²k/∂x∂x' = −k''`, `∂²k/∂x² = k''`) and their gradients in the parameters, and
+//! products of them over dimensions.
+//!
+//! Parametrisations (all free parameters are unconstrained reals):
+//!
+//! - [`SquaredExponential`]: `σ² exp(−z²/(2ℓ²))`, parameters `(log σ², log ℓ)`;
+//! - [`Matern`] ν ∈ {½, 3/2, 5/2}: `σ² p_ν(a|z|) e^{−a|z|}`, `a = √(2ν)/ℓ`,
+//!   parameters `(log σ², log ℓ)`;
+//! - [`Periodic`]: `σ² exp(−2 sin²(πz/p)/ℓ²)`, parameters `(log σ², log ℓ, log p)`;
+//! - [`SpectralMixture`], Gaussian (GM) or Student-t/Matérn-5/2 (StM) envelope, as
+//!   GP-HM (Fang et al., ICLR 2024): `Σ_q w_q g_q(z) cos(2πμ_q z)` with
+//!   `g = e^{−r z²}`, `r = e^{ρ_q}` (GM) or the Matérn-5/2 shape with
+//!   `α = √5 e^{ρ_q}` (StM); parameters `(log w_q, ρ_q, μ_q)` per component, μ in
+//!   cycles per unit length, ρ a log inverse length scale.
+//!
+//! Parameter gradients are exact: every kernel is written once over a scalar type
+//! that is either `f64` or a forward-mode dual number.
+//!
+//! ```
+//! use noether_gp::kernel::{Kernel1d, SquaredExponential};
+//! let k = SquaredExponential::new(1.0, 0.5).unwrap();
+//! let [k0, k1, k2, _] = k.derivatives(0.0);
+//! assert!((k0 - 1.0).abs() < 1e-15 && k1 == 0.0 && (k2 + 4.0).abs() < 1e-12);
+//! ```
+
+use std::f64::consts::PI;
+use std::ops::{Add, Div, Mul, Neg, Sub};
+
+use crate::error::{Result, invalid};
+
+/// A forward-mode dual number `v + d ε`, `ε² = 0`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Dual {
+    /// Value.
+    pub v: f64,
+    /// Derivative.
+    pub d: f64,
+}
+
+/// The arithmetic the kernel formulas need, for `f64` and [`Dual`].
+pub trait Scalar:
+    Copy
+    + Add<Output = Self>
+    + Sub<Output = Self>
+    + Mul<Output = Self>
+    + Div<Output = Self>
+    + Neg<Output = Self>
+{
+    /// A constant.
+    fn c(x: f64) -> Self;
+    /// `eˣ`.
+    fn exp(self) -> Self;
+    /// `sin x`.
+    fn sin(self) -> Self;
+    /// `cos x`.
+    fn cos(self) -> Self;
+    /// `√x`.
+    fn sqrt(self) -> Self;
+}
+
+impl Scalar for f64 {
+    fn c(x: f64) -> Self {
+        x
+    }
+    fn exp(self) -> Self {
+        f64::exp(self)
+    }
+    fn sin(self) -> Self {
+        f64::sin(self)
+    }
+    fn cos(self) -> Self {
+        f64::cos(self)
+    }
+    fn sqrt(self) -> Self {
+        f64::sqrt(self)
+    }
+}
+
+impl Add for Dual {
+    type Output = Self;
+    fn add(self, o: Self) -> Self {
+        Dual {
+            v: self.v + o.v,
+            d: self.d + o.d,
+        }
+    }
+}
+impl Sub for Dual {
+    type Output = Self;
+    fn sub(self, o: Self) -> Self {
+        Dual {
+            v: self.v - o.v,
+            d: self.d - o.d,
+        }
+    }
+}
+impl Mul for Dual {
+    type Output = Self;
+    fn mul(self, o: Self) -> Self {
+        Dual {
+            v: self.v * o.v,
+            d: self.d * o.v + self.v * o.d,
+        }
+    }
+}
+impl Div for Dual {
+    type Output = Self;
+    fn div(self, o: Self) -> Self {
+        Dual {
+            v: self.v / o.v,
+            d: (self.d * o.v - self.v * o.d) / (o.v * o.v),
+        }
+    }
+}
+impl Neg for Dual {
+    type Output = Self;
+    fn neg(self) -> Self {
+        Dual {
+            v: -self.v,
+            d: -self.d,
+        }
+    }
+}
+impl Scalar for Dual {
+    fn c(x: f64) -> Self {
+        Dual { v: x, d: 0.0 }
+    }
+    fn exp(self) -> Self {
+        let e = self.v.exp();
+        Dual {
+            v: e,
+            d: self.d * e,
+        }
+    }
+    fn sin(self) -> Self {
+        Dual {
+            v: self.v.sin(),
+            d: self.d * self.v.cos(),
+        }
+    }
+    fn cos(self) -> Self {
+        Dual {
+            v: self.v.cos(),
+            d: -self.d * self.v.sin(),
+        }
+    }
+    fn sqrt(self) -> Self {
+        let s = self.v.sqrt();
+        Dual {
+            v: s,
+            d: self.d / (2.0 * s),
+        }
+    }
+}
+
+/// A stationary kernel on the line.
+pub trait Kernel1d: Send + Sync {
+    /// Number of free parameters.
+    fn n_params(&self) -> usize;
+
+    /// The free parameters.
+    fn params(&self) -> Vec<f64>;
+
+    /// Sets the free parameters; fails on a wrong count or non-finite values.
+    fn set_params(&mut self, p: &[f64]) -> Result<()>;
+
+    /// `[k(z), k'(z), k''(z), k'''(z)]` at parameters `p` over any scalar type.
+    fn eval_with<S: Scalar>(&self, p: &[S], z: f64) -> [S; 4]
+    where
+        Self: Sized;
+
+    /// `[k, k', k'', k''']` at `z`.
+    fn derivatives(&self, z: f64) -> [f64; 4]
+    where
+        Self: Sized,
+    {
+        self.eval_with(&self.params(), z)
+    }
+
+    /// `k(z)`.
+    fn value(&self, z: f64) -> f64
+    where
+        Self: Sized,
+    {
+        self.derivatives(z)[0]
+    }
+
+    /// The gradients of `[k, k', k'', k''']` at `z` in every parameter:
+    /// `out[j] = ∂/∂θ_j [k, k', k'', k''']`.
+    fn param_gradients(&self, z: f64) -> Vec<[f64; 4]>
+    where
+        Self: Sized,
+    {
+        let p = self.params();
+        (0..p.len())
+            .map(|j| {
+                let duals: Vec<Dual> = p
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &v)| Dual {
+                        v,
+                        d: if i == j { 1.0 } else { 0.0 },
+                    })
+                    .collect();
+                self.eval_with(&duals, z).map(|x| x.d)
+            })
+            .collect()
+    }
+}
+
+fn check_params(p: &[f64], n: usize) -> Result<()> {
+    if p.len() != n {
+        return Err(invalid("params", p.len(), "wrong number of parameters"));
+    }
+    if let Some(v) = p.iter().find(|v| !v.is_finite()) {
+        return Err(invalid("params", v, "must be finite"));
+    }
+    Ok(())
+}
+
+fn sign(z: f64) -> f64 {
+    if z > 0.0 {
+        1.0
+    } else if z < 0.0 {
+        -1.0
+    } else {
+        0.0
+    }
+}
+
+/// `σ² exp(−z²/(2ℓ²))`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SquaredExponential {
+    p: [f64; 2],
+}
+
+impl SquaredExponential {
+    /// With variance `σ² > 0` and length scale `ℓ > 0`.
+    pub fn new(variance: f64, lengthscale: f64) -> Result<Self> {
+        if !(variance > 0.0 && variance.is_finite()) {
+            return Err(invalid("variance", variance, "must be positive"));
+        }
+        if !(lengthscale > 0.0 && lengthscale.is_finite()) {
+            return Err(invalid("lengthscale", lengthscale, "must be positive"));
+        }
+        Ok(Self {
+            p: [variance.ln(), lengthscale.ln()],
+        })
+    }
+}
+
+impl Kernel1d for SquaredExponential {
+    fn n_params(&self) -> usize {
+        2
+    }
+    fn params(&self) -> Vec<f64> {
+        self.p.to_vec()
+    }
+    fn set_params(&mut self, p: &[f64]) -> Result<()> {
+        check_params(p, 2)?;
+        self.p.copy_from_slice(p);
+        Ok(())
+    }
+    fn eval_with<S: Scalar>(&self, p: &[S], z: f64) -> [S; 4] {
+        let s2 = p[0].exp();
+        let r = S::c(0.5) / (p[1] + p[1]).exp(); // 1/(2ℓ²)
+        let zs = S::c(z);
+        let g = s2 * (-(r * zs * zs)).exp();
+        let two = S::c(2.0);
+        [
+            g,
+            -(two * r * zs) * g,
+            (S::c(4.0) * r * r * zs * zs - two * r) * g,
+            (S::c(12.0) * r * r * zs - S::c(8.0) * r * r * r * zs * zs * zs) * g,
+        ]
+    }
+}
+
+/// The smoothness of a [`Matern`] kernel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Nu {
+    /// ν = ½ (exponential): not differentiable at 0; derivatives there are the
+    /// one-sided limits' average (0 for odd orders).
+    Half,
+    /// ν = 3/2: once differentiable in each argument.
+    ThreeHalves,
+    /// ν = 5/2: twice differentiable in each argument.
+    FiveHalves,
+}
+
+/// `σ² p_ν(a|z|) e^{−a|z|}`, `a = √(2ν)/ℓ`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Matern {
+    nu: Nu,
+    p: [f64; 2],
+}
+
+impl Matern {
+    /// With smoothness `nu`, variance `σ² > 0` and length scale `ℓ > 0`.
+    pub fn new(nu: Nu, variance: f64, lengthscale: f64) -> Result<Self> {
+        let se = SquaredExponential::new(variance, lengthscale)?;
+        Ok(Self { nu, p: se.p })
+    }
+}
+
+impl Kernel1d for Matern {
+    fn n_params(&self) -> usize {
+        2
+    }
+    fn params(&self) -> Vec<f64> {
+        self.p.to_vec()
+    }
+    fn set_params(&mut self, p: &[f64]) -> Result<()> {
+        check_params(p, 2)?;
+        self.p.copy_from_slice(p);
+        Ok(())
+    }
+    fn eval_with<S: Scalar>(&self, p: &[S], z: f64) -> [S; 4] {
+        let s2 = p[0].exp();
+        let inv_l = (-p[1]).exp();
+        let (zs, rs, sg) = (S::c(z), S::c(z.abs()), S::c(sign(z)));
+        match self.nu {
+            Nu::Half => {
+                let e = s2 * (-(inv_l * rs)).exp();
+                [
+                    e,
+                    -(inv_l * sg) * e,
+                    inv_l * inv_l * e,
+                    -(inv_l * inv_l * inv_l * sg) * e,
+                ]
+            }
+            Nu::ThreeHalves => {
+                let a = S::c(3f64.sqrt()) * inv_l;
+                let e = s2 * (-(a * rs)).exp();
+                let ar = a * rs;
+                [
+                    (S::c(1.0) + ar) * e,
+                    -(a * a * zs) * e,
+                    -(a * a) * (S::c(1.0) - ar) * e,
+                    a * a * a * sg * (S::c(2.0) - ar) * e,
+                ]
+            }
+            Nu::FiveHalves => {
+                let a = S::c(5f64.sqrt()) * inv_l;
+                matern52_shape(a, z, s2)
+            }
+        }
+    }
+}
+
+/// `s·(1 + αR + α²R²/3) e^{−αR}` and its first three derivatives in `z`.
+fn matern52_shape<S: Scalar>(a: S, z: f64, s: S) -> [S; 4] {
+    let (zs, rs) = (S::c(z), S::c(z.abs()));
+    let e = s * (-(a * rs)).exp();
+    let ar = a * rs;
+    let third = S::c(1.0 / 3.0);
+    let one = S::c(1.0);
+    [
+        (one + ar + ar * ar * third) * e,
+        -(a * a * third) * zs * (one + ar) * e,
+        -(a * a * third) * (one + ar - ar * ar) * e,
+        a * a * a * a * third * zs * (S::c(3.0) - ar) * e,
+    ]
+}
+
+/// `σ² exp(−2 sin²(πz/p)/ℓ²)`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Periodic {
+    p: [f64; 3],
+}
+
+impl Periodic {
+    /// With variance, length scale and period, all positive.
+    pub fn new(variance: f64, lengthscale: f64, period: f64) -> Result<Self> {
+        let se = SquaredExponential::new(variance, lengthscale)?;
+        if !(period > 0.0 && period.is_finite()) {
+            return Err(invalid("period", period, "must be positive"));
+        }
+        Ok(Self {
+            p: [se.p[0], se.p[1], period.ln()],
+        })
+    }
+}
+
+impl Kernel1d for Periodic {
+    fn n_params(&self) -> usize {
+        3
+    }
+    fn params(&self) -> Vec<f64> {
+        self.p.to_vec()
+    }
+    fn set_params(&mut self, p: &[f64]) -> Result<()> {
+        check_params(p, 3)?;
+        self.p.copy_from_slice(p);
+        Ok(())
+    }
+    fn eval_with<S: Scalar>(&self, p: &[S], z: f64) -> [S; 4] {
+        let s2 = p[0].exp();
+        let inv_l2 = (-(p[1] + p[1])).exp();
+        let w = S::c(PI) / p[2].exp(); // π/p
+        let u2 = S::c(2.0) * w * S::c(z); // 2u
+        let (s2u, c2u) = (u2.sin(), u2.cos());
+        // h = −2 sin²u/ℓ² = (cos 2u − 1)/ℓ²
+        let h = (c2u - S::c(1.0)) * inv_l2;
+        let h1 = -(S::c(2.0) * w * s2u * inv_l2);
+        let h2 = -(S::c(4.0) * w * w * c2u * inv_l2);
+        let h3 = S::c(8.0) * w * w * w * s2u * inv_l2;
+        let k = s2 * h.exp();
+        [
+            k,
+            k * h1,
+            k * (h2 + h1 * h1),
+            k * (h3 + S::c(3.0) * h1 * h2 + h1 * h1 * h1),
+        ]
+    }
+}
+
+/// The envelope of a [`SpectralMixture`] component.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Envelope {
+    /// Gaussian `e^{−r z²}` (GM).
+    Gaussian,
+    /// Matérn-5/2 (Student-t spectral density; StM).
+    Matern52,
+}
+
+/// `Σ_q w_q g_q(z) cos(2πμ_q z)` with parameters `(log w_q, ρ_q, μ_q)` per
+/// component, stored component by component.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SpectralMixture {
+    envelope: Envelope,
+    p: Vec<f64>,
+}
+
+impl SpectralMixture {
+    /// GP-HM's initialisation: `Q` components, `log w = log(1/Q)`, `ρ = 0`,
+    /// `μ = linspace(0, 1, Q)·freq_scale`.
+    pub fn gp_hm_init(envelope: Envelope, q: usize, freq_scale: f64) -> Result<Self> {
+        if q == 0 {
+            return Err(invalid("components", q, "need at least one"));
+        }
+        let mut p = Vec::with_capacity(3 * q);
+        for i in 0..q {
+            let mu = if q == 1 {
+                0.0
+            } else {
+                i as f64 / (q - 1) as f64 * freq_scale
+            };
+            p.extend([(1.0 / q as f64).ln(), 0.0, mu]);
+        }
+        Ok(Self { envelope, p })
+    }
+
+    /// From `(weight, log inverse length scale ρ, frequency μ)` per component.
+    pub fn new(envelope: Envelope, components: &[(f64, f64, f64)]) -> Result<Self> {
+        let mut p = Vec::with_capacity(3 * components.len());
+        for &(w, rho, mu) in components {
+            if !(w > 0.0 && w.is_finite() && rho.is_finite() && mu.is_finite()) {
+                return Err(invalid(
+                    "component",
+                    format!("({w}, {rho}, {mu})"),
+                    "weight > 0, finite ρ and μ",
+                ));
+            }
+            p.extend([w.ln(), rho, mu]);
+        }
+        if p.is_empty() {
+            return Err(invalid("components", 0, "need at least one"));
+        }
+        Ok(Self { envelope, p })
+    }
+
+    /// Number of components.
+    pub fn components(&self) -> usize {
+        self.p.len() / 3
+    }
+
+    /// `(w_q, μ_q)` of every component: the learned spectrum.
+    pub fn spectrum(&self) -> Vec<(f64, f64)> {
+        self.p.chunks(3).map(|c| (c[0].exp(), c[2])).collect()
+    }
+}
+
+impl Kernel1d for SpectralMixture {
+    fn n_params(&self) -> usize {
+        self.p.len()
+    }
+    fn params(&self) -> Vec<f64> {
+        self.p.clone()
+    }
+    fn set_params(&mut self, p: &[f64]) -> Result<()> {
+        check_params(p, self.p.len())?;
+        self.p.copy_from_slice(p);
+        Ok(())
+    }
+    fn eval_with<S: Scalar>(&self, p: &[S], z: f64) -> [S; 4] {
+        let zero = S::c(0.0);
+        let mut out = [zero; 4];
+        let zs = S::c(z);
+        for c in p.chunks(3) {
+            let w = c[0].exp();
+            let g = match self.envelope {
+                Envelope::Gaussian => {
+                    let r = c[1].exp();
+                    let g = (-(r * zs * zs)).exp();
+                    let two = S::c(2.0);
+                    [
+                        g,
+                        -(two * r * zs) * g,
+                        (S::c(4.0) * r * r * zs * zs - two * r) * g,
+                        (S::c(12.0) * r * r * zs - S::c(8.0) * r * r * r * zs * zs * zs) * g,
+                    ]
+                }
+                Envelope::Matern52 => matern52_shape(S::c(5f64.sqrt()) * c[1].exp(), z, S::c(1.0)),
+            };
+            let m = S::c(2.0 * PI) * c[2];
+            let (cz, sz) = ((m * zs).cos(), (m * zs).sin());
+            let three = S::c(3.0);
+            out[0] = out[0] + w * g[0] * cz;
+            out[1] = out[1] + w * (g[1] * cz - m * g[0] * sz);
+            out[2] = out[2] + w * (g[2] * cz - S::c(2.0) * m * g[1] * sz - m * m * g[0] * cz);
+            out[3] = out[3]
+                + w * (g[3] * cz - three * m * g[2] * sz - three * m * m * g[1] * cz
+                    + m * m * m * g[0] * sz);
+        }
+        out
+    }
+}
