@@ -11,11 +11,16 @@
 //!   log-determinant of `⊗K_d + σ²I` from the factors' eigendecompositions, and a
 //!   Cholesky that reports the jitter it needed.
 //!
-//! Status: issue 6 in progress (GP regression and the GP-HM solver are not built
-//! yet).
+//! - [`grid`]: exact GP regression on tensor grids (log marginal likelihood with
+//!   analytic gradients, Adam hyperparameter learning, predictive mean and
+//!   variance).
+//!
+//! Status: issue 6 in progress (scattered-data regression, conditioning on linear
+//! functionals and the GP-HM solver are not built yet).
 #![deny(missing_docs)]
 
 pub mod error;
+pub mod grid;
 pub mod kernel;
 pub mod kron;
 
