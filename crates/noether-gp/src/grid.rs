@@ -96,6 +96,7 @@ impl<K: Kernel1d + Clone> GridGp<K> {
     /// `∂L/∂θ = ½ αᵀ(∂K)α − ½ tr(K⁻¹∂K)` with `∂K = K_1 ⊗ … ⊗ ∂K_d ⊗ … ⊗ K_D`,
     /// the trace from the eigenbasis:
     /// `Σ_j (Π_{e≠d} λ_{e,j_e}) (Q_dᵀ ∂K_d Q_d)_{j_d j_d} / s_j`.
+    #[allow(clippy::needless_range_loop)] // p indexes the parameter inside each gradient
     pub fn log_marginal_likelihood_gradient(&self) -> Result<Vec<f64>> {
         let dims: Vec<usize> = self.grid.iter().map(|g| g.len()).collect();
         let big_d = dims.len();

@@ -20,6 +20,7 @@
 #![deny(missing_docs)]
 
 pub mod error;
+pub mod gphm;
 pub mod grid;
 pub mod kernel;
 pub mod kron;
