@@ -15,8 +15,13 @@
 //!   analytic gradients, Adam hyperparameter learning, predictive mean and
 //!   variance).
 //!
-//! Status: issue 6 in progress (scattered-data regression, conditioning on linear
-//! functionals and the GP-HM solver are not built yet).
+//! - [`scattered`]: exact GP regression on scattered points by jittered Cholesky
+//!   (likelihood, gradient, prediction) and conditioning on linear functionals.
+//! - [`gphm`]: the GP-HM solver for high-frequency and multi-scale PDEs
+//!   (spectral-mixture kernels, hand-written adjoints, Adam).
+//!
+//! Status: issue 6 in progress (CG + Lanczos for large scattered data, the
+//! `reproduce gp-hm` and `bench gp` workflows and the demo are not built yet).
 #![deny(missing_docs)]
 
 pub mod error;
@@ -24,5 +29,6 @@ pub mod gphm;
 pub mod grid;
 pub mod kernel;
 pub mod kron;
+pub mod scattered;
 
 pub use error::{GpError, Result};
