@@ -16,7 +16,7 @@ use crate::report::{Report, Row};
 use crate::venv;
 
 /// Benchmark areas that exist.
-pub const AREAS: &[&str] = &["core", "diffeq", "mesh", "fem"];
+pub const AREAS: &[&str] = &["core", "diffeq", "mesh", "fem", "gp"];
 
 pub fn run(area: Option<&str>, criterion: bool) -> Result<()> {
     let areas: Vec<&str> = match area {
@@ -36,6 +36,7 @@ pub fn run(area: Option<&str>, criterion: bool) -> Result<()> {
             "diffeq" => diffeq(criterion)?,
             "mesh" => mesh(criterion)?,
             "fem" => fem()?,
+            "gp" => gp()?,
             _ => unreachable!("checked against AREAS"),
         }
     }
@@ -773,6 +774,124 @@ fn fem() -> Result<()> {
             });
         }
     }
+    pb.inc(1);
+    pb.finish_with_message("done");
+    report.print();
+    let path = report.write_json(&bench_dir())?;
+    println!("wrote {}", path.display());
+    Ok(())
+}
+
+#[derive(Debug, Deserialize)]
+struct GpPeer {
+    library: String,
+    solve_s: f64,
+    checksum: f64,
+    logdet: f64,
+}
+
+/// The exact solve and log-determinant of `(K ⊗ K ⊗ K + σ²I)` at 128³ ≈ 2.1·10⁶
+/// points against numpy running the same eigendecomposition algorithm, same run;
+/// and one GP-HM Adam step on a 200² grid against the authors' logged 6.6 ms.
+fn gp() -> Result<()> {
+    use faer::Mat;
+    use noether_benches::median;
+    use noether_gp::gphm::{GpHm, GpHmOptions};
+    use noether_gp::kron::KroneckerEigen;
+
+    const N: usize = 128;
+    const SIGMA2: f64 = 1e-2;
+    const REPEATS: usize = 5;
+    let mut report = Report::new("gp");
+    let pb = bar(2, "gp: Kronecker solve and GP-HM step");
+    pb.set_message(format!("{N}³ Kronecker solve"));
+    let x: Vec<f64> = (0..N).map(|i| i as f64 / (N - 1) as f64).collect();
+    let k = Mat::<f64>::from_fn(N, N, |i, j| {
+        (-(x[i] - x[j]).powi(2) / (2.0 * 0.04)).exp() + if i == j { 1e-6 } else { 0.0 }
+    });
+    let y: Vec<f64> = (0..N * N * N).map(|i| (i as f64 * 0.37).cos()).collect();
+    let ours = |times: &mut Vec<f64>| -> Result<(f64, f64)> {
+        let mut out = (0.0, 0.0);
+        for _ in 0..REPEATS {
+            let t0 = Instant::now();
+            let gram = KroneckerEigen::new(&[k.clone(), k.clone(), k.clone()], SIGMA2)?;
+            let z = gram.solve(&y)?;
+            let logdet = gram.log_det();
+            times.push(t0.elapsed().as_secs_f64());
+            out = (z[..1000].iter().sum(), logdet);
+        }
+        Ok(out)
+    };
+    let start = Instant::now();
+    let mut times = Vec::new();
+    let (checksum, logdet) = ours(&mut times)?;
+    let peer: Option<GpPeer> = venv::python().ok().and_then(|py| {
+        run_peer(
+            &py,
+            "gp_kron.py",
+            &[N.to_string(), SIGMA2.to_string(), REPEATS.to_string()],
+        )
+        .ok()
+    });
+    ours(&mut times)?;
+    let value = median(&times);
+    if let Some(p) = &peer {
+        println!(
+            "checksum {checksum:.10e} vs numpy {:.10e}; log det {logdet:.10e} vs {:.10e}",
+            p.checksum, p.logdet
+        );
+    }
+    report.push(Row {
+        case: format!("kron-se-{N}^3-solve-logdet"),
+        metric: "solve_s".into(),
+        value,
+        reference: Some(0.3),
+        reference_source: Some("goal: ratio to numpy below 0.3".into()),
+        elapsed_s: start.elapsed().as_secs_f64(),
+        peer: peer.as_ref().map(|p| p.library.clone()),
+        peer_value: peer.as_ref().map(|p| p.solve_s),
+        ratio: peer.as_ref().map(|p| value / p.solve_s),
+    });
+    pb.inc(1);
+    pb.set_message("GP-HM step, 200²");
+    let n = 200;
+    let axis: Vec<f64> = (0..n)
+        .map(|i| 2.0 * std::f64::consts::PI * i as f64 / (n - 1) as f64)
+        .collect();
+    // u = sin 6x cos 20x + sin 6y cos 20y (poisson_2d-sin_add_cos); f = Δu
+    let lap = |s: f64| {
+        let (a, b) = (6.0 * s, 20.0 * s);
+        -(36.0 + 400.0) * a.sin() * b.cos() - 240.0 * a.cos() * b.sin()
+    };
+    let f: Vec<f64> = axis
+        .iter()
+        .flat_map(|&a| axis.iter().map(move |&b| lap(a) + lap(b)))
+        .collect();
+    let u = |p: &[f64]| {
+        p.iter()
+            .map(|s| (6.0 * s).sin() * (20.0 * s).cos())
+            .sum::<f64>()
+    };
+    let mut solver = GpHm::new(vec![axis.clone(), axis], &f, &u, GpHmOptions::default())?;
+    for _ in 0..3 {
+        solver.step()?;
+    }
+    let mut steps = Vec::new();
+    let start = Instant::now();
+    for _ in 0..20 {
+        let t0 = Instant::now();
+        solver.step()?;
+        steps.push(t0.elapsed().as_secs_f64());
+    }
+    report.push(Row {
+        case: "gp-hm-poisson2d-200x200-step".into(),
+        metric: "adam_step_s".into(),
+        value: median(&steps),
+        reference: Some(6.6e-3),
+        reference_source: Some("GP-HM authors' logged JAX step time (hardware unstated)".into()),
+        elapsed_s: start.elapsed().as_secs_f64(),
+        ..Default::default()
+    });
     pb.inc(1);
     pb.finish_with_message("done");
     report.print();
