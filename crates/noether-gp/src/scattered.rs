@@ -46,7 +46,7 @@ impl<K: Kernel1d + Clone> ExactGp<K> {
     /// `K + σ²I` may add jitter up to `1e-8·mean diag`, reported by
     /// [`Self::jitter`].
     pub fn fit(x: &[f64], dim: usize, kernels: Vec<K>, sigma2: f64, y: &[f64]) -> Result<Self> {
-        if dim == 0 || kernels.len() != dim || x.len() % dim != 0 {
+        if dim == 0 || kernels.len() != dim || !x.len().is_multiple_of(dim) {
             return Err(invalid(
                 "x",
                 x.len(),
@@ -152,7 +152,7 @@ impl<K: Kernel1d + Clone> ExactGp<K> {
 
     /// Predictive mean and variance of the latent function at `points`.
     pub fn predict(&self, points: &[f64]) -> Result<(Vec<f64>, Vec<f64>)> {
-        if points.len() % self.dim != 0 {
+        if !points.len().is_multiple_of(self.dim) {
             return Err(invalid("points", points.len(), "dim coordinates per point"));
         }
         let n = self.y.len();

@@ -1,4 +1,5 @@
 //! Scattered-data GP: gradient against finite differences, hyperparameter sanity,
+#![allow(clippy::needless_range_loop)]
 //! and conditioning on linear functionals (exact constraints, agreement with
 //! conditioning on noise-free observations).
 
