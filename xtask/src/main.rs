@@ -43,10 +43,14 @@ enum Cmd {
         #[arg(long)]
         no_criterion: bool,
     },
-    /// Reproduce an experiment. Available: krylov-laplacian.
+    /// Reproduce an experiment. Available: krylov-laplacian, maxwell, gp-hm.
     Reproduce {
         /// Target name (default: all).
         name: Option<String>,
+        /// Budget multiplier for long targets (gp-hm: 1 = 5·10³ Adam steps per
+        /// GP-HM run, 5% of the paper's; 20 = the paper's 10⁵).
+        #[arg(long, default_value_t = 1.0)]
+        budget: f64,
     },
 }
 
@@ -57,7 +61,7 @@ fn main() {
         Cmd::Test => cargo_cmd::test(),
         Cmd::Demo => demo::run(),
         Cmd::Bench { area, no_criterion } => bench::run(area.as_deref(), !no_criterion),
-        Cmd::Reproduce { name } => reproduce::run(name.as_deref()),
+        Cmd::Reproduce { name, budget } => reproduce::run(name.as_deref(), budget),
     };
     if let Err(e) = result {
         eprintln!("error: {e}");

@@ -58,6 +58,9 @@ pub struct GpHmOptions {
     pub jitter: f64,
     /// The PDE.
     pub pde: Pde,
+    /// Learn the mixture frequencies (true: GP-HM); false fixes μ = 0, which drops
+    /// the cosine and gives the GP-SE / GP-Matérn baselines of the paper.
+    pub learn_frequencies: bool,
 }
 
 impl Default for GpHmOptions {
@@ -70,6 +73,7 @@ impl Default for GpHmOptions {
             lr: 1e-2,
             jitter: 1e-6,
             pde: Pde::Poisson,
+            learn_frequencies: true,
         }
     }
 }
@@ -171,8 +175,13 @@ impl GpHm {
         if f.len() != n || f.iter().any(|v| !v.is_finite()) {
             return Err(invalid("f", f.len(), "one finite value per grid point"));
         }
+        let scale = if opts.learn_frequencies {
+            opts.freq_scale
+        } else {
+            0.0
+        };
         let kernels = (0..axes.len())
-            .map(|_| SpectralMixture::gp_hm_init(opts.envelope, opts.components, opts.freq_scale))
+            .map(|_| SpectralMixture::gp_hm_init(opts.envelope, opts.components, scale))
             .collect::<Result<Vec<_>>>()?;
         // boundary points: every face, corners once per face
         let (mut b_idx, mut b_val) = (Vec::new(), Vec::new());
@@ -406,6 +415,10 @@ impl GpHm {
                 for (j, pg) in self.kernels[d].param_gradients_fast(z).iter().enumerate() {
                     gk[j] += c[m] * pg[0] + e[m] * pg[2];
                 }
+            }
+            if !self.opts.learn_frequencies {
+                // μ stays 0: its gradient (and so its Adam update) is zero
+                gk.iter_mut().skip(2).step_by(3).for_each(|g| *g = 0.0);
             }
             grad.extend(gk);
         }
