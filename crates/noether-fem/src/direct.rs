@@ -20,7 +20,15 @@ use faer::{Mat, Side};
 
 use crate::error::{FemError, Result, invalid};
 
+/// The square, finite matrix `a` in CSC form, for the factorisations.
 fn to_csc(a: &SparseRowMat<usize, f64>) -> Result<SparseColMat<usize, f64>> {
+    if a.nrows() != a.ncols() {
+        return Err(invalid(
+            "matrix",
+            format!("{}x{}", a.nrows(), a.ncols()),
+            "must be square",
+        ));
+    }
     if a.val().iter().any(|v| !v.is_finite()) {
         return Err(FemError::NonFinite {
             what: "matrix entry",
@@ -58,13 +66,6 @@ impl SparseCholesky {
     /// Factorises `a` (its lower triangle is read). Fails with
     /// [`FemError::Solver`] when `a` is not positive definite.
     pub fn new(a: &SparseRowMat<usize, f64>) -> Result<Self> {
-        if a.nrows() != a.ncols() {
-            return Err(invalid(
-                "matrix",
-                format!("{}x{}", a.nrows(), a.ncols()),
-                "must be square",
-            ));
-        }
         let csc = to_csc(a)?;
         let llt = csc
             .sp_cholesky(Side::Lower)
@@ -90,13 +91,6 @@ impl SparseLu {
     /// Factorises `a`. Fails with [`FemError::Solver`] when it is structurally
     /// singular.
     pub fn new(a: &SparseRowMat<usize, f64>) -> Result<Self> {
-        if a.nrows() != a.ncols() {
-            return Err(invalid(
-                "matrix",
-                format!("{}x{}", a.nrows(), a.ncols()),
-                "must be square",
-            ));
-        }
         let csc = to_csc(a)?;
         let lu = csc
             .sp_lu()

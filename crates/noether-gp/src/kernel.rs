@@ -363,17 +363,8 @@ impl Kernel1d for SquaredExponential {
         Ok(())
     }
     fn eval_with<S: Scalar>(&self, p: &[S], z: f64) -> [S; 4] {
-        let s2 = p[0].exp();
-        let r = S::c(0.5) / (p[1] + p[1]).exp(); // 1/(2ℓ²)
-        let zs = S::c(z);
-        let g = s2 * (-(r * zs * zs)).exp();
-        let two = S::c(2.0);
-        [
-            g,
-            -(two * r * zs) * g,
-            (S::c(4.0) * r * r * zs * zs - two * r) * g,
-            (S::c(12.0) * r * r * zs - S::c(8.0) * r * r * r * zs * zs * zs) * g,
-        ]
+        // σ² e^{−r z²} with r = 1/(2ℓ²)
+        gaussian_shape(S::c(0.5) / (p[1] + p[1]).exp(), z, p[0].exp())
     }
 }
 
@@ -447,6 +438,19 @@ impl Kernel1d for Matern {
             }
         }
     }
+}
+
+/// `s·e^{−r z²}` and its first three derivatives in `z`.
+fn gaussian_shape<S: Scalar>(r: S, z: f64, s: S) -> [S; 4] {
+    let zs = S::c(z);
+    let g = s * (-(r * zs * zs)).exp();
+    let two = S::c(2.0);
+    [
+        g,
+        -(two * r * zs) * g,
+        (S::c(4.0) * r * r * zs * zs - two * r) * g,
+        (S::c(12.0) * r * r * zs - S::c(8.0) * r * r * r * zs * zs * zs) * g,
+    ]
 }
 
 /// `s·(1 + αR + α²R²/3) e^{−αR}` and its first three derivatives in `z`.
@@ -620,17 +624,7 @@ impl Kernel1d for SpectralMixture {
         for c in p.chunks(3) {
             let w = c[0].exp();
             let g = match self.envelope {
-                Envelope::Gaussian => {
-                    let r = c[1].exp();
-                    let g = (-(r * zs * zs)).exp();
-                    let two = S::c(2.0);
-                    [
-                        g,
-                        -(two * r * zs) * g,
-                        (S::c(4.0) * r * r * zs * zs - two * r) * g,
-                        (S::c(12.0) * r * r * zs - S::c(8.0) * r * r * r * zs * zs * zs) * g,
-                    ]
-                }
+                Envelope::Gaussian => gaussian_shape(c[1].exp(), z, S::c(1.0)),
                 Envelope::Matern52 => matern52_shape(S::c(5f64.sqrt()) * c[1].exp(), z, S::c(1.0)),
             };
             let m = S::c(2.0 * PI) * c[2];
