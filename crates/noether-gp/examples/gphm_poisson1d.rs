@@ -16,14 +16,36 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let x: Vec<f64> = (0..n)
         .map(|i| 2.0 * PI * i as f64 / (n - 1) as f64)
         .collect();
-    let f: Vec<f64> = x.iter().map(|v| -k * k * (k * v).sin()).collect();
+    // u = sin(kx) + 0.1 sin(kx/6)·… is chosen by the env var NOETHER_GPHM_MIX (multi-scale)
+    let mix = std::env::var("NOETHER_GPHM_MIX").is_ok();
+    let uf = move |v: f64| {
+        if mix {
+            (6.0 * v).sin() * (k * v).cos()
+        } else {
+            (k * v).sin()
+        }
+    };
+    let u2 = move |v: f64| {
+        if mix {
+            let (s6, c6, sk, ck) = (
+                (6.0 * v).sin(),
+                (6.0 * v).cos(),
+                (k * v).sin(),
+                (k * v).cos(),
+            );
+            -36.0 * s6 * ck - 12.0 * k * c6 * sk - k * k * s6 * ck
+        } else {
+            -k * k * (k * v).sin()
+        }
+    };
+    let f: Vec<f64> = x.iter().map(|&v| u2(v)).collect();
     let opts = GpHmOptions {
         freq_scale: fs,
         ..GpHmOptions::default()
     };
-    let mut s = GpHm::new(vec![x], &f, &|p| (k * p[0]).sin(), opts)?;
+    let mut s = GpHm::new(vec![x], &f, &|p| uf(p[0]), opts)?;
     let test: Vec<f64> = (0..300).map(|i| 2.0 * PI * i as f64 / 299.0).collect();
-    let exact: Vec<f64> = test.iter().map(|v| (k * v).sin()).collect();
+    let exact: Vec<f64> = test.iter().map(|&v| uf(v)).collect();
     let mut step_time = 0.0;
     for it in 1..=steps {
         let t0 = std::time::Instant::now();
@@ -32,7 +54,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         if it % (steps / 10).max(1) == 0 {
             let err = relative_l2(&s.predict(std::slice::from_ref(&test))?, &exact);
             let on_grid: Vec<f64> = (0..n)
-                .map(|i| (k * 2.0 * PI * i as f64 / (n - 1) as f64).sin())
+                .map(|i| uf(2.0 * PI * i as f64 / (n - 1) as f64))
                 .collect();
             let grid_err = relative_l2(s.values(), &on_grid);
             let spec = s.kernels()[0].spectrum();
