@@ -883,6 +883,52 @@ fn gp() -> Result<()> {
         solver.step()?;
         steps.push(t0.elapsed().as_secs_f64());
     }
+    // 1-D, N = 400 (sin 100x): ours against an independent JAX implementation of the
+    // same loss (autodiff, jit) in the same run
+    #[derive(Debug, Deserialize)]
+    struct JaxStep {
+        library: String,
+        step_s: f64,
+    }
+    let n1 = 400;
+    let x1: Vec<f64> = (0..n1)
+        .map(|i| 2.0 * std::f64::consts::PI * i as f64 / (n1 - 1) as f64)
+        .collect();
+    let f1: Vec<f64> = x1.iter().map(|v| -1e4 * (100.0 * v).sin()).collect();
+    let mut s1 = GpHm::new(
+        vec![x1],
+        &f1,
+        &|p| (100.0 * p[0]).sin(),
+        GpHmOptions {
+            envelope: noether_gp::kernel::Envelope::Gaussian,
+            ..GpHmOptions::default()
+        },
+    )?;
+    let mut t1 = Vec::new();
+    for _ in 0..23 {
+        let t0 = Instant::now();
+        s1.step()?;
+        t1.push(t0.elapsed().as_secs_f64());
+    }
+    let jax: Option<JaxStep> = venv::python().ok().and_then(|py| {
+        run_peer(
+            &py,
+            "gphm_jax.py",
+            &["time".into(), n1.to_string(), "20".into()],
+        )
+        .ok()
+    });
+    let ours1 = median(&t1[3..]);
+    report.push(Row {
+        case: "gp-hm-poisson1d-N400-GM-step".into(),
+        metric: "adam_step_s".into(),
+        value: ours1,
+        elapsed_s: start.elapsed().as_secs_f64(),
+        peer: jax.as_ref().map(|j| j.library.clone()),
+        peer_value: jax.as_ref().map(|j| j.step_s),
+        ratio: jax.as_ref().map(|j| ours1 / j.step_s),
+        ..Default::default()
+    });
     report.push(Row {
         case: "gp-hm-poisson2d-200x200-step".into(),
         metric: "adam_step_s".into(),

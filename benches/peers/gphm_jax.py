@@ -1,0 +1,89 @@
+"""An independent implementation of the GP-HM loss for 1-D Poisson in JAX (autodiff
+gradients, optax Adam), used two ways:
+
+    python gphm_jax.py trajectory OUT.json   # reference losses for the Rust test
+    python gphm_jax.py time N STEPS          # ms per Adam step (for `bench gp`)
+
+Loss (as noether's `GpHm` and the paper): ½log|K| + ½uᵀK⁻¹u
++ λ_b(½τ₁‖u_b − g‖² − ½N_b log τ₁) + ½τ₂‖D2 K⁻¹u − f‖² − ½N log τ₂, with the
+Gaussian spectral-mixture kernel Σ w e^{−r z²} cos(2πμz), K = k(Z) + 1e-6 I,
+D2 = k''(Z), Adam(1e-2), the paper's initialisation.
+"""
+
+import json
+import sys
+import time
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+jax.config.update("jax_enable_x64", True)
+
+
+def setup(k, n, q, fs):
+    x = jnp.linspace(0.0, 2 * np.pi, n)
+    f = -k * k * jnp.sin(k * x)
+    g = jnp.array([jnp.sin(k * x[0]), jnp.sin(k * x[-1])])
+    z = x[:, None] - x[None, :]
+
+    def kern(t, p):
+        w, r, mu = jnp.exp(p["logw"]), jnp.exp(p["logls"]), p["mu"]
+        return jnp.sum(w * jnp.exp(-r * t[..., None] ** 2) * jnp.cos(2 * jnp.pi * mu * t[..., None]), -1)
+
+    def k2(t, p):
+        return jax.grad(jax.grad(lambda s: kern(s, p)))(t)
+
+    def loss(p):
+        kk = kern(z, p) + 1e-6 * jnp.eye(n)
+        d2 = jax.vmap(jax.vmap(lambda t: k2(t, p)))(z)
+        a = jnp.linalg.solve(kk, p["u"])
+        h = d2 @ a - f
+        rb = jnp.array([p["u"][0], p["u"][-1]]) - g
+        t1, t2 = jnp.exp(p["lt1"]), jnp.exp(p["lt2"])
+        return (0.5 * jnp.linalg.slogdet(kk)[1] + 0.5 * p["u"] @ a
+                + 200.0 * (0.5 * t1 * rb @ rb - 0.5 * 2 * p["lt1"])
+                + 0.5 * t2 * h @ h - 0.5 * n * p["lt2"])
+
+    p = {"u": jnp.zeros(n), "logw": jnp.full(q, np.log(1 / q)), "logls": jnp.zeros(q),
+         "mu": jnp.linspace(0, 1, q) * fs, "lt1": jnp.float64(0.0), "lt2": jnp.float64(0.0)}
+    opt = optax.adam(1e-2)
+
+    @jax.jit
+    def step(p, st):
+        l, gr = jax.value_and_grad(loss)(p)
+        up, st = opt.update(gr, st, p)
+        return optax.apply_updates(p, up), st, l
+
+    return p, opt.init(p), step
+
+
+def main():
+    if sys.argv[1] == "trajectory":
+        k, n, q, fs, steps = 20.0, 60, 5, 5.0, 60
+        p, st, step = setup(k, n, q, fs)
+        losses = []
+        for _ in range(steps):
+            p, st, l = step(p, st)
+            losses.append(float(l))
+        with open(sys.argv[2], "w") as fh:
+            json.dump({"k": k, "n": n, "q": q, "freq_scale": fs, "jax": jax.__version__,
+                       "losses": losses, "u_final": [float(v) for v in p["u"]]}, fh)
+    else:
+        n, steps = int(sys.argv[2]), int(sys.argv[3])
+        p, st, step = setup(100.0, n, 30, 20.0)
+        p, st, _ = step(p, st)  # compile
+        jax.block_until_ready(p["u"])
+        times = []
+        for _ in range(steps):
+            t0 = time.perf_counter()
+            p, st, _ = step(p, st)
+            jax.block_until_ready(p["u"])
+            times.append(time.perf_counter() - t0)
+        print(json.dumps({"library": f"JAX {jax.__version__} (autodiff, jit, CPU)",
+                          "step_s": sorted(times)[len(times) // 2]}))
+
+
+if __name__ == "__main__":
+    main()
