@@ -20,13 +20,17 @@
 //! - [`gphm`]: the GP-HM solver for high-frequency and multi-scale PDEs
 //!   (spectral-mixture kernels, hand-written adjoints, Adam).
 //!
-//! Status: issue 6 in progress (CG + Lanczos for large scattered data, the
-//! `reproduce gp-hm` and `bench gp` workflows and the demo are not built yet).
+//! - [`iterative`]: large scattered data: a matrix-free kernel operator, CG for the
+//!   representer weights, stochastic Lanczos quadrature for the log-determinant.
+//!
+//! Status: issue 6 in progress (the GP-HM reproduction and benchmark goals are not
+//! met yet; see the issue notes).
 #![deny(missing_docs)]
 
 pub mod error;
 pub mod gphm;
 pub mod grid;
+pub mod iterative;
 pub mod kernel;
 pub mod kron;
 pub mod scattered;

@@ -97,3 +97,46 @@ fn conditioning_on_an_integral_makes_it_exact() {
     let dep = [g[..n].to_vec(), g[..n].to_vec()].concat();
     assert!(condition_on_linear(&mu, &sigma, &dep, &[0.3, 0.3], 0.0).is_err());
 }
+
+#[test]
+fn iterative_gp_agrees_with_cholesky() {
+    use noether_gp::iterative::{IterativeGp, SlqOptions};
+    let x = points(300, 2, 11);
+    let y: Vec<f64> = x
+        .chunks(2)
+        .map(|p| (5.0 * p[0]).sin() * (3.0 * p[1]).cos())
+        .collect();
+    let ks = vec![
+        Matern::new(Nu::FiveHalves, 1.0, 0.3).unwrap(),
+        Matern::new(Nu::FiveHalves, 1.0, 0.3).unwrap(),
+    ];
+    let s2 = 0.05;
+    let exact = ExactGp::fit(&x, 2, ks.clone(), s2, &y).unwrap();
+    let it = IterativeGp::fit(&x, 2, ks, s2, &y, 1e-10).unwrap();
+    // predictions through CG's weights equal the Cholesky ones
+    let test = points(50, 2, 12);
+    let (m0, _) = exact.predict(&test).unwrap();
+    let m1 = it.predict_mean(&test).unwrap();
+    let diff = m0
+        .iter()
+        .zip(&m1)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f64::max);
+    assert!(diff < 1e-7, "mean differs by {diff}");
+    // SLQ log-likelihood within 4 standard errors (and 0.5%) of the exact one
+    let lml = exact.log_marginal_likelihood();
+    let est = it
+        .log_marginal_likelihood(&SlqOptions {
+            probes: 30,
+            steps: 30,
+            seed: 3,
+        })
+        .unwrap();
+    println!(
+        "log ML exact {lml:.4}, SLQ {:.4} ± {:.4} ({} CG iterations)",
+        est.value, est.std_error, it.cg_iterations
+    );
+    assert!((est.value - lml).abs() < 4.0 * est.std_error + 1e-9);
+    // and the estimator is tight: its standard error is below 1% of N
+    assert!(est.std_error < 0.01 * y.len() as f64, "{}", est.std_error);
+}
