@@ -26,8 +26,10 @@
 //! assert!(solver.step().unwrap() < first);
 //! ```
 
-use faer::linalg::solvers::DenseSolveCore;
-use faer::{Mat, MatRef, Side};
+use std::cell::RefCell;
+
+use faer::dyn_stack::{MemBuffer, MemStack, StackReq};
+use faer::{Mat, MatRef};
 
 use crate::error::{GpError, Result, invalid};
 use crate::kernel::{Envelope, Kernel1d, SpectralMixture};
@@ -127,15 +129,59 @@ pub struct GpHm {
     adam_m: Vec<f64>,
     adam_v: Vec<f64>,
     steps: usize,
+    pool: FactorPool,
 }
 
-/// Per-dimension quantities of one evaluation.
+/// Per-dimension quantities of one evaluation. Their buffers are kept between
+/// steps ([`FactorPool`]): fresh `n × n` allocations every step cost more in page
+/// faults than the factorisation itself.
 struct Factor {
     /// `K_d⁻¹`.
     kinv: Mat<f64>,
     k: Mat<f64>,
     d2: Mat<f64>,
+    /// The Cholesky factor (lower triangle).
+    l: Mat<f64>,
     log_det: f64,
+    scratch: MemBuffer,
+}
+
+impl Factor {
+    fn new(n: usize) -> Self {
+        let par = faer::get_global_parallelism();
+        let req = StackReq::any_of(&[
+            faer::linalg::cholesky::llt::factor::cholesky_in_place_scratch::<f64>(
+                n,
+                par,
+                Default::default(),
+            ),
+            faer::linalg::cholesky::llt::inverse::inverse_scratch::<f64>(n, par),
+        ]);
+        Self {
+            kinv: Mat::zeros(n, n),
+            k: Mat::zeros(n, n),
+            d2: Mat::zeros(n, n),
+            l: Mat::zeros(n, n),
+            log_det: 0.0,
+            scratch: MemBuffer::new(req),
+        }
+    }
+}
+
+/// Reusable [`Factor`] buffers, one slot per dimension (a clone starts empty).
+#[derive(Default)]
+struct FactorPool(RefCell<Vec<Option<Factor>>>);
+
+impl Clone for FactorPool {
+    fn clone(&self) -> Self {
+        Self::default()
+    }
+}
+
+impl std::fmt::Debug for FactorPool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("FactorPool")
+    }
 }
 
 impl GpHm {
@@ -221,6 +267,7 @@ impl GpHm {
             adam_m: vec![0.0; n_params],
             adam_v: vec![0.0; n_params],
             steps: 0,
+            pool: FactorPool::default(),
         })
     }
 
@@ -275,27 +322,62 @@ impl GpHm {
         let a = &self.axes[d];
         let n = a.len();
         let h = a[1] - a[0];
+        let mut fac = {
+            let mut pool = self.pool.0.borrow_mut();
+            if pool.len() < self.dims.len() {
+                pool.resize_with(self.dims.len(), || None);
+            }
+            pool[d].take().unwrap_or_else(|| Factor::new(n))
+        };
         // k at the 2n − 1 distances z_m = m h, m = −(n−1) … n−1
         let vals: Vec<[f64; 4]> = (0..2 * n - 1)
             .map(|m| self.kernels[d].derivatives((m as f64 - (n - 1) as f64) * h))
             .collect();
-        let at = |i: usize, j: usize| &vals[i + n - 1 - j];
-        let k = Mat::from_fn(n, n, |i, j| {
-            at(i, j)[0] + if i == j { self.opts.jitter } else { 0.0 }
-        });
-        let d2 = Mat::from_fn(n, n, |i, j| at(i, j)[2]);
-        let llt = k.llt(Side::Lower).map_err(|e| {
+        for j in 0..n {
+            for i in 0..n {
+                let v = &vals[i + n - 1 - j];
+                fac.k[(i, j)] = v[0] + if i == j { self.opts.jitter } else { 0.0 };
+                fac.d2[(i, j)] = v[2];
+                fac.l[(i, j)] = fac.k[(i, j)];
+            }
+        }
+        let par = faer::get_global_parallelism();
+        let stack = MemStack::new(&mut fac.scratch);
+        faer::linalg::cholesky::llt::factor::cholesky_in_place(
+            fac.l.as_mut(),
+            Default::default(),
+            par,
+            stack,
+            Default::default(),
+        )
+        .map_err(|e| {
             GpError::NotPositiveDefinite(format!("K_{d} with jitter {}: {e:?}", self.opts.jitter))
         })?;
-        let l = llt.L();
-        let log_det = 2.0 * (0..n).map(|i| l[(i, i)].ln()).sum::<f64>();
-        let kinv = llt.inverse();
-        Ok(Factor {
-            kinv,
-            k,
-            d2,
-            log_det,
-        })
+        fac.log_det = 2.0 * (0..n).map(|i| fac.l[(i, i)].ln()).sum::<f64>();
+        let stack = MemStack::new(&mut fac.scratch);
+        faer::linalg::cholesky::llt::inverse::inverse(
+            fac.kinv.as_mut(),
+            fac.l.as_ref(),
+            par,
+            stack,
+        );
+        // the inverse fills the lower triangle
+        for j in 0..n {
+            for i in 0..j {
+                fac.kinv[(i, j)] = fac.kinv[(j, i)];
+            }
+        }
+        Ok(fac)
+    }
+
+    /// Returns factor buffers to the pool.
+    fn recycle(&self, factors: Vec<Factor>) {
+        let mut pool = self.pool.0.borrow_mut();
+        for (d, f) in factors.into_iter().enumerate() {
+            if d < pool.len() {
+                pool[d] = Some(f);
+            }
+        }
     }
 
     /// The loss and its gradient in the layout of [`Self::params`].
@@ -424,6 +506,7 @@ impl GpHm {
         }
         grad.push(lb * (0.5 * tau1 * rb2 - 0.5 * nb));
         grad.push(0.5 * tau2 * h2 - 0.5 * n as f64);
+        self.recycle(factors);
         Ok((loss, grad))
     }
 
@@ -453,10 +536,13 @@ impl GpHm {
         }
         let mut a = self.u.clone();
         let mut dims = self.dims.clone();
+        let mut used = Vec::with_capacity(self.dims.len());
         for d in 0..self.dims.len() {
             let fac = self.factor(d)?;
             a = mode_product(&a, &dims, d, fac.kinv.as_ref());
+            used.push(fac);
         }
+        self.recycle(used);
         for (d, t) in test.iter().enumerate() {
             let g = &self.axes[d];
             let kstar = Mat::from_fn(t.len(), g.len(), |i, j| self.kernels[d].value(t[i] - g[j]));
