@@ -469,6 +469,17 @@ impl<'m> FunctionSpace<'m> {
 
     /// `op` of the field with coefficients `u` at reference point `xh` of cell `c`.
     pub fn evaluate_in_cell(&self, u: &[f64], op: Op, c: usize, xh: &[f64]) -> Result<Vec<f64>> {
+        self.check_coefficients(u)?;
+        if c >= self.mesh.n_cells() {
+            return Err(invalid("cell", c, "out of range"));
+        }
+        if xh.len() < self.dim() || xh.iter().any(|v| !v.is_finite()) {
+            return Err(invalid(
+                "reference point",
+                format!("{xh:?}"),
+                "dim finite coordinates",
+            ));
+        }
         let m = self.op_dim(op)?;
         let tab = self.element.tabulate(&xh[..self.dim()]);
         let mut basis = vec![0.0; self.element.ndofs() * m];
