@@ -18,7 +18,7 @@
 //! ```
 
 use faer::linalg::solvers::Solve;
-use faer::{Mat, MatRef, Side};
+use faer::{Mat, MatMut, MatRef, Side};
 use noether_core::LinearOperator;
 
 use crate::error::{GpError, Result, invalid};
@@ -36,16 +36,21 @@ pub fn kron_apply(factors: &[MatRef<'_, f64>], x: &[f64]) -> Result<Vec<f64>> {
         ));
     }
     let mut cur = x.to_vec();
+    let par = faer::get_global_parallelism();
     for f in factors {
         let (n_out, n_in) = (f.nrows(), f.ncols());
         let m = cur.len() / n_in;
-        let xm = MatRef::from_row_major_slice(&cur, n_in, m);
-        let y: Mat<f64> = f * xm;
-        // Y (n_out × m) read column by column is the rotated tensor
-        let mut next = Vec::with_capacity(n_out * m);
-        for j in 0..m {
-            next.extend(y.col(j).iter());
-        }
+        // cur, row-major (n_in × m), is Xᵀ column-major (m × n_in); the rotated
+        // result Y = F X read column by column is (Xᵀ Fᵀ) row-major: one GEMM, no copy
+        let mut next = vec![0.0; n_out * m];
+        faer::linalg::matmul::matmul(
+            MatMut::from_row_major_slice_mut(&mut next, m, n_out),
+            faer::Accum::Replace,
+            MatRef::from_column_major_slice(&cur, m, n_in),
+            f.transpose(),
+            1.0,
+            par,
+        );
         cur = next;
     }
     Ok(cur)
