@@ -2,6 +2,8 @@
 //! dimension: stiffness and mass matrices, load vectors, interpolation, error norms,
 //! assembled in parallel (rayon) into faer CSR matrices.
 
+use std::sync::OnceLock;
+
 use faer::sparse::{SparseRowMat, SymbolicSparseRowMat};
 use noether_mesh::Mesh;
 use rayon::prelude::*;
@@ -26,8 +28,9 @@ pub type ScalarFn<'a> = &'a (dyn Fn(&[f64]) -> f64 + Sync);
 #[derive(Debug, Clone)]
 pub struct P1Space<'m> {
     mesh: &'m Mesh,
-    /// Per cell, `∇λ₀ … ∇λ_d` (`d` components each), flat.
-    grads: Vec<f64>,
+    /// Per cell, `∇λ₀ … ∇λ_d` (`d` components each), flat; computed on first use
+    /// (the stiffness matrix does not need them stored).
+    grads: OnceLock<Vec<f64>>,
     /// Per cell, the unsigned volume.
     volumes: Vec<f64>,
 }
@@ -44,24 +47,36 @@ impl<'m> P1Space<'m> {
                 "P1 needs dim = gdim",
             ));
         }
-        let per = (d + 1) * d;
-        let mut grads = vec![0.0; mesh.n_cells() * per];
         let mut volumes = vec![0.0; mesh.n_cells()];
         const CELLS: usize = 4096;
-        grads
-            .par_chunks_mut(per * CELLS)
-            .zip(volumes.par_chunks_mut(CELLS))
+        volumes
+            .par_chunks_mut(CELLS)
             .enumerate()
-            .try_for_each(|(b, (g, v))| {
-                g.chunks_exact_mut(per)
-                    .zip(v.iter_mut())
-                    .enumerate()
-                    .try_for_each(|(k, (g, v))| cell_geometry(mesh, b * CELLS + k, g, v))
+            .try_for_each(|(b, v)| {
+                let mut g = [0.0; 12];
+                v.iter_mut().enumerate().try_for_each(|(k, v)| {
+                    cell_geometry(mesh, b * CELLS + k, &mut g[..(d + 1) * d], v)
+                })
             })?;
         Ok(Self {
             mesh,
-            grads,
+            grads: OnceLock::new(),
             volumes,
+        })
+    }
+
+    /// All cells' barycentric gradients, computed once.
+    fn all_gradients(&self) -> &[f64] {
+        self.grads.get_or_init(|| {
+            let d = self.mesh.dim();
+            let per = (d + 1) * d;
+            let mut grads = vec![0.0; self.mesh.n_cells() * per];
+            grads.par_chunks_mut(per).enumerate().for_each(|(c, g)| {
+                let mut v = 0.0;
+                // cells were validated in `new`
+                let _ = cell_geometry(self.mesh, c, g, &mut v);
+            });
+            grads
         })
     }
 
@@ -78,7 +93,7 @@ impl<'m> P1Space<'m> {
     /// The barycentric gradients `∇λ₀ … ∇λ_d` of cell `c`, `d` components each.
     pub fn gradients(&self, c: usize) -> &[f64] {
         let per = (self.mesh.dim() + 1) * self.mesh.dim();
-        &self.grads[c * per..(c + 1) * per]
+        &self.all_gradients()[c * per..(c + 1) * per]
     }
 
     /// The volume of cell `c`.
@@ -124,20 +139,7 @@ impl<'m> P1Space<'m> {
                 (lens, cols, vals)
             })
             .collect();
-        let mut row_ptr = Vec::with_capacity(n + 1);
-        row_ptr.push(0);
-        let total: usize = blocks.iter().map(|b| b.1.len()).sum();
-        let mut col_idx = Vec::with_capacity(total);
-        let mut vals = Vec::with_capacity(total);
-        for (lens, cols, vs) in blocks {
-            for l in lens {
-                row_ptr.push(row_ptr[row_ptr.len() - 1] + l);
-            }
-            col_idx.extend_from_slice(&cols);
-            vals.extend_from_slice(&vs);
-        }
-        let symbolic = SymbolicSparseRowMat::new_checked(n, n, row_ptr, None, col_idx);
-        Ok(SparseRowMat::new(symbolic, vals))
+        Ok(csr_from_blocks(n, blocks))
     }
 
     /// The stiffness matrix `K_ij = ∫ κ ∇φ_i·∇φ_j`, with `κ = 1` when `kappa` is
@@ -148,34 +150,89 @@ impl<'m> P1Space<'m> {
         if let Some(k) = kappa {
             self.check_finite(k, "coefficient")?;
         }
+        let Some(k) = kappa else {
+            return self.assemble_zero_row_sum(&self.volumes);
+        };
         let scale: Vec<f64> = (0..self.mesh.n_cells())
             .into_par_iter()
-            .map(|c| match kappa {
-                None => self.volumes[c],
-                Some(k) => {
-                    let s: f64 = (0..rule.len())
-                        .map(|q| rule.weights[q] * k(&self.map(c, rule.point(q))[..d]))
-                        .sum();
-                    s * self.volumes[c] * factorial(d)
-                }
+            .map(|c| {
+                let s: f64 = (0..rule.len())
+                    .map(|q| rule.weights[q] * k(&self.map(c, rule.point(q))[..d]))
+                    .sum();
+                s * self.volumes[c] * factorial(d)
             })
             .collect();
-        if d == 3 {
-            // fixed sizes let the compiler unroll the dot products
-            return self.assemble(|c, i, j| {
-                let g: &[f64; 12] = match self.grads[c * 12..c * 12 + 12].try_into() {
-                    Ok(g) => g,
-                    Err(_) => return f64::NAN,
-                };
-                let (a, b) = (3 * i, 3 * j);
-                scale[c] * (g[a] * g[b] + g[a + 1] * g[b + 1] + g[a + 2] * g[b + 2])
-            });
+        self.assemble_zero_row_sum(&scale)
+    }
+
+    /// The stiffness-type matrix `A_rs = Σ_c scale_c ∇λ_i·∇λ_j` whose element
+    /// matrices have zero row sums (`Σ_j ∇λ_j = 0`): a cell pass stores the
+    /// off-diagonal products (computed from the coordinates, so no gradient array is
+    /// read), and the row pass adds them, the diagonal being minus their sum.
+    fn assemble_zero_row_sum(&self, scale: &[f64]) -> Result<SparseRowMat<usize, f64>> {
+        let d = self.mesh.dim();
+        let per = d + 1;
+        let np = per * d / 2;
+        let mut pair = [[0usize; 4]; 4];
+        let mut k = 0;
+        for i in 0..per {
+            for j in i + 1..per {
+                pair[i][j] = k;
+                pair[j][i] = k;
+                k += 1;
+            }
         }
-        self.assemble(|c, i, j| {
-            let g = self.gradients(c);
-            let (gi, gj) = (&g[i * d..(i + 1) * d], &g[j * d..(j + 1) * d]);
-            scale[c] * gi.iter().zip(gj).map(|(a, b)| a * b).sum::<f64>()
-        })
+        let mut pairs = vec![0.0; self.mesh.n_cells() * np];
+        const CELLS: usize = 4096;
+        pairs
+            .par_chunks_mut(np * CELLS)
+            .enumerate()
+            .for_each(|(b, out)| {
+                let mut g = [0.0; 12];
+                let mut v = 0.0;
+                for (k, e) in out.chunks_exact_mut(np).enumerate() {
+                    let c = b * CELLS + k;
+                    let _ = cell_geometry(self.mesh, c, &mut g[..per * d], &mut v);
+                    for i in 0..per {
+                        for j in i + 1..per {
+                            let dot: f64 = (0..d).map(|q| g[i * d + q] * g[j * d + q]).sum();
+                            e[pair[i][j]] = scale[c] * dot;
+                        }
+                    }
+                }
+            });
+        let cells = self.mesh.cells();
+        let n = self.mesh.n_vertices();
+        let (adj_off, adj) = vertex_corners(self.mesh);
+        let blocks: Vec<(Vec<usize>, Vec<usize>, Vec<f64>)> = (0..n.div_ceil(ROW_BLOCK))
+            .into_par_iter()
+            .map(|b| {
+                let mut table = RowTable::new();
+                let mut lens = Vec::with_capacity(ROW_BLOCK);
+                let mut cols = Vec::with_capacity(ROW_BLOCK * 16);
+                let mut vals = Vec::with_capacity(ROW_BLOCK * 16);
+                for r in b * ROW_BLOCK..((b + 1) * ROW_BLOCK).min(n) {
+                    let corners = &adj[adj_off[r]..adj_off[r + 1]];
+                    table.reset(corners.len() * d + 1);
+                    let mut diag = 0.0;
+                    for &p in corners {
+                        let (c, i) = (p / per, p % per);
+                        let e = &pairs[c * np..(c + 1) * np];
+                        for (j, &cj) in cells[c * per..(c + 1) * per].iter().enumerate() {
+                            if j != i {
+                                let v = e[pair[i][j]];
+                                table.add(cj, v);
+                                diag -= v;
+                            }
+                        }
+                    }
+                    table.add(r, diag);
+                    lens.push(table.drain_sorted(&mut cols, &mut vals));
+                }
+                (lens, cols, vals)
+            })
+            .collect();
+        Ok(csr_from_blocks(n, blocks))
     }
 
     /// The mass matrix `M_ij = ∫ φ_i φ_j = |T|(1 + δ_ij)/((d+1)(d+2))` per cell.
@@ -419,6 +476,28 @@ fn vertex_corners(mesh: &Mesh) -> (Vec<usize>, Vec<usize>) {
         fill[v] += 1;
     }
     (off, corners)
+}
+
+/// An `n × n` CSR matrix from consecutive row blocks `(row lengths, columns,
+/// values)`.
+fn csr_from_blocks(
+    n: usize,
+    blocks: Vec<(Vec<usize>, Vec<usize>, Vec<f64>)>,
+) -> SparseRowMat<usize, f64> {
+    let mut row_ptr = Vec::with_capacity(n + 1);
+    row_ptr.push(0);
+    let total: usize = blocks.iter().map(|b| b.1.len()).sum();
+    let mut col_idx = Vec::with_capacity(total);
+    let mut vals = Vec::with_capacity(total);
+    for (lens, cols, vs) in blocks {
+        for l in lens {
+            row_ptr.push(row_ptr[row_ptr.len() - 1] + l);
+        }
+        col_idx.extend_from_slice(&cols);
+        vals.extend_from_slice(&vs);
+    }
+    let symbolic = SymbolicSparseRowMat::new_checked(n, n, row_ptr, None, col_idx);
+    SparseRowMat::new(symbolic, vals)
 }
 
 /// Rows per parallel block of the vertex-graph assembly.
