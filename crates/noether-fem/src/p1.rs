@@ -169,6 +169,7 @@ impl<'m> P1Space<'m> {
     /// matrices have zero row sums (`Σ_j ∇λ_j = 0`): a cell pass stores the
     /// off-diagonal products (computed from the coordinates, so no gradient array is
     /// read), and the row pass adds them, the diagonal being minus their sum.
+    #[allow(clippy::needless_range_loop)] // (i, j) index the pair table symmetrically
     fn assemble_zero_row_sum(&self, scale: &[f64]) -> Result<SparseRowMat<usize, f64>> {
         let d = self.mesh.dim();
         let per = d + 1;
