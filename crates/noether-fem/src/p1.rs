@@ -487,16 +487,31 @@ fn csr_from_blocks(
 ) -> SparseRowMat<usize, f64> {
     let mut row_ptr = Vec::with_capacity(n + 1);
     row_ptr.push(0);
-    let total: usize = blocks.iter().map(|b| b.1.len()).sum();
-    let mut col_idx = Vec::with_capacity(total);
-    let mut vals = Vec::with_capacity(total);
-    for (lens, cols, vs) in blocks {
+    for (lens, _, _) in &blocks {
         for l in lens {
             row_ptr.push(row_ptr[row_ptr.len() - 1] + l);
         }
-        col_idx.extend_from_slice(&cols);
-        vals.extend_from_slice(&vs);
     }
+    let total = row_ptr[n];
+    let mut col_idx = vec![0usize; total];
+    let mut vals = vec![0.0; total];
+    // copy the blocks into their ranges in parallel
+    let mut targets = Vec::with_capacity(blocks.len());
+    let (mut cr, mut vr) = (col_idx.as_mut_slice(), vals.as_mut_slice());
+    for (_, cols, _) in &blocks {
+        let (c0, c1) = cr.split_at_mut(cols.len());
+        let (v0, v1) = vr.split_at_mut(cols.len());
+        targets.push((c0, v0));
+        cr = c1;
+        vr = v1;
+    }
+    targets
+        .into_par_iter()
+        .zip(blocks.par_iter())
+        .for_each(|((c, v), (_, cols, vs))| {
+            c.copy_from_slice(cols);
+            v.copy_from_slice(vs);
+        });
     let symbolic = SymbolicSparseRowMat::new_checked(n, n, row_ptr, None, col_idx);
     SparseRowMat::new(symbolic, vals)
 }
