@@ -113,33 +113,17 @@ impl<'m> P1Space<'m> {
     ) -> Result<SparseRowMat<usize, f64>> {
         let per = self.mesh.dim() + 1;
         let cells = self.mesh.cells();
-        let n = self.mesh.n_vertices();
-        let (adj_off, adj) = vertex_corners(self.mesh);
-        let blocks: Vec<(Vec<usize>, Vec<usize>, Vec<f64>)> = (0..n.div_ceil(ROW_BLOCK))
-            .into_par_iter()
-            .map(|b| {
-                let mut table = RowTable::new();
-                let mut lens = Vec::with_capacity(ROW_BLOCK);
-                let mut cols = Vec::with_capacity(ROW_BLOCK * 16);
-                let mut vals = Vec::with_capacity(ROW_BLOCK * 16);
-                for r in b * ROW_BLOCK..((b + 1) * ROW_BLOCK).min(n) {
-                    let corners = &adj[adj_off[r]..adj_off[r + 1]];
-                    table.reset(corners.len() * per);
-                    if corners.is_empty() {
-                        table.add(r, 0.0); // an isolated vertex keeps its diagonal
-                    }
-                    for &p in corners {
-                        let (c, i) = (p / per, p % per);
-                        for (j, &cj) in cells[c * per..(c + 1) * per].iter().enumerate() {
-                            table.add(cj, entry(c, i, j));
-                        }
-                    }
-                    lens.push(table.drain_sorted(&mut cols, &mut vals));
+        Ok(assemble_rows(self.mesh, per, |r, corners, table| {
+            if corners.is_empty() {
+                table.add(r, 0.0); // an isolated vertex keeps its diagonal
+            }
+            for &p in corners {
+                let (c, i) = (p / per, p % per);
+                for (j, &cj) in cells[c * per..(c + 1) * per].iter().enumerate() {
+                    table.add(cj, entry(c, i, j));
                 }
-                (lens, cols, vals)
-            })
-            .collect();
-        Ok(csr_from_blocks(n, blocks))
+            }
+        }))
     }
 
     /// The stiffness matrix `K_ij = ∫ κ ∇φ_i·∇φ_j`, with `κ = 1` when `kappa` is
@@ -203,37 +187,21 @@ impl<'m> P1Space<'m> {
                 }
             });
         let cells = self.mesh.cells();
-        let n = self.mesh.n_vertices();
-        let (adj_off, adj) = vertex_corners(self.mesh);
-        let blocks: Vec<(Vec<usize>, Vec<usize>, Vec<f64>)> = (0..n.div_ceil(ROW_BLOCK))
-            .into_par_iter()
-            .map(|b| {
-                let mut table = RowTable::new();
-                let mut lens = Vec::with_capacity(ROW_BLOCK);
-                let mut cols = Vec::with_capacity(ROW_BLOCK * 16);
-                let mut vals = Vec::with_capacity(ROW_BLOCK * 16);
-                for r in b * ROW_BLOCK..((b + 1) * ROW_BLOCK).min(n) {
-                    let corners = &adj[adj_off[r]..adj_off[r + 1]];
-                    table.reset(corners.len() * d + 1);
-                    let mut diag = 0.0;
-                    for &p in corners {
-                        let (c, i) = (p / per, p % per);
-                        let e = &pairs[c * np..(c + 1) * np];
-                        for (j, &cj) in cells[c * per..(c + 1) * per].iter().enumerate() {
-                            if j != i {
-                                let v = e[pair[i][j]];
-                                table.add(cj, v);
-                                diag -= v;
-                            }
-                        }
+        Ok(assemble_rows(self.mesh, d, |r, corners, table| {
+            let mut diag = 0.0;
+            for &p in corners {
+                let (c, i) = (p / per, p % per);
+                let e = &pairs[c * np..(c + 1) * np];
+                for (j, &cj) in cells[c * per..(c + 1) * per].iter().enumerate() {
+                    if j != i {
+                        let v = e[pair[i][j]];
+                        table.add(cj, v);
+                        diag -= v;
                     }
-                    table.add(r, diag);
-                    lens.push(table.drain_sorted(&mut cols, &mut vals));
                 }
-                (lens, cols, vals)
-            })
-            .collect();
-        Ok(csr_from_blocks(n, blocks))
+            }
+            table.add(r, diag);
+        }))
     }
 
     /// The mass matrix `M_ij = ∫ φ_i φ_j = |T|(1 + δ_ij)/((d+1)(d+2))` per cell.
@@ -477,6 +445,36 @@ fn vertex_corners(mesh: &Mesh) -> (Vec<usize>, Vec<usize>) {
         fill[v] += 1;
     }
     (off, corners)
+}
+
+/// The vertex-graph matrix of `mesh` assembled row by row in parallel blocks:
+/// `fill(r, corners, table)` adds row `r`'s entries (columns and values) to the
+/// table, given the row's corners (positions `c·(d+1) + i` in the flat cell
+/// array); `per_corner` bounds the additions per corner (for sizing the table).
+fn assemble_rows(
+    mesh: &Mesh,
+    per_corner: usize,
+    fill: impl Fn(usize, &[usize], &mut RowTable) + Sync,
+) -> SparseRowMat<usize, f64> {
+    let n = mesh.n_vertices();
+    let (adj_off, adj) = vertex_corners(mesh);
+    let blocks: Vec<(Vec<usize>, Vec<usize>, Vec<f64>)> = (0..n.div_ceil(ROW_BLOCK))
+        .into_par_iter()
+        .map(|b| {
+            let mut table = RowTable::new();
+            let mut lens = Vec::with_capacity(ROW_BLOCK);
+            let mut cols = Vec::with_capacity(ROW_BLOCK * 16);
+            let mut vals = Vec::with_capacity(ROW_BLOCK * 16);
+            for r in b * ROW_BLOCK..((b + 1) * ROW_BLOCK).min(n) {
+                let corners = &adj[adj_off[r]..adj_off[r + 1]];
+                table.reset(corners.len() * per_corner + 1);
+                fill(r, corners, &mut table);
+                lens.push(table.drain_sorted(&mut cols, &mut vals));
+            }
+            (lens, cols, vals)
+        })
+        .collect();
+    csr_from_blocks(n, blocks)
 }
 
 /// An `n × n` CSR matrix from consecutive row blocks `(row lengths, columns,

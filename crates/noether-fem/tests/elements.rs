@@ -12,6 +12,8 @@
 // index loops over small fixed dimensions read as the formulas they implement
 #![allow(clippy::needless_range_loop)]
 
+mod common;
+use common::fitted_rate;
 use noether_fem::assemble::{Term, bilinear, linear};
 use noether_fem::direct::SparseCholesky;
 use noether_fem::element::Element;
@@ -19,18 +21,6 @@ use noether_fem::space::{FunctionSpace, Op};
 use noether_mesh::Mesh;
 use noether_mesh::generate::{Diagonal, unit_cube, unit_square};
 use std::f64::consts::PI;
-
-/// Least-squares slope of log(err) against log(h).
-fn fitted_rate(hs: &[f64], errs: &[f64]) -> f64 {
-    let n = hs.len() as f64;
-    let xs: Vec<f64> = hs.iter().map(|h| h.ln()).collect();
-    let ys: Vec<f64> = errs.iter().map(|e| e.ln()).collect();
-    let mx = xs.iter().sum::<f64>() / n;
-    let my = ys.iter().sum::<f64>() / n;
-    let sxy: f64 = xs.iter().zip(&ys).map(|(x, y)| (x - mx) * (y - my)).sum();
-    let sxx: f64 = xs.iter().map(|x| (x - mx).powi(2)).sum();
-    sxy / sxx
-}
 
 fn mesh(d: usize, n: usize) -> Mesh {
     if d == 2 {

@@ -2,18 +2,11 @@
 //! spectrum 1, 1, 2, 4, 4, 5, 5, 8, 9, 9 with O(h²) (N0) convergence and nothing in
 //! between; nodal vector P1 elements produce eigenvalues of no mode.
 
+mod common;
+use common::fitted_rate;
 use noether_fem::maxwell::{cavity_eigenpairs, nodal_cavity_spectrum, square_cavity_exact};
 use noether_mesh::generate::{Diagonal, rectangle};
 use std::f64::consts::PI;
-
-fn fitted_rate(hs: &[f64], errs: &[f64]) -> f64 {
-    let n = hs.len() as f64;
-    let xs: Vec<f64> = hs.iter().map(|h| h.ln()).collect();
-    let ys: Vec<f64> = errs.iter().map(|e| e.ln()).collect();
-    let (mx, my) = (xs.iter().sum::<f64>() / n, ys.iter().sum::<f64>() / n);
-    let sxy: f64 = xs.iter().zip(&ys).map(|(x, y)| (x - mx) * (y - my)).sum();
-    sxy / xs.iter().map(|x| (x - mx).powi(2)).sum::<f64>()
-}
 
 #[test]
 fn nedelec_cavity_spectrum_converges_without_spurious_modes() {

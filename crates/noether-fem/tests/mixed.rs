@@ -1,6 +1,8 @@
 //! Mixed Poisson (RT × DG): exact local mass conservation and optimal rates.
 #![allow(clippy::needless_range_loop)]
 
+mod common;
+use common::fitted_rate;
 use noether_fem::mixed::{MixedSolver, solve_mixed_poisson, solve_mixed_poisson_with};
 use noether_fem::space::Op;
 use noether_mesh::Mesh;
@@ -29,15 +31,6 @@ fn sigma_exact(x: &[f64], o: &mut [f64]) {
 fn f(x: &[f64]) -> f64 {
     // −Δp
     x.len() as f64 * PI * PI * x.iter().map(|v| (PI * v).sin()).product::<f64>() - 2.0 * x[1]
-}
-
-fn fitted_rate(hs: &[f64], errs: &[f64]) -> f64 {
-    let n = hs.len() as f64;
-    let xs: Vec<f64> = hs.iter().map(|h| h.ln()).collect();
-    let ys: Vec<f64> = errs.iter().map(|e| e.ln()).collect();
-    let (mx, my) = (xs.iter().sum::<f64>() / n, ys.iter().sum::<f64>() / n);
-    let sxy: f64 = xs.iter().zip(&ys).map(|(x, y)| (x - mx) * (y - my)).sum();
-    sxy / xs.iter().map(|x| (x - mx).powi(2)).sum::<f64>()
 }
 
 fn mesh(d: usize, n: usize) -> Mesh {

@@ -309,6 +309,24 @@ pub trait Kernel1d: Send + Sync {
     }
 }
 
+/// The parameter accessors of a kernel that keeps its `N` parameters in
+/// `self.p: [f64; N]`.
+macro_rules! fixed_params {
+    ($n:expr) => {
+        fn n_params(&self) -> usize {
+            $n
+        }
+        fn params(&self) -> Vec<f64> {
+            self.p.to_vec()
+        }
+        fn set_params(&mut self, p: &[f64]) -> Result<()> {
+            check_params(p, $n)?;
+            self.p.copy_from_slice(p);
+            Ok(())
+        }
+    };
+}
+
 fn check_params(p: &[f64], n: usize) -> Result<()> {
     if p.len() != n {
         return Err(invalid("params", p.len(), "wrong number of parameters"));
@@ -351,17 +369,7 @@ impl SquaredExponential {
 }
 
 impl Kernel1d for SquaredExponential {
-    fn n_params(&self) -> usize {
-        2
-    }
-    fn params(&self) -> Vec<f64> {
-        self.p.to_vec()
-    }
-    fn set_params(&mut self, p: &[f64]) -> Result<()> {
-        check_params(p, 2)?;
-        self.p.copy_from_slice(p);
-        Ok(())
-    }
+    fixed_params!(2);
     fn eval_with<S: Scalar>(&self, p: &[S], z: f64) -> [S; 4] {
         // σ² e^{−r z²} with r = 1/(2ℓ²)
         gaussian_shape(S::c(0.5) / (p[1] + p[1]).exp(), z, p[0].exp())
@@ -396,17 +404,7 @@ impl Matern {
 }
 
 impl Kernel1d for Matern {
-    fn n_params(&self) -> usize {
-        2
-    }
-    fn params(&self) -> Vec<f64> {
-        self.p.to_vec()
-    }
-    fn set_params(&mut self, p: &[f64]) -> Result<()> {
-        check_params(p, 2)?;
-        self.p.copy_from_slice(p);
-        Ok(())
-    }
+    fixed_params!(2);
     fn eval_with<S: Scalar>(&self, p: &[S], z: f64) -> [S; 4] {
         let s2 = p[0].exp();
         let inv_l = (-p[1]).exp();
@@ -488,17 +486,7 @@ impl Periodic {
 }
 
 impl Kernel1d for Periodic {
-    fn n_params(&self) -> usize {
-        3
-    }
-    fn params(&self) -> Vec<f64> {
-        self.p.to_vec()
-    }
-    fn set_params(&mut self, p: &[f64]) -> Result<()> {
-        check_params(p, 3)?;
-        self.p.copy_from_slice(p);
-        Ok(())
-    }
+    fixed_params!(3);
     fn eval_with<S: Scalar>(&self, p: &[S], z: f64) -> [S; 4] {
         let s2 = p[0].exp();
         let inv_l2 = (-(p[1] + p[1])).exp();
