@@ -391,16 +391,17 @@ impl GpHm {
         for d in 0..big_d {
             factors.push(self.factor(d)?);
         }
-        // A = U ×_d K_d⁻¹ for all d; B_d = U ×_d K_d⁻¹; U_dd = B_d ×_d D2_d
-        let mut a = self.u.clone();
-        for (d, fac) in factors.iter().enumerate() {
-            a = mode_product(&a, dims, d, fac.kinv.as_ref());
-        }
+        // B_d = U ×_d K_d⁻¹; A = U ×_1 K_1⁻¹ … ×_D K_D⁻¹ continues from B_1;
+        // U_dd = B_d ×_d D2_d
         let b: Vec<Vec<f64>> = factors
             .iter()
             .enumerate()
             .map(|(d, fac)| mode_product(&self.u, dims, d, fac.kinv.as_ref()))
             .collect();
+        let mut a = b[0].clone();
+        for (d, fac) in factors.iter().enumerate().skip(1) {
+            a = mode_product(&a, dims, d, fac.kinv.as_ref());
+        }
         let mut h = self.f.iter().map(|v| -v).collect::<Vec<_>>();
         for (d, fac) in factors.iter().enumerate() {
             let udd = mode_product(&b[d], dims, d, fac.d2.as_ref());
@@ -446,12 +447,18 @@ impl GpHm {
         }
         let mut p_d = Vec::with_capacity(big_d); // P_d = (H ×_d D2_d) ×_d K_d⁻¹ = H ×_d S_dᵀ
         for (d, fac) in factors.iter().enumerate() {
-            let p = mode_product(
-                &mode_product(&h, dims, d, fac.d2.as_ref()),
-                dims,
-                d,
-                fac.kinv.as_ref(),
-            );
+            // in 1-D two matrix–vector products are cheaper than forming S_dᵀ
+            let p = if big_d == 1 {
+                mode_product(
+                    &mode_product(&h, dims, d, fac.d2.as_ref()),
+                    dims,
+                    d,
+                    fac.kinv.as_ref(),
+                )
+            } else {
+                let st: Mat<f64> = &fac.kinv * &fac.d2;
+                mode_product(&h, dims, d, st.as_ref())
+            };
             gu.iter_mut().zip(&p).for_each(|(g, v)| *g += tau2 * v);
             p_d.push(p);
         }
