@@ -20,8 +20,9 @@
 //! - [`gphm`]: the GP-HM solver for high-frequency and multi-scale PDEs
 //!   (spectral-mixture kernels, hand-written adjoints, Adam).
 //!
-//! - [`iterative`]: large scattered data: a matrix-free kernel operator, CG for the
-//!   representer weights, stochastic Lanczos quadrature for the log-determinant.
+//! - [`iterative`]: large scattered data: a matrix-free kernel operator, CG
+//!   (optionally preconditioned by a pivoted Cholesky factor) for the representer
+//!   weights, stochastic Lanczos quadrature for the log-determinant.
 //!
 //! Status: issue 6 in progress (the GP-HM reproduction and benchmark goals are not
 //! met yet; see the issue notes).

@@ -140,3 +140,30 @@ fn iterative_gp_agrees_with_cholesky() {
     // and the estimator is tight: its standard error is below 1% of N
     assert!(est.std_error < 0.01 * y.len() as f64, "{}", est.std_error);
 }
+
+#[test]
+fn pivoted_cholesky_preconditioner_cuts_cg_iterations() {
+    use noether_gp::iterative::IterativeGp;
+    let x = points(400, 2, 21);
+    let y: Vec<f64> = x.chunks(2).map(|p| (3.0 * p[0]).cos() + p[1]).collect();
+    let ks = vec![
+        Matern::new(Nu::FiveHalves, 1.0, 0.4).unwrap(),
+        Matern::new(Nu::FiveHalves, 1.0, 0.4).unwrap(),
+    ];
+    let s2 = 1e-3;
+    let plain = IterativeGp::fit(&x, 2, ks.clone(), s2, &y, 1e-10).unwrap();
+    let pre = IterativeGp::fit_preconditioned(&x, 2, ks, s2, &y, 1e-10, 60).unwrap();
+    println!(
+        "CG iterations: plain {}, pivoted Cholesky rank 60 {}",
+        plain.cg_iterations, pre.cg_iterations
+    );
+    assert!(pre.cg_iterations * 2 < plain.cg_iterations);
+    let diff = plain
+        .alpha()
+        .iter()
+        .zip(pre.alpha())
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f64::max);
+    let scale = plain.alpha().iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    assert!(diff < 1e-6 * scale, "{diff} vs {scale}");
+}
