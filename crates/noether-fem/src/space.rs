@@ -499,21 +499,63 @@ impl<'m> FunctionSpace<'m> {
         self.check_coefficients(u)?;
         let m = self.op_dim(op)?;
         let d = self.dim();
-        let locator = Locator::new(self.mesh, &self.maps);
+        let evaluator = self.evaluator();
         let vals: Vec<Vec<f64>> = points
             .par_chunks(d)
-            .map(|x| {
-                let (c, xh) = locator
-                    .locate(x)
-                    .ok_or_else(|| invalid("point", format!("{x:?}"), "outside the mesh"))?;
-                self.evaluate_in_cell(u, op, c, &xh[..d])
-            })
+            .map(|x| evaluator.at(u, op, x))
             .collect::<Result<_>>()?;
         let mut out = Vec::with_capacity(vals.len() * m);
         for v in vals {
             out.extend(v);
         }
         Ok(out)
+    }
+
+    /// `op` of the field `u` at the same reference points `ref_points` (`dim`
+    /// coordinates each) of every cell, cell-major: the element is tabulated once.
+    pub fn values_at_reference_points(
+        &self,
+        u: &[f64],
+        op: Op,
+        ref_points: &[f64],
+    ) -> Result<Vec<f64>> {
+        self.check_coefficients(u)?;
+        let m = self.op_dim(op)?;
+        let d = self.dim();
+        if !ref_points.len().is_multiple_of(d) || ref_points.iter().any(|v| !v.is_finite()) {
+            return Err(invalid(
+                "reference points",
+                ref_points.len(),
+                "dim finite coordinates each",
+            ));
+        }
+        let np = ref_points.len() / d;
+        let n = self.element.ndofs();
+        let tab = self.element.tabulate(ref_points);
+        let mut out = vec![0.0; self.mesh.n_cells() * np * m];
+        out.par_chunks_mut(np * m)
+            .enumerate()
+            .for_each(|(c, vals)| {
+                let mut basis = vec![0.0; n * m];
+                for p in 0..np {
+                    self.push_forward(&self.maps[c], op, &tab, p, &mut basis);
+                    for (i, &g) in self.cell_dofs(c).iter().enumerate() {
+                        for k in 0..m {
+                            vals[p * m + k] += u[g] * basis[i * m + k];
+                        }
+                    }
+                }
+            });
+        Ok(out)
+    }
+
+    /// A point evaluator whose cell locator is built once, for many separate
+    /// evaluations (interpolation from this space into another).
+    pub(crate) fn evaluator(&self) -> Evaluator<'_, 'm> {
+        Evaluator {
+            space: self,
+            locator: Locator::new(self.mesh, &self.maps),
+        }
     }
 
     /// `(∫ |op(u_h) − g|²)^{1/2}` for the exact `op`-field `g`, with a quadrature of
@@ -565,7 +607,6 @@ impl<'m> FunctionSpace<'m> {
     /// closure of such a facet.
     pub fn boundary_dofs(&self, markers: &[i32]) -> Result<Vec<usize>> {
         let flags = self.boundary_facet_flags(markers)?;
-        let d = self.dim();
         let closure = self.facet_closure_dofs();
         let mut out = Vec::new();
         for c in 0..self.mesh.n_cells() {
@@ -575,7 +616,6 @@ impl<'m> FunctionSpace<'m> {
                 }
             }
         }
-        let _ = d;
         out.sort_unstable();
         out.dedup();
         Ok(out)
@@ -642,6 +682,24 @@ impl<'m> FunctionSpace<'m> {
             return Err(invalid("coefficients", u.len(), "must have ndofs entries"));
         }
         Ok(())
+    }
+}
+
+/// Evaluation of fields of one space at physical points with one shared locator.
+pub(crate) struct Evaluator<'a, 'm> {
+    space: &'a FunctionSpace<'m>,
+    locator: Locator<'a>,
+}
+
+impl Evaluator<'_, '_> {
+    /// `op` of the field `u` at the physical point `x`; fails outside the mesh.
+    pub(crate) fn at(&self, u: &[f64], op: Op, x: &[f64]) -> Result<Vec<f64>> {
+        let d = self.space.dim();
+        let (c, xh) = self
+            .locator
+            .locate(x)
+            .ok_or_else(|| invalid("point", format!("{x:?}"), "outside the mesh"))?;
+        self.space.evaluate_in_cell(u, op, c, &xh[..d])
     }
 }
 

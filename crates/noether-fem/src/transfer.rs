@@ -21,7 +21,6 @@
 //! ```
 
 use noether_mesh::io::vtu::{Field, write_vtu};
-use rayon::prelude::*;
 
 use crate::assemble::{Term, bilinear, linear};
 use crate::direct::SparseCholesky;
@@ -69,23 +68,11 @@ pub fn project_from(target: &FunctionSpace, source: &FunctionSpace, u: &[f64]) -
 
 /// `∫ u_source · φ_i` cell by cell on a shared mesh.
 fn same_mesh_load(target: &FunctionSpace, source: &FunctionSpace, u: &[f64]) -> Result<Vec<f64>> {
-    let d = target.dim();
-    let rule = simplex_rule(d, target.element().degree() + source.element().degree())?;
-    let mut vals =
-        Vec::with_capacity(target.mesh().n_cells() * rule.len() * target.element().value_dim());
-    let per_cell: Vec<Vec<f64>> = (0..target.mesh().n_cells())
-        .into_par_iter()
-        .map(|c| {
-            let mut out = Vec::new();
-            for p in 0..rule.len() {
-                out.extend(source.evaluate_in_cell(u, Op::Value, c, rule.point(p))?);
-            }
-            Ok(out)
-        })
-        .collect::<Result<_>>()?;
-    for v in per_cell {
-        vals.extend(v);
-    }
+    let rule = simplex_rule(
+        target.dim(),
+        target.element().degree() + source.element().degree(),
+    )?;
+    let vals = source.values_at_reference_points(u, Op::Value, &rule.points)?;
     load_from_values(target, &rule, &vals)
 }
 
@@ -134,8 +121,17 @@ pub fn interpolate_from(
     if target.element().value_dim() != vd {
         return Err(invalid("source", vd, "value sizes differ"));
     }
+    if u.len() != source.ndofs() {
+        return Err(invalid(
+            "coefficients",
+            u.len(),
+            "must have the source's ndofs entries",
+        ));
+    }
+    // one locator for all the target's degree-of-freedom points
+    let evaluator = source.evaluator();
     target.interpolate(
-        &|x: &[f64], o: &mut [f64]| match source.evaluate(u, Op::Value, &x[..d]) {
+        &|x: &[f64], o: &mut [f64]| match evaluator.at(u, Op::Value, &x[..d]) {
             Ok(v) => o.copy_from_slice(&v),
             Err(_) => o.fill(f64::NAN), // reported by `interpolate` as a non-finite value at x
         },
@@ -148,17 +144,19 @@ pub fn vertex_values(space: &FunctionSpace, u: &[f64]) -> Result<Vec<f64>> {
     let d = space.dim();
     let vd = space.element().value_dim();
     let mesh = space.mesh();
+    // the reference vertices, which are each cell's vertices in ascending order
+    let mut corners = vec![0.0; (d + 1) * d];
+    for i in 1..=d {
+        corners[i * d + i - 1] = 1.0;
+    }
+    let vals = space.values_at_reference_points(u, Op::Value, &corners)?;
     let mut sum = vec![0.0; mesh.n_vertices() * vd];
     let mut count = vec![0usize; mesh.n_vertices()];
     for c in 0..mesh.n_cells() {
         for (i, &v) in space.sorted_cell(c).iter().enumerate() {
-            let mut xh = [0.0; 3];
-            if i > 0 {
-                xh[i - 1] = 1.0;
-            }
-            let val = space.evaluate_in_cell(u, Op::Value, c, &xh[..d])?;
+            let o = (c * (d + 1) + i) * vd;
             for k in 0..vd {
-                sum[v * vd + k] += val[k];
+                sum[v * vd + k] += vals[o + k];
             }
             count[v] += 1;
         }
@@ -174,12 +172,7 @@ pub fn vertex_values(space: &FunctionSpace, u: &[f64]) -> Result<Vec<f64>> {
 /// Values of the field `u` at the cell centroids (`value_dim` per cell).
 pub fn cell_values(space: &FunctionSpace, u: &[f64]) -> Result<Vec<f64>> {
     let d = space.dim();
-    let centre = vec![1.0 / (d + 1) as f64; d];
-    let mut out = Vec::with_capacity(space.mesh().n_cells() * space.element().value_dim());
-    for c in 0..space.mesh().n_cells() {
-        out.extend(space.evaluate_in_cell(u, Op::Value, c, &centre)?);
-    }
-    Ok(out)
+    space.values_at_reference_points(u, Op::Value, &vec![1.0 / (d + 1) as f64; d])
 }
 
 /// A VTU document of fields on one mesh: each `(name, space, coefficients)` is

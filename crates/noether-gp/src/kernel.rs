@@ -256,11 +256,18 @@ impl Scalar for Dual {
 
 /// A stationary kernel on the line.
 pub trait Kernel1d: Send + Sync {
+    /// The free parameters, borrowed (evaluation reads them without copying).
+    fn param_slice(&self) -> &[f64];
+
     /// Number of free parameters.
-    fn n_params(&self) -> usize;
+    fn n_params(&self) -> usize {
+        self.param_slice().len()
+    }
 
     /// The free parameters.
-    fn params(&self) -> Vec<f64>;
+    fn params(&self) -> Vec<f64> {
+        self.param_slice().to_vec()
+    }
 
     /// Sets the free parameters; fails on a wrong count or non-finite values.
     fn set_params(&mut self, p: &[f64]) -> Result<()>;
@@ -275,7 +282,7 @@ pub trait Kernel1d: Send + Sync {
     where
         Self: Sized,
     {
-        self.eval_with(&self.params(), z)
+        self.eval_with(self.param_slice(), z)
     }
 
     /// `k(z)`.
@@ -292,7 +299,7 @@ pub trait Kernel1d: Send + Sync {
     where
         Self: Sized,
     {
-        let p = self.params();
+        let p = self.param_slice();
         (0..p.len())
             .map(|j| {
                 let duals: Vec<Dual> = p
@@ -313,11 +320,8 @@ pub trait Kernel1d: Send + Sync {
 /// `self.p: [f64; N]`.
 macro_rules! fixed_params {
     ($n:expr) => {
-        fn n_params(&self) -> usize {
-            $n
-        }
-        fn params(&self) -> Vec<f64> {
-            self.p.to_vec()
+        fn param_slice(&self) -> &[f64] {
+            &self.p
         }
         fn set_params(&mut self, p: &[f64]) -> Result<()> {
             check_params(p, $n)?;
@@ -594,11 +598,8 @@ impl SpectralMixture {
 }
 
 impl Kernel1d for SpectralMixture {
-    fn n_params(&self) -> usize {
-        self.p.len()
-    }
-    fn params(&self) -> Vec<f64> {
-        self.p.clone()
+    fn param_slice(&self) -> &[f64] {
+        &self.p
     }
     fn set_params(&mut self, p: &[f64]) -> Result<()> {
         check_params(p, self.p.len())?;
