@@ -19,6 +19,7 @@ struct Reference {
     norm2: f64,
     norm_inf: f64,
     wrms: f64,
+    wmax: f64,
 }
 
 fn reference(
@@ -59,6 +60,7 @@ fn reference(
                 / n as f64)
                 .sqrt()
         },
+        wmax: (0..n).fold(0.0, |m: f64, i| m.max(e[i].abs() / (atol + rtol * y[i].abs()))),
     }
 }
 
@@ -145,6 +147,12 @@ fn check<V: Space>(
         close(w, r.wrms, tol * 10.0, r.wrms),
         "wrms {w} vs {}",
         r.wrms
+    );
+    let w = vs[0].wmax_norm(&vs[1], s(atol), s(rtol)).as_f64();
+    assert!(
+        close(w, r.wmax, tol * 10.0, r.wmax),
+        "wmax {w} vs {}",
+        r.wmax
     );
 
     let mut c = vs[0].zeros_like();

@@ -401,3 +401,67 @@ fn stiff_solvers_locate_events() {
     }
     assert!((times[2] / times[3] - 1.0).abs() < 1e-6, "{times:?}");
 }
+
+/// With [`NewtonPolicy::VeryChord`] and diffrax's starting step (`dt0 = 0.01`),
+/// Kvaerno5 reproduces diffrax's accepted and rejected step counts on Robertson at
+/// three tolerances, for both of diffrax's norms (stored by
+/// `tests/data/make_diffrax_steps.py`); the final states agree to the tolerance.
+/// The default policy takes several times fewer steps on the same problem.
+#[test]
+fn very_chord_policy_reproduces_diffrax_step_counts() {
+    use noether_diffeq::esdirk::{NewtonPolicy, solve_esdirk_with_policy};
+    let text = include_str!("data/diffrax_kvaerno5_robertson.csv");
+    let mut rows = 0;
+    for line in text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+    {
+        let v: Vec<&str> = line.split(',').collect();
+        let num = |i: usize| v[i].parse::<f64>().unwrap();
+        let (rtol, atol) = (num(1), num(2));
+        let (acc, rej) = (num(3) as usize, num(4) as usize);
+        let y_dfx = vec![num(5), num(6), num(7)];
+        let max_norm = v[0] == "verychord_max";
+        let o = OdeOptions {
+            step: StepSize::Adaptive {
+                h0: Some(0.01),
+                controller: Default::default(),
+            },
+            ..opts(rtol, atol)
+        };
+        let y0 = vec![1.0, 0.0, 0.0];
+        let policy = NewtonPolicy::VeryChord {
+            kappa: 0.01,
+            max_norm,
+        };
+        let mut newton = dense_jacobian(rober_jac);
+        let sol = solve_esdirk_with_policy(
+            &KVAERNO5,
+            policy,
+            &robertson,
+            &mut newton,
+            0.0,
+            1e5,
+            &y0,
+            &o,
+            &[],
+        )
+        .unwrap();
+        let (a, r) = (sol.stats.accepted, sol.stats.rejected);
+        println!("{} rtol {rtol:e}: ours {a}/{r}, diffrax {acc}/{rej}", v[0]);
+        let close = |x: usize, y: usize| (x as f64 - y as f64).abs() <= 0.01 * y as f64;
+        assert!(close(a, acc) && close(r, rej), "{line}: ours {a}/{r}");
+        let d = rel_err(&sol.ys[0], &y_dfx);
+        assert!(d < 10.0 * rtol, "{line}: final states differ by {d:e}");
+
+        let mut newton = dense_jacobian(rober_jac);
+        let ours = solve_esdirk(&KVAERNO5, &robertson, &mut newton, 0.0, 1e5, &y0, &o).unwrap();
+        assert!(
+            4 * ours.stats.accepted < acc,
+            "{line}: default policy {:?}",
+            ours.stats
+        );
+        rows += 1;
+    }
+    assert_eq!(rows, 6);
+}

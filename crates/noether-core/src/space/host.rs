@@ -80,6 +80,9 @@ macro_rules! space_via_slices {
         ) -> Self::Scalar {
             kernels::wrms_norm(self.as_slice(), y0.as_slice(), y1.as_slice(), atol, rtol)
         }
+        fn wmax_norm(&self, y: &Self, atol: Self::Scalar, rtol: Self::Scalar) -> Self::Scalar {
+            kernels::wmax_norm(self.as_slice(), y.as_slice(), atol, rtol)
+        }
         fn all_finite(&self) -> bool {
             kernels::all_finite(self.as_slice())
         }

@@ -231,6 +231,22 @@ pub fn wrms_norm<T: Real>(e: &[T], y0: &[T], y1: &[T], atol: T, rtol: T) -> T {
     (sum / T::of_f64(n as f64)).sqrt()
 }
 
+/// Weighted maximum norm `maxᵢ |eᵢ| / (atol + rtol·|yᵢ|)` (NaN if any ratio is NaN).
+pub fn wmax_norm<T: Real>(e: &[T], y: &[T], atol: T, rtol: T) -> T {
+    check_len("wmax_norm", e.len(), y.len());
+    let mut m = T::zero();
+    for (&ei, &yi) in e.iter().zip(y) {
+        let r = ei.abs() / (atol + rtol * yi.abs());
+        if r.is_nan() {
+            return r;
+        }
+        if r > m {
+            m = r;
+        }
+    }
+    m
+}
+
 /// `true` when every entry is finite.
 pub fn all_finite<T: Real>(x: &[T]) -> bool {
     if x.len() >= PAR_THRESHOLD {

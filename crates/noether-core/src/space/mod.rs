@@ -104,6 +104,20 @@ pub trait Space: Clone {
         rtol: Self::Scalar,
     ) -> Self::Scalar;
 
+    /// The weighted maximum norm `maxᵢ |eᵢ| / (atol + rtol·|yᵢ|)`, with `self` = `e`
+    /// (zero for an empty vector; NaN when an entry is NaN). Used by Newton-type
+    /// convergence tests that follow diffrax/optimistix. The provided version copies
+    /// to the host; host vectors override it.
+    fn wmax_norm(&self, y: &Self, atol: Self::Scalar, rtol: Self::Scalar) -> Self::Scalar {
+        let (e, y) = (self.to_f64_vec(), y.to_f64_vec());
+        Self::Scalar::of_f64(crate::space::kernels::wmax_norm(
+            &e,
+            &y,
+            atol.as_f64(),
+            rtol.as_f64(),
+        ))
+    }
+
     /// `true` when no entry is NaN or ±∞.
     fn all_finite(&self) -> bool;
 
