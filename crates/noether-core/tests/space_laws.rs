@@ -60,7 +60,9 @@ fn reference(
                 / n as f64)
                 .sqrt()
         },
-        wmax: (0..n).fold(0.0, |m: f64, i| m.max(e[i].abs() / (atol + rtol * y[i].abs()))),
+        wmax: (0..n).fold(0.0, |m: f64, i| {
+            m.max(e[i].abs() / (atol + rtol * y[i].abs()))
+        }),
     }
 }
 

@@ -31,13 +31,15 @@ pub struct P1Space<'m> {
     /// Per cell, `∇λ₀ … ∇λ_d` (`d` components each), flat; computed on first use
     /// (the stiffness matrix does not need them stored).
     grads: OnceLock<Vec<f64>>,
-    /// Per cell, the unsigned volume.
-    volumes: Vec<f64>,
+    /// Per cell, the unsigned volume; computed on first use.
+    volumes: OnceLock<Vec<f64>>,
 }
 
 impl<'m> P1Space<'m> {
-    /// The P1 space of `mesh`. Fails on meshes of lower dimension than their space
-    /// and on degenerate cells; cells may have either orientation.
+    /// The P1 space of `mesh`. Fails on meshes of lower dimension than their space.
+    /// Cells may have either orientation; a degenerate cell (possible after
+    /// [`Mesh::set_coords`]) is reported as [`FemError::Mesh`] by the first
+    /// operation that computes the geometry, so no separate pass is spent on it.
     pub fn new(mesh: &'m Mesh) -> Result<Self> {
         let d = mesh.dim();
         if mesh.gdim() != d {
@@ -47,37 +49,41 @@ impl<'m> P1Space<'m> {
                 "P1 needs dim = gdim",
             ));
         }
-        let mut volumes = vec![0.0; mesh.n_cells()];
-        const CELLS: usize = 4096;
-        volumes
-            .par_chunks_mut(CELLS)
-            .enumerate()
-            .try_for_each(|(b, v)| {
-                let mut g = [0.0; 12];
-                v.iter_mut().enumerate().try_for_each(|(k, v)| {
-                    cell_geometry(mesh, b * CELLS + k, &mut g[..(d + 1) * d], v)
-                })
-            })?;
         Ok(Self {
             mesh,
             grads: OnceLock::new(),
-            volumes,
+            volumes: OnceLock::new(),
         })
     }
 
-    /// All cells' barycentric gradients, computed once.
-    fn all_gradients(&self) -> &[f64] {
-        self.grads.get_or_init(|| {
-            let d = self.mesh.dim();
-            let per = (d + 1) * d;
-            let mut grads = vec![0.0; self.mesh.n_cells() * per];
-            grads.par_chunks_mut(per).enumerate().for_each(|(c, g)| {
-                let mut v = 0.0;
-                // cells were validated in `new`
-                let _ = cell_geometry(self.mesh, c, g, &mut v);
-            });
-            grads
-        })
+    /// All cells' volumes, computed once (or the first degenerate cell).
+    fn volumes(&self) -> Result<&[f64]> {
+        if let Some(v) = self.volumes.get() {
+            return Ok(v);
+        }
+        let d = self.mesh.dim();
+        let scale = 1.0 / factorial(d);
+        let v = (0..self.mesh.n_cells())
+            .into_par_iter()
+            .map(|c| Ok(checked_det(c, determinant(&edge_matrix(self.mesh, c), d))?.abs() * scale))
+            .collect::<Result<Vec<f64>>>()?;
+        Ok(self.volumes.get_or_init(|| v))
+    }
+
+    /// All cells' barycentric gradients, computed once (or the first degenerate
+    /// cell).
+    fn all_gradients(&self) -> Result<&[f64]> {
+        if let Some(g) = self.grads.get() {
+            return Ok(g);
+        }
+        let d = self.mesh.dim();
+        let per = (d + 1) * d;
+        let mut grads = vec![0.0; self.mesh.n_cells() * per];
+        grads
+            .par_chunks_mut(per)
+            .enumerate()
+            .try_for_each(|(c, g)| cell_geometry(self.mesh, c, g, &mut 0.0))?;
+        Ok(self.grads.get_or_init(|| grads))
     }
 
     /// The mesh.
@@ -90,15 +96,26 @@ impl<'m> P1Space<'m> {
         self.mesh.n_vertices()
     }
 
-    /// The barycentric gradients `∇λ₀ … ∇λ_d` of cell `c`, `d` components each.
-    pub fn gradients(&self, c: usize) -> &[f64] {
+    /// The barycentric gradients `∇λ₀ … ∇λ_d` of cell `c`, `d` components each
+    /// (computed for all cells on first use). Fails if a cell is degenerate.
+    pub fn gradients(&self, c: usize) -> Result<&[f64]> {
         let per = (self.mesh.dim() + 1) * self.mesh.dim();
-        &self.all_gradients()[c * per..(c + 1) * per]
+        self.check_cell(c)?;
+        Ok(&self.all_gradients()?[c * per..(c + 1) * per])
     }
 
-    /// The volume of cell `c`.
-    pub fn volume(&self, c: usize) -> f64 {
-        self.volumes[c]
+    /// The volume of cell `c` (computed for all cells on first use). Fails if a
+    /// cell is degenerate.
+    pub fn volume(&self, c: usize) -> Result<f64> {
+        self.check_cell(c)?;
+        Ok(self.volumes()?[c])
+    }
+
+    fn check_cell(&self, c: usize) -> Result<()> {
+        if c >= self.mesh.n_cells() {
+            return Err(invalid("cell", c, "must be below the number of cells"));
+        }
+        Ok(())
     }
 
     /// Assembles `A_rs = Σ_{cells c ∋ r, s} entry(c, i, j)` (with `r`, `s` the `i`-th
@@ -113,17 +130,18 @@ impl<'m> P1Space<'m> {
     ) -> Result<SparseRowMat<usize, f64>> {
         let per = self.mesh.dim() + 1;
         let cells = self.mesh.cells();
-        Ok(assemble_rows(self.mesh, per, |r, corners, table| {
+        assemble_rows(self.mesh, |r, corners, table| {
             if corners.is_empty() {
                 table.add(r, 0.0); // an isolated vertex keeps its diagonal
             }
             for &p in corners {
+                let p = p as usize;
                 let (c, i) = (p / per, p % per);
                 for (j, &cj) in cells[c * per..(c + 1) * per].iter().enumerate() {
                     table.add(cj, entry(c, i, j));
                 }
             }
-        }))
+        })
     }
 
     /// The stiffness matrix `K_ij = ∫ κ ∇φ_i·∇φ_j`, with `κ = 1` when `kappa` is
@@ -135,29 +153,58 @@ impl<'m> P1Space<'m> {
             self.check_finite(k, "coefficient")?;
         }
         let Some(k) = kappa else {
-            return self.assemble_zero_row_sum(&self.volumes);
+            return self.assemble_zero_row_sum(None);
         };
+        let volumes = self.volumes()?;
         let scale: Vec<f64> = (0..self.mesh.n_cells())
             .into_par_iter()
             .map(|c| {
                 let s: f64 = (0..rule.len())
                     .map(|q| rule.weights[q] * k(&self.map(c, rule.point(q))[..d]))
                     .sum();
-                s * self.volumes[c] * factorial(d)
+                s * volumes[c] * factorial(d)
             })
             .collect();
-        self.assemble_zero_row_sum(&scale)
+        self.assemble_zero_row_sum(Some(&scale))
     }
 
-    /// The stiffness-type matrix `A_rs = Σ_c scale_c ∇λ_i·∇λ_j` whose element
-    /// matrices have zero row sums (`Σ_j ∇λ_j = 0`): a cell pass stores the
-    /// off-diagonal products (computed from the coordinates, so no gradient array is
-    /// read), and the row pass adds them, the diagonal being minus their sum.
+    /// The stiffness-type matrix `A_rs = Σ_c s_c ∇λ_i·∇λ_j` whose element matrices
+    /// have zero row sums (`Σ_j ∇λ_j = 0`), with `s_c = scale[c]` or, for `None`,
+    /// the cell volume: a cell pass stores the off-diagonal products (from the
+    /// cofactors of the Jacobian, `∇λ_i = C_i/det`, so no gradient array is read),
+    /// and the row pass adds them, the diagonal being minus their sum.
     #[allow(clippy::needless_range_loop)] // (i, j) index the pair table symmetrically
-    fn assemble_zero_row_sum(&self, scale: &[f64]) -> Result<SparseRowMat<usize, f64>> {
+    fn assemble_zero_row_sum(&self, scale: Option<&[f64]>) -> Result<SparseRowMat<usize, f64>> {
         let d = self.mesh.dim();
         let per = d + 1;
         let np = per * d / 2;
+        let mut pairs = vec![0.0; self.mesh.n_cells() * np];
+        let inv_fact = 1.0 / factorial(d);
+        const CELLS: usize = 4096;
+        pairs
+            .par_chunks_mut(np * CELLS)
+            .enumerate()
+            .try_for_each(|(b, out)| {
+                for (k, e) in out.chunks_exact_mut(np).enumerate() {
+                    let c = b * CELLS + k;
+                    let (cof, det) = cofactors(self.mesh, c);
+                    checked_det(c, det)?;
+                    // s_c ∇λ_i·∇λ_j = s_c (C_i·C_j) / det², with |T| = |det|/d!
+                    let w = match scale {
+                        Some(s) => s[c] / (det * det),
+                        None => inv_fact / det.abs(),
+                    };
+                    let mut q = 0;
+                    for i in 0..per {
+                        for j in i + 1..per {
+                            let (a, b) = (cof[i], cof[j]);
+                            e[q] = w * (a[0] * b[0] + a[1] * b[1] + a[2] * b[2]);
+                            q += 1;
+                        }
+                    }
+                }
+                Ok::<_, FemError>(())
+            })?;
         let mut pair = [[0usize; 4]; 4];
         let mut k = 0;
         for i in 0..per {
@@ -167,29 +214,11 @@ impl<'m> P1Space<'m> {
                 k += 1;
             }
         }
-        let mut pairs = vec![0.0; self.mesh.n_cells() * np];
-        const CELLS: usize = 4096;
-        pairs
-            .par_chunks_mut(np * CELLS)
-            .enumerate()
-            .for_each(|(b, out)| {
-                let mut g = [0.0; 12];
-                let mut v = 0.0;
-                for (k, e) in out.chunks_exact_mut(np).enumerate() {
-                    let c = b * CELLS + k;
-                    let _ = cell_geometry(self.mesh, c, &mut g[..per * d], &mut v);
-                    for i in 0..per {
-                        for j in i + 1..per {
-                            let dot: f64 = (0..d).map(|q| g[i * d + q] * g[j * d + q]).sum();
-                            e[pair[i][j]] = scale[c] * dot;
-                        }
-                    }
-                }
-            });
         let cells = self.mesh.cells();
-        Ok(assemble_rows(self.mesh, d, |r, corners, table| {
+        assemble_rows(self.mesh, |r, corners, table| {
             let mut diag = 0.0;
             for &p in corners {
+                let p = p as usize;
                 let (c, i) = (p / per, p % per);
                 let e = &pairs[c * np..(c + 1) * np];
                 for (j, &cj) in cells[c * per..(c + 1) * per].iter().enumerate() {
@@ -201,14 +230,15 @@ impl<'m> P1Space<'m> {
                 }
             }
             table.add(r, diag);
-        }))
+        })
     }
 
     /// The mass matrix `M_ij = ∫ φ_i φ_j = |T|(1 + δ_ij)/((d+1)(d+2))` per cell.
     pub fn mass(&self) -> Result<SparseRowMat<usize, f64>> {
         let d = self.mesh.dim();
         let denom = ((d + 1) * (d + 2)) as f64;
-        self.assemble(|c, i, j| if i == j { 2.0 } else { 1.0 } * self.volumes[c] / denom)
+        let volumes = self.volumes()?;
+        self.assemble(|c, i, j| if i == j { 2.0 } else { 1.0 } * volumes[c] / denom)
     }
 
     /// The load vector `b_i = ∫ f φ_i`, with a rule of the given degree per cell.
@@ -216,10 +246,11 @@ impl<'m> P1Space<'m> {
         let d = self.mesh.dim();
         let rule = simplex_rule(d, degree)?;
         self.check_finite(f, "load")?;
+        let volumes = self.volumes()?;
         let locals: Vec<Vec<f64>> = (0..self.mesh.n_cells())
             .into_par_iter()
             .map(|c| {
-                let vol = self.volumes[c] * factorial(d);
+                let vol = volumes[c] * factorial(d);
                 let mut be = vec![0.0; d + 1];
                 for q in 0..rule.len() {
                     let xi = rule.point(q);
@@ -251,10 +282,11 @@ impl<'m> P1Space<'m> {
     pub fn integrate(&self, uh: &[f64]) -> Result<f64> {
         self.check_len(uh)?;
         let d = self.mesh.dim();
+        let volumes = self.volumes()?;
         Ok((0..self.mesh.n_cells())
             .map(|c| {
                 let mean = self.mesh.cell(c).iter().map(|&v| uh[v]).sum::<f64>() / (d + 1) as f64;
-                mean * self.volumes[c]
+                mean * volumes[c]
             })
             .sum())
     }
@@ -271,12 +303,14 @@ impl<'m> P1Space<'m> {
         self.check_len(uh)?;
         let d = self.mesh.dim();
         let rule = simplex_rule(d, degree)?;
+        let (volumes, grads) = (self.volumes()?, self.all_gradients()?);
+        let per = (d + 1) * d;
         let (l2, h1) = (0..self.mesh.n_cells())
             .into_par_iter()
             .map(|c| {
-                let g = self.gradients(c);
+                let g = &grads[c * per..(c + 1) * per];
                 let cell = self.mesh.cell(c);
-                let vol = self.volumes[c] * factorial(d);
+                let vol = volumes[c] * factorial(d);
                 let mut grad_h = vec![0.0; d];
                 for (i, &v) in cell.iter().enumerate() {
                     for (gk, dk) in grad_h.iter_mut().zip(&g[i * d..(i + 1) * d]) {
@@ -357,32 +391,11 @@ fn factorial(d: usize) -> f64 {
 /// orientation is accepted).
 fn cell_geometry(mesh: &Mesh, c: usize, g: &mut [f64], v: &mut f64) -> Result<()> {
     let d = mesh.dim();
-    let cell = mesh.cell(c);
-    let p0 = mesh.vertex(cell[0]);
-    // m[r][k] = (p_{k+1} − p₀)_r
-    let mut m = [[0.0; 3]; 3];
-    for (k, &vk) in cell[1..].iter().enumerate() {
-        for (r, (a, b)) in mesh.vertex(vk).iter().zip(p0).enumerate() {
-            m[r][k] = a - b;
-        }
-    }
+    let m = edge_matrix(mesh, c);
     // inv[i][r] = (J⁻¹)_{ir}: row i is ∇λ_{i+1}
     let mut inv = [[0.0; 3]; 3];
-    let det = match d {
-        1 => m[0][0],
-        2 => m[0][0] * m[1][1] - m[0][1] * m[1][0],
-        _ => {
-            m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1])
-                - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
-                + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0])
-        }
-    };
     // either orientation is fine (the gradients use the signed determinant)
-    if !det.is_finite() || det == 0.0 {
-        return Err(FemError::Mesh(format!(
-            "cell {c} is degenerate (Jacobian determinant {det:e})"
-        )));
-    }
+    let det = checked_det(c, determinant(&m, d))?;
     match d {
         1 => inv[0][0] = 1.0 / m[0][0],
         2 => {
@@ -426,39 +439,154 @@ fn cell_geometry(mesh: &Mesh, c: usize, g: &mut [f64], v: &mut f64) -> Result<()
     Ok(())
 }
 
+/// The Jacobian `m[r][k] = (p_{k+1} − p₀)_r` of cell `c`'s affine map (leading
+/// `d × d` block used).
+#[inline(always)]
+fn edge_matrix(mesh: &Mesh, c: usize) -> [[f64; 3]; 3] {
+    let d = mesh.dim();
+    let g = mesh.gdim();
+    let x = mesh.coords();
+    let cell = &mesh.cells()[c * (d + 1)..(c + 1) * (d + 1)];
+    let o = cell[0] * g;
+    let mut m = [[0.0; 3]; 3];
+    for k in 0..d {
+        let q = cell[k + 1] * g;
+        for r in 0..d.min(g) {
+            m[r][k] = x[q + r] - x[o + r];
+        }
+    }
+    m
+}
+
+/// The determinant of the leading `d × d` block of `m`.
+#[inline(always)]
+fn determinant(m: &[[f64; 3]; 3], d: usize) -> f64 {
+    match d {
+        1 => m[0][0],
+        2 => m[0][0] * m[1][1] - m[0][1] * m[1][0],
+        _ => {
+            m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1])
+                - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
+                + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0])
+        }
+    }
+}
+
+/// `det` if cell `c` is not degenerate (finite and non-zero), else the error.
+fn checked_det(c: usize, det: f64) -> Result<f64> {
+    if !det.is_finite() || det == 0.0 {
+        return Err(FemError::Mesh(format!(
+            "cell {c} is degenerate (Jacobian determinant {det:e})"
+        )));
+    }
+    Ok(det)
+}
+
+/// The rows `C_i = det·∇λ_i` (cofactors of cell `c`'s Jacobian, unused components
+/// zero) for the `d + 1` vertices, and the signed determinant.
+#[inline(always)]
+fn cofactors(mesh: &Mesh, c: usize) -> ([[f64; 3]; 4], f64) {
+    let d = mesh.dim();
+    let m = edge_matrix(mesh, c);
+    let det = determinant(&m, d);
+    let mut cof = [[0.0; 3]; 4];
+    match d {
+        1 => cof[1] = [1.0, 0.0, 0.0],
+        2 => {
+            cof[1] = [m[1][1], -m[0][1], 0.0];
+            cof[2] = [-m[1][0], m[0][0], 0.0];
+        }
+        _ => {
+            let mi = |r0: usize, r1: usize, c0: usize, c1: usize| {
+                m[r0][c0] * m[r1][c1] - m[r0][c1] * m[r1][c0]
+            };
+            cof[1] = [mi(1, 2, 1, 2), -mi(0, 2, 1, 2), mi(0, 1, 1, 2)];
+            cof[2] = [-mi(1, 2, 0, 2), mi(0, 2, 0, 2), -mi(0, 1, 0, 2)];
+            cof[3] = [mi(1, 2, 0, 1), -mi(0, 2, 0, 1), mi(0, 1, 0, 1)];
+        }
+    }
+    cof[0] = [
+        -(cof[1][0] + cof[2][0] + cof[3][0]),
+        -(cof[1][1] + cof[2][1] + cof[3][1]),
+        -(cof[1][2] + cof[2][2] + cof[3][2]),
+    ];
+    (cof, det)
+}
+
 /// The vertex-to-cell adjacency as CSR `(offsets, corners)`: the corners of vertex
-/// `v` are the positions `c·(d+1) + i` in the flat cell array where it appears.
-fn vertex_corners(mesh: &Mesh) -> (Vec<usize>, Vec<usize>) {
+/// `v` are the positions `c·(d+1) + i` in the flat cell array where it appears, in
+/// ascending order. Built in parallel over vertex ranges: each range scans the
+/// whole cell array and counts, then places, only its own vertices' corners, so no
+/// two threads write one entry and the result does not depend on the thread count.
+fn vertex_corners(mesh: &Mesh) -> Result<(Vec<usize>, Vec<u32>)> {
     let cells = mesh.cells();
     let n = mesh.n_vertices();
-    let mut off = vec![0usize; n + 1];
-    for &v in cells {
-        off[v + 1] += 1;
+    if u32::try_from(cells.len().max(n)).is_err() {
+        return Err(invalid(
+            "mesh",
+            format!("{} vertices, {} cell corners", n, cells.len()),
+            "at most 2³² − 1 of each for the P1 vertex adjacency",
+        ));
     }
-    for i in 0..n {
-        off[i + 1] += off[i];
+    let parts = rayon::current_num_threads().clamp(1, 64).min(n.max(1));
+    let bounds: Vec<usize> = (0..=parts).map(|k| k * n / parts).collect();
+    // counts: each part counts its share of the cells, then the parts are summed
+    let share = cells.len().div_ceil(parts).max(1);
+    let count = cells
+        .par_chunks(share)
+        .map(|part| {
+            let mut count = vec![0u32; n];
+            for &v in part {
+                count[v] += 1;
+            }
+            count
+        })
+        .reduce_with(|mut a, b| {
+            a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
+            a
+        })
+        .unwrap_or_default();
+    let mut off = Vec::with_capacity(n + 1);
+    off.push(0usize);
+    for &k in &count {
+        off.push(off[off.len() - 1] + k as usize);
     }
-    let mut fill = off[..n].to_vec();
-    let mut corners = vec![0usize; cells.len()];
-    for (p, &v) in cells.iter().enumerate() {
-        corners[fill[v]] = p;
-        fill[v] += 1;
+    drop(count);
+    // placement, each part into its own range of the corner array
+    let mut corners = vec![0u32; cells.len()];
+    let mut chunks = Vec::with_capacity(parts);
+    let mut rest = corners.as_mut_slice();
+    for k in 0..parts {
+        let (head, tail) = rest.split_at_mut(off[bounds[k + 1]] - off[bounds[k]]);
+        chunks.push((bounds[k], bounds[k + 1], head));
+        rest = tail;
     }
-    (off, corners)
+    chunks.into_par_iter().for_each(|(v0, v1, out)| {
+        let base = off[v0];
+        let mut fill: Vec<usize> = off[v0..v1].iter().map(|&o| o - base).collect();
+        let len = v1 - v0;
+        for (p, &v) in cells.iter().enumerate() {
+            let j = v.wrapping_sub(v0);
+            if j < len {
+                out[fill[j]] = p as u32;
+                fill[j] += 1;
+            }
+        }
+    });
+    Ok((off, corners))
 }
 
 /// The vertex-graph matrix of `mesh` assembled row by row in parallel blocks:
 /// `fill(r, corners, table)` adds row `r`'s entries (columns and values) to the
 /// table, given the row's corners (positions `c·(d+1) + i` in the flat cell
-/// array); `per_corner` bounds the additions per corner (for sizing the table).
+/// array).
 fn assemble_rows(
     mesh: &Mesh,
-    per_corner: usize,
-    fill: impl Fn(usize, &[usize], &mut RowTable) + Sync,
-) -> SparseRowMat<usize, f64> {
+    fill: impl Fn(usize, &[u32], &mut RowTable) + Sync,
+) -> Result<SparseRowMat<usize, f64>> {
     let n = mesh.n_vertices();
-    let (adj_off, adj) = vertex_corners(mesh);
-    let blocks: Vec<(Vec<usize>, Vec<usize>, Vec<f64>)> = (0..n.div_ceil(ROW_BLOCK))
+    let (adj_off, adj) = vertex_corners(mesh)?;
+    let blocks: Vec<(Vec<usize>, Vec<u32>, Vec<f64>)> = (0..n.div_ceil(ROW_BLOCK))
         .into_par_iter()
         .map(|b| {
             let mut table = RowTable::new();
@@ -467,21 +595,21 @@ fn assemble_rows(
             let mut vals = Vec::with_capacity(ROW_BLOCK * 16);
             for r in b * ROW_BLOCK..((b + 1) * ROW_BLOCK).min(n) {
                 let corners = &adj[adj_off[r]..adj_off[r + 1]];
-                table.reset(corners.len() * per_corner + 1);
+                table.reset(corners.len() * 3 + 1);
                 fill(r, corners, &mut table);
                 lens.push(table.drain_sorted(&mut cols, &mut vals));
             }
             (lens, cols, vals)
         })
         .collect();
-    csr_from_blocks(n, blocks)
+    Ok(csr_from_blocks(n, blocks))
 }
 
 /// An `n × n` CSR matrix from consecutive row blocks `(row lengths, columns,
 /// values)`.
 fn csr_from_blocks(
     n: usize,
-    blocks: Vec<(Vec<usize>, Vec<usize>, Vec<f64>)>,
+    blocks: Vec<(Vec<usize>, Vec<u32>, Vec<f64>)>,
 ) -> SparseRowMat<usize, f64> {
     let mut row_ptr = Vec::with_capacity(n + 1);
     row_ptr.push(0);
@@ -507,7 +635,9 @@ fn csr_from_blocks(
         .into_par_iter()
         .zip(blocks.par_iter())
         .for_each(|((c, v), (_, cols, vs))| {
-            c.copy_from_slice(cols);
+            for (c, &k) in c.iter_mut().zip(cols) {
+                *c = k as usize;
+            }
             v.copy_from_slice(vs);
         });
     let symbolic = SymbolicSparseRowMat::new_checked(n, n, row_ptr, None, col_idx);
@@ -570,7 +700,7 @@ impl RowTable {
     }
 
     /// Appends the columns (ascending) and their values; returns how many.
-    fn drain_sorted(&mut self, cols: &mut Vec<usize>, vals: &mut Vec<f64>) -> usize {
+    fn drain_sorted(&mut self, cols: &mut Vec<u32>, vals: &mut Vec<f64>) -> usize {
         let keys = &self.keys;
         // insertion sort: rows hold a few dozen columns
         for a in 1..self.used.len() {
@@ -581,7 +711,7 @@ impl RowTable {
             }
         }
         for &s in &self.used {
-            cols.push(keys[s]);
+            cols.push(keys[s] as u32);
             vals.push(self.vals[s]);
         }
         self.used.len()

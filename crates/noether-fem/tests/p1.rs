@@ -215,3 +215,70 @@ fn bad_input_gives_typed_errors() {
     assert!(apply_dirichlet(&k, &mut b, &[0], &[f64::INFINITY]).is_err());
     assert!(simplex_rule(4, 2).is_err());
 }
+
+/// A cell flattened by moving a vertex (`Mesh::set_coords` does not check) is
+/// reported as a typed error by every operation that needs the geometry.
+#[test]
+fn a_degenerate_cell_is_a_typed_error_where_geometry_is_needed() {
+    let mut mesh = generate::unit_square(3, 3, Diagonal::Right).unwrap();
+    let mut x = mesh.coords().to_vec();
+    // move the first cell's third vertex onto the line through its first two
+    let cell = mesh.cell(0).to_vec();
+    let (a, b) = (cell[0], cell[1]);
+    for k in 0..2 {
+        x[2 * cell[2] + k] = 0.5 * (x[2 * a + k] + x[2 * b + k]);
+    }
+    mesh.set_coords(x).unwrap();
+    let space = P1Space::new(&mesh).unwrap();
+    let degenerate =
+        |r: Result<_, FemError>| matches!(r, Err(FemError::Mesh(m)) if m.contains("degenerate"));
+    assert!(degenerate(space.stiffness(None).map(|_| ())));
+    assert!(degenerate(space.stiffness(Some(&|_| 2.0)).map(|_| ())));
+    assert!(degenerate(space.mass().map(|_| ())));
+    assert!(degenerate(space.load(&|_| 1.0, 2).map(|_| ())));
+    assert!(degenerate(space.volume(0).map(|_| ())));
+    assert!(degenerate(space.gradients(0).map(|_| ())));
+    assert!(
+        P1Space::new(&generate::unit_square(2, 2, Diagonal::Right).unwrap())
+            .unwrap()
+            .volume(99)
+            .is_err()
+    );
+}
+
+/// The parallel assembly (vertex adjacency by vertex ranges, rows in blocks) gives
+/// bitwise the same matrix whatever the number of threads.
+#[test]
+fn p1_stiffness_is_bitwise_independent_of_the_thread_count() {
+    let mesh = generate::unit_cube(9).unwrap();
+    let assemble = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| {
+            let s = P1Space::new(&mesh).unwrap();
+            let k = s.stiffness(None).unwrap();
+            let m = s.mass().unwrap();
+            (k, m)
+        })
+    };
+    let (k1, m1) = assemble(1);
+    for threads in [2, 3, 5] {
+        let (k, m) = assemble(threads);
+        assert_eq!(k.row_ptr(), k1.row_ptr());
+        assert_eq!(k.col_idx(), k1.col_idx());
+        assert!(
+            k.val()
+                .iter()
+                .zip(k1.val())
+                .all(|(a, b)| a.to_bits() == b.to_bits())
+        );
+        assert!(
+            m.val()
+                .iter()
+                .zip(m1.val())
+                .all(|(a, b)| a.to_bits() == b.to_bits())
+        );
+    }
+}

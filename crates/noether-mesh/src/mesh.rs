@@ -157,41 +157,49 @@ impl Mesh {
     }
 
     /// Topological dimension (1, 2 or 3).
+    #[inline]
     pub fn dim(&self) -> usize {
         self.dim
     }
 
     /// Geometric dimension (number of coordinates per vertex).
+    #[inline]
     pub fn gdim(&self) -> usize {
         self.gdim
     }
 
     /// Number of vertices.
+    #[inline]
     pub fn n_vertices(&self) -> usize {
         self.coords.len() / self.gdim
     }
 
     /// Number of cells.
+    #[inline]
     pub fn n_cells(&self) -> usize {
         self.cells.len() / (self.dim + 1)
     }
 
     /// Coordinates of vertex `v`.
+    #[inline]
     pub fn vertex(&self, v: usize) -> &[f64] {
         &self.coords[v * self.gdim..(v + 1) * self.gdim]
     }
 
     /// All coordinates, `gdim` per vertex.
+    #[inline]
     pub fn coords(&self) -> &[f64] {
         &self.coords
     }
 
     /// The vertex ids of cell `c`, in its given order.
+    #[inline]
     pub fn cell(&self, c: usize) -> &[usize] {
         &self.cells[c * (self.dim + 1)..(c + 1) * (self.dim + 1)]
     }
 
     /// All cells, `dim + 1` vertex ids each.
+    #[inline]
     pub fn cells(&self) -> &[usize] {
         &self.cells
     }
