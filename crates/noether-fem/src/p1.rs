@@ -130,7 +130,7 @@ impl<'m> P1Space<'m> {
     ) -> Result<SparseRowMat<usize, f64>> {
         let per = self.mesh.dim() + 1;
         let cells = self.mesh.cells();
-        assemble_rows(self.mesh, |r, corners, table| {
+        let blocks = row_blocks(self.mesh, |r, corners, table| {
             if corners.is_empty() {
                 table.add(r, 0.0); // an isolated vertex keeps its diagonal
             }
@@ -141,7 +141,8 @@ impl<'m> P1Space<'m> {
                     table.add(cj, entry(c, i, j));
                 }
             }
-        })
+        })?;
+        Ok(csr_from_blocks(self.mesh.n_vertices(), blocks, Vec::new()))
     }
 
     /// The stiffness matrix `K_ij = ∫ κ ∇φ_i·∇φ_j`, with `κ = 1` when `kappa` is
@@ -205,32 +206,37 @@ impl<'m> P1Space<'m> {
                 }
                 Ok::<_, FemError>(())
             })?;
-        let mut pair = [[0usize; 4]; 4];
+        // others[i]: the other local vertices j of a cell with their pair index
+        let mut others = [[(0usize, 0usize); 3]; 4];
         let mut k = 0;
+        let mut fill = [0usize; 4];
         for i in 0..per {
             for j in i + 1..per {
-                pair[i][j] = k;
-                pair[j][i] = k;
+                others[i][fill[i]] = (j, k);
+                others[j][fill[j]] = (i, k);
+                fill[i] += 1;
+                fill[j] += 1;
                 k += 1;
             }
         }
         let cells = self.mesh.cells();
-        assemble_rows(self.mesh, |r, corners, table| {
+        let blocks = row_blocks(self.mesh, |r, corners, table| {
             let mut diag = 0.0;
             for &p in corners {
                 let p = p as usize;
                 let (c, i) = (p / per, p % per);
                 let e = &pairs[c * np..(c + 1) * np];
-                for (j, &cj) in cells[c * per..(c + 1) * per].iter().enumerate() {
-                    if j != i {
-                        let v = e[pair[i][j]];
-                        table.add(cj, v);
-                        diag -= v;
-                    }
+                let cell = &cells[c * per..(c + 1) * per];
+                for &(j, q) in &others[i][..d] {
+                    let v = e[q];
+                    table.add(cell[j], v);
+                    diag -= v;
                 }
             }
             table.add(r, diag);
-        })
+        })?;
+        // the products are spent: their buffer becomes the matrix's value array
+        Ok(csr_from_blocks(self.mesh.n_vertices(), blocks, pairs))
     }
 
     /// The mass matrix `M_ij = ∫ φ_i φ_j = |T|(1 + δ_ij)/((d+1)(d+2))` per cell.
@@ -576,17 +582,17 @@ fn vertex_corners(mesh: &Mesh) -> Result<(Vec<usize>, Vec<u32>)> {
     Ok((off, corners))
 }
 
-/// The vertex-graph matrix of `mesh` assembled row by row in parallel blocks:
-/// `fill(r, corners, table)` adds row `r`'s entries (columns and values) to the
-/// table, given the row's corners (positions `c·(d+1) + i` in the flat cell
-/// array).
-fn assemble_rows(
+/// Rows of a vertex-graph matrix of `mesh` as consecutive blocks `(row lengths,
+/// columns, values)`, assembled in parallel: `fill(r, corners, table)` adds row
+/// `r`'s entries (columns and values) to the table, given the row's corners
+/// (positions `c·(d+1) + i` in the flat cell array).
+fn row_blocks(
     mesh: &Mesh,
     fill: impl Fn(usize, &[u32], &mut RowTable) + Sync,
-) -> Result<SparseRowMat<usize, f64>> {
+) -> Result<Vec<RowBlock>> {
     let n = mesh.n_vertices();
     let (adj_off, adj) = vertex_corners(mesh)?;
-    let blocks: Vec<(Vec<usize>, Vec<u32>, Vec<f64>)> = (0..n.div_ceil(ROW_BLOCK))
+    Ok((0..n.div_ceil(ROW_BLOCK))
         .into_par_iter()
         .map(|b| {
             let mut table = RowTable::new();
@@ -601,16 +607,16 @@ fn assemble_rows(
             }
             (lens, cols, vals)
         })
-        .collect();
-    Ok(csr_from_blocks(n, blocks))
+        .collect())
 }
 
-/// An `n × n` CSR matrix from consecutive row blocks `(row lengths, columns,
-/// values)`.
-fn csr_from_blocks(
-    n: usize,
-    blocks: Vec<(Vec<usize>, Vec<u32>, Vec<f64>)>,
-) -> SparseRowMat<usize, f64> {
+/// A block of consecutive CSR rows: row lengths, columns, values.
+type RowBlock = (Vec<usize>, Vec<u32>, Vec<f64>);
+
+/// An `n × n` CSR matrix from consecutive row blocks. `recycle` is a spent buffer
+/// reused for the values (its contents are overwritten; empty for none), which
+/// saves mapping fresh memory for them.
+fn csr_from_blocks(n: usize, blocks: Vec<RowBlock>, recycle: Vec<f64>) -> SparseRowMat<usize, f64> {
     let mut row_ptr = Vec::with_capacity(n + 1);
     row_ptr.push(0);
     for (lens, _, _) in &blocks {
@@ -620,7 +626,13 @@ fn csr_from_blocks(
     }
     let total = row_ptr[n];
     let mut col_idx = vec![0usize; total];
-    let mut vals = vec![0.0; total];
+    let mut vals = recycle;
+    if vals.len() >= total {
+        vals.truncate(total);
+        vals.shrink_to_fit();
+    } else {
+        vals = vec![0.0; total];
+    }
     // copy the blocks into their ranges in parallel
     let mut targets = Vec::with_capacity(blocks.len());
     let (mut cr, mut vr) = (col_idx.as_mut_slice(), vals.as_mut_slice());
