@@ -20,7 +20,7 @@
 
 use faer::Mat;
 
-use crate::error::{GpError, Result, invalid};
+use crate::error::{Result, invalid};
 use crate::kernel::Kernel1d;
 use crate::kron::{Kronecker, KroneckerEigen};
 
@@ -63,14 +63,16 @@ impl<K: Kernel1d + Clone> GridGp<K> {
             .zip(&kernels)
             .map(|(g, k)| gram(k, g, g, 0))
             .collect();
-        let mut eig = Vec::new();
-        for f in &factors {
-            let e = f
-                .self_adjoint_eigen(faer::Side::Lower)
-                .map_err(|e| GpError::LinearAlgebra(format!("{e:?}")))?;
-            eig.push((e.U().to_owned(), (0..f.nrows()).map(|i| e.S()[i]).collect()));
-        }
         let gram = KroneckerEigen::new(&factors, sigma2)?;
+        // the eigenpairs in the order of the spectrum
+        let eig = (0..factors.len())
+            .map(|d| {
+                (
+                    gram.eigenvectors(d).to_owned(),
+                    gram.eigenvalues(d).to_vec(),
+                )
+            })
+            .collect();
         let alpha = gram.solve(y)?;
         Ok(Self {
             grid,

@@ -231,6 +231,8 @@ impl KroneckerSum {
 pub struct KroneckerEigen {
     q: Kronecker,
     qt: Kronecker,
+    /// Per factor, its eigenvalues (in the order of its eigenvectors).
+    lambdas: Vec<Vec<f64>>,
     /// `⊗λ + σ²`, one per grid point.
     spectrum: Vec<f64>,
 }
@@ -280,7 +282,23 @@ impl KroneckerEigen {
         }
         let q = Kronecker::new(qs)?;
         let qt = q.transpose();
-        Ok(Self { q, qt, spectrum })
+        Ok(Self {
+            q,
+            qt,
+            lambdas,
+            spectrum,
+        })
+    }
+
+    /// The eigenvalues of factor `d`, in the order that [`Self::spectrum`] uses.
+    pub fn eigenvalues(&self, d: usize) -> &[f64] {
+        &self.lambdas[d]
+    }
+
+    /// The (orthonormal) eigenvectors of factor `d` as columns, in the order of
+    /// [`Self::eigenvalues`].
+    pub fn eigenvectors(&self, d: usize) -> MatRef<'_, f64> {
+        self.q.factors()[d].as_ref()
     }
 
     /// Number of grid points `N`.
