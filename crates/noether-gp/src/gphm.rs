@@ -28,11 +28,12 @@
 
 use std::cell::RefCell;
 
-use faer::dyn_stack::{MemBuffer, MemStack, StackReq};
-use faer::{Mat, MatRef};
+use faer::linalg::matmul::matmul;
+use faer::{Accum, Mat, MatMut, MatRef};
 
 use crate::error::{GpError, Result, invalid};
 use crate::kernel::{Envelope, Kernel1d, SpectralMixture};
+use crate::toeplitz::toeplitz_inverse_into;
 
 /// The PDE whose residual enters the loss.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,31 +88,53 @@ pub fn mode_product(x: &[f64], dims: &[usize], d: usize, m: MatRef<'_, f64>) -> 
     let post: usize = dims[d + 1..].iter().product();
     let mo = m.nrows();
     let mut out = vec![0.0; pre * mo * post];
+    let par = faer::get_global_parallelism();
+    if post == 1 {
+        // the last mode: one GEMM, out (pre × mo) = X (pre × n_d) Mᵀ, both row-major
+        matmul(
+            MatMut::from_row_major_slice_mut(&mut out, pre, mo),
+            Accum::Replace,
+            MatRef::from_row_major_slice(x, pre, nd),
+            m.transpose(),
+            1.0,
+            par,
+        );
+        return out;
+    }
     for p in 0..pre {
         let xb = MatRef::from_row_major_slice(&x[p * nd * post..(p + 1) * nd * post], nd, post);
-        let yb: Mat<f64> = m * xb;
         let o = &mut out[p * mo * post..(p + 1) * mo * post];
-        for i in 0..mo {
-            for j in 0..post {
-                o[i * post + j] = yb[(i, j)];
-            }
-        }
+        matmul(
+            MatMut::from_row_major_slice_mut(o, mo, post),
+            Accum::Replace,
+            m,
+            xb,
+            1.0,
+            par,
+        );
     }
     out
 }
 
-/// `X_(d) Y_(d)ᵀ` (`n_d × n_d`): the mode-`d` unfoldings' product.
-fn mode_gram(x: &[f64], y: &[f64], dims: &[usize], d: usize) -> Mat<f64> {
+/// `X_(d) Y_(d)ᵀ` (`n_d × n_d`): the mode-`d` unfoldings' product, into `acc`.
+fn mode_gram(x: &[f64], y: &[f64], dims: &[usize], d: usize, acc: &mut Mat<f64>) {
     let pre: usize = dims[..d].iter().product();
     let nd = dims[d];
     let post: usize = dims[d + 1..].iter().product();
-    let mut acc = Mat::<f64>::zeros(nd, nd);
+    let par = faer::get_global_parallelism();
+    if post == 1 {
+        // Σ_p x_p y_pᵀ = Xᵀ Y with X, Y (pre × n_d) row-major
+        let xm = MatRef::from_row_major_slice(x, pre, nd);
+        let ym = MatRef::from_row_major_slice(y, pre, nd);
+        matmul(acc.as_mut(), Accum::Replace, xm.transpose(), ym, 1.0, par);
+        return;
+    }
     for p in 0..pre {
         let xb = MatRef::from_row_major_slice(&x[p * nd * post..(p + 1) * nd * post], nd, post);
         let yb = MatRef::from_row_major_slice(&y[p * nd * post..(p + 1) * nd * post], nd, post);
-        acc += xb * yb.transpose();
+        let accum = if p == 0 { Accum::Replace } else { Accum::Add };
+        matmul(acc.as_mut(), accum, xb, yb.transpose(), 1.0, par);
     }
-    acc
 }
 
 /// The GP-HM solver state.
@@ -140,30 +163,19 @@ struct Factor {
     kinv: Mat<f64>,
     k: Mat<f64>,
     d2: Mat<f64>,
-    /// The Cholesky factor (lower triangle).
-    l: Mat<f64>,
     log_det: f64,
-    scratch: MemBuffer,
+    /// Scratch for the three mode Gram matrices of the kernel gradient.
+    grams: [Mat<f64>; 3],
 }
 
 impl Factor {
     fn new(n: usize) -> Self {
-        let par = faer::get_global_parallelism();
-        let req = StackReq::any_of(&[
-            faer::linalg::cholesky::llt::factor::cholesky_in_place_scratch::<f64>(
-                n,
-                par,
-                Default::default(),
-            ),
-            faer::linalg::cholesky::llt::inverse::inverse_scratch::<f64>(n, par),
-        ]);
         Self {
             kinv: Mat::zeros(n, n),
             k: Mat::zeros(n, n),
             d2: Mat::zeros(n, n),
-            l: Mat::zeros(n, n),
             log_det: 0.0,
-            scratch: MemBuffer::new(req),
+            grams: [Mat::zeros(n, n), Mat::zeros(n, n), Mat::zeros(n, n)],
         }
     }
 }
@@ -338,35 +350,13 @@ impl GpHm {
                 let v = &vals[i + n - 1 - j];
                 fac.k[(i, j)] = v[0] + if i == j { self.opts.jitter } else { 0.0 };
                 fac.d2[(i, j)] = v[2];
-                fac.l[(i, j)] = fac.k[(i, j)];
             }
         }
-        let par = faer::get_global_parallelism();
-        let stack = MemStack::new(&mut fac.scratch);
-        faer::linalg::cholesky::llt::factor::cholesky_in_place(
-            fac.l.as_mut(),
-            Default::default(),
-            par,
-            stack,
-            Default::default(),
-        )
-        .map_err(|e| {
-            GpError::NotPositiveDefinite(format!("K_{d} with jitter {}: {e:?}", self.opts.jitter))
+        // K_d is symmetric Toeplitz on the uniform axis: O(n²) inverse (Trench)
+        let row: Vec<f64> = (0..n).map(|j| fac.k[(0, j)]).collect();
+        fac.log_det = toeplitz_inverse_into(&row, &mut fac.kinv).map_err(|e| {
+            GpError::NotPositiveDefinite(format!("K_{d} with jitter {}: {e}", self.opts.jitter))
         })?;
-        fac.log_det = 2.0 * (0..n).map(|i| fac.l[(i, i)].ln()).sum::<f64>();
-        let stack = MemStack::new(&mut fac.scratch);
-        faer::linalg::cholesky::llt::inverse::inverse(
-            fac.kinv.as_mut(),
-            fac.l.as_ref(),
-            par,
-            stack,
-        );
-        // the inverse fills the lower triangle
-        for j in 0..n {
-            for i in 0..j {
-                fac.kinv[(i, j)] = fac.kinv[(j, i)];
-            }
-        }
         Ok(fac)
     }
 
@@ -469,7 +459,7 @@ impl GpHm {
         }
         let mut grad = gu;
         // kernel parameters through K_d and D2_d
-        for (d, fac) in factors.iter().enumerate() {
+        for d in 0..big_d {
             let nd = dims[d];
             // A ×_{e≠d} K_e
             let mut ak = a.clone();
@@ -478,18 +468,23 @@ impl GpHm {
                     ak = mode_product(&ak, dims, e, fe.k.as_ref());
                 }
             }
-            let quad = mode_gram(&a, &ak, dims, d);
-            let sgk = mode_gram(&p_d[d], &b[d], dims, d); // S_dᵀ G_S K⁻¹ / τ₂
-            let gd2 = mode_gram(&h, &b[d], dims, d); // G_S K⁻¹ / τ₂
+            let fac = &mut factors[d];
+            let [quad, sgk, gd2] = &mut fac.grams;
+            mode_gram(&a, &ak, dims, d, quad);
+            mode_gram(&p_d[d], &b[d], dims, d, sgk); // S_dᵀ G_S K⁻¹ / τ₂
+            mode_gram(&h, &b[d], dims, d, gd2); // G_S K⁻¹ / τ₂
             let scale = 0.5 * (n / nd) as f64;
-            // diagonal sums c_m (for K) and e_m (for D2), m = i − j + n − 1
+            // diagonal sums c_m (for K) and e_m (for D2), m = i − j + n − 1, read
+            // column by column (contiguous)
             let mut c = vec![0.0; 2 * nd - 1];
             let mut e = vec![0.0; 2 * nd - 1];
-            for i in 0..nd {
-                for j in 0..nd {
+            for j in 0..nd {
+                let (qc, kc) = (quad.col(j), fac.kinv.col(j));
+                let (sc, gc) = (sgk.col(j), gd2.col(j));
+                for i in 0..nd {
                     let m = i + nd - 1 - j;
-                    c[m] += -0.5 * quad[(i, j)] + scale * fac.kinv[(i, j)] - tau2 * sgk[(i, j)];
-                    e[m] += tau2 * gd2[(i, j)];
+                    c[m] += -0.5 * qc[i] + scale * kc[i] - tau2 * sc[i];
+                    e[m] += tau2 * gc[i];
                 }
             }
             let a_axis = &self.axes[d];

@@ -20,6 +20,9 @@
 //! - [`gphm`]: the GP-HM solver for high-frequency and multi-scale PDEs
 //!   (spectral-mixture kernels, hand-written adjoints, Adam).
 //!
+//! - [`toeplitz`]: inverse and log-determinant of symmetric positive definite
+//!   Toeplitz matrices in `O(n²)` (Durbin and Trench), used by GP-HM's uniform grids.
+//!
 //! - [`iterative`]: large scattered data: a matrix-free kernel operator, CG
 //!   (optionally preconditioned by a pivoted Cholesky factor) for the representer
 //!   weights, stochastic Lanczos quadrature for the log-determinant.
@@ -35,5 +38,6 @@ pub mod iterative;
 pub mod kernel;
 pub mod kron;
 pub mod scattered;
+pub mod toeplitz;
 
 pub use error::{GpError, Result};
