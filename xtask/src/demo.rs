@@ -697,7 +697,7 @@ fn gp_showcase(report: &mut Report) -> Result<()> {
     println!("noether-gp: GP-HM on u'' = f with u = sin 6x cos 20x on [0, 2π]");
     let pb = bar(1, "GP-HM");
     let n = 200;
-    let steps = 4000;
+    let steps = 20_000;
     pb.set_message(format!("N = {n}, {steps} Adam steps"));
     // two scales: sin 6x cos 20x = ½(sin 26x − sin 14x)
     let u = |x: f64| (6.0 * x).sin() * (20.0 * x).cos();
@@ -721,7 +721,7 @@ fn gp_showcase(report: &mut Report) -> Result<()> {
     let mut history = Vec::new();
     for s in 1..=steps {
         solver.step()?;
-        if s % 200 == 0 {
+        if s % 500 == 0 {
             let e = relative_l2(&solver.predict(std::slice::from_ref(&test))?, &exact);
             history.push((s as f64, e.max(1e-16)));
         }
