@@ -409,7 +409,9 @@ fn gp_hm(budget: f64) -> Result<()> {
         let mut best = f64::INFINITY;
         let mut final_err = f64::NAN;
         for s in 1..=steps {
-            if solver.step().is_err() {
+            if let Err(e) = solver.step() {
+                // reported, not hidden: the errors below are those before the failure
+                println!("{}: stopped at step {s}: {e}", p.id);
                 break;
             }
             if s % check_every == 0 || s == steps {
@@ -488,7 +490,8 @@ fn gp_hm(budget: f64) -> Result<()> {
         let check_every = (steps / 20).max(1);
         let (mut best, mut final_err) = (f64::INFINITY, f64::NAN);
         for s in 1..=steps {
-            if solver.step().is_err() {
+            if let Err(e) = solver.step() {
+                println!("poisson_2d: stopped at step {s}: {e}");
                 break;
             }
             if s % check_every == 0 || s == steps {

@@ -29,6 +29,7 @@
 use std::cell::RefCell;
 
 use faer::linalg::matmul::matmul;
+use faer::linalg::solvers::Solve;
 use faer::{Accum, Mat, MatMut, MatRef};
 
 use crate::error::{GpError, Result, invalid};
@@ -135,6 +136,45 @@ fn mode_gram(x: &[f64], y: &[f64], dims: &[usize], d: usize, acc: &mut Mat<f64>)
         let accum = if p == 0 { Accum::Replace } else { Accum::Add };
         matmul(acc.as_mut(), accum, xb, yb.transpose(), 1.0, par);
     }
+}
+
+/// `‖T (B v) − v‖ / ‖v‖` for the symmetric Toeplitz `T` with first row `t`, its
+/// computed inverse `B` and a fixed oscillating `v`: O(n²).
+fn toeplitz_inverse_residual(t: &[f64], b: &Mat<f64>) -> f64 {
+    let n = t.len();
+    let v: Vec<f64> = (0..n).map(|i| (1.7 * i as f64 + 0.3).sin()).collect();
+    let mut w = vec![0.0; n];
+    for (j, &vj) in v.iter().enumerate() {
+        for (wi, &bij) in w.iter_mut().zip(b.col(j).iter()) {
+            *wi += bij * vj;
+        }
+    }
+    let (mut num, mut den) = (0.0, 0.0);
+    for (i, &vi) in v.iter().enumerate() {
+        let tw: f64 = w
+            .iter()
+            .enumerate()
+            .map(|(j, wj)| t[i.abs_diff(j)] * wj)
+            .sum();
+        num += (tw - vi) * (tw - vi);
+        den += vi * vi;
+    }
+    if num.is_nan() {
+        return f64::INFINITY;
+    }
+    (num / den).sqrt()
+}
+
+/// `K⁻¹` into `inv` by Cholesky, returning `log det K`.
+fn cholesky_inverse(k: &Mat<f64>, inv: &mut Mat<f64>) -> Result<f64> {
+    let llt = k
+        .llt(faer::Side::Lower)
+        .map_err(|e| GpError::NotPositiveDefinite(format!("{e:?}")))?;
+    let l = llt.L();
+    let log_det = 2.0 * (0..k.nrows()).map(|i| l[(i, i)].ln()).sum::<f64>();
+    *inv = Mat::identity(k.nrows(), k.nrows());
+    llt.solve_in_place(inv.as_mut());
+    Ok(log_det)
 }
 
 /// The GP-HM solver state.
@@ -352,11 +392,23 @@ impl GpHm {
                 fac.d2[(i, j)] = v[2];
             }
         }
-        // K_d is symmetric Toeplitz on the uniform axis: O(n²) inverse (Trench)
+        // K_d is symmetric Toeplitz on the uniform axis: O(n²) inverse (Trench),
+        // checked by a residual; Levinson-type recursions are only weakly stable, so
+        // a breakdown or an inaccurate inverse falls back to Cholesky
         let row: Vec<f64> = (0..n).map(|j| fac.k[(0, j)]).collect();
-        fac.log_det = toeplitz_inverse_into(&row, &mut fac.kinv).map_err(|e| {
-            GpError::NotPositiveDefinite(format!("K_{d} with jitter {}: {e}", self.opts.jitter))
-        })?;
+        match toeplitz_inverse_into(&row, &mut fac.kinv) {
+            Ok(log_det) if toeplitz_inverse_residual(&row, &fac.kinv) < 1e-6 => {
+                fac.log_det = log_det;
+            }
+            _ => {
+                fac.log_det = cholesky_inverse(&fac.k, &mut fac.kinv).map_err(|e| {
+                    GpError::NotPositiveDefinite(format!(
+                        "K_{d} with jitter {}: {e}",
+                        self.opts.jitter
+                    ))
+                })?;
+            }
+        }
         Ok(fac)
     }
 
@@ -560,4 +612,31 @@ pub fn relative_l2(a: &[f64], b: &[f64]) -> f64 {
     let num: f64 = a.iter().zip(b).map(|(x, y)| (x - y).powi(2)).sum();
     let den: f64 = b.iter().map(|y| y * y).sum();
     (num / den.max(f64::MIN_POSITIVE)).sqrt()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{cholesky_inverse, toeplitz_inverse_residual};
+    use crate::toeplitz::toeplitz_inverse_into;
+    use faer::Mat;
+
+    /// The Cholesky fallback and Trench give the same inverse and log-determinant on
+    /// a healthy factor, whose residual passes the check; a corrupted inverse fails it.
+    #[test]
+    fn fallback_agrees_and_residual_detects_a_bad_inverse() {
+        let n = 120;
+        let row: Vec<f64> = (0..n)
+            .map(|k| (-(k as f64 * 0.05).powi(2) / 0.5).exp() + if k == 0 { 1e-4 } else { 0.0 })
+            .collect();
+        let k = Mat::from_fn(n, n, |i, j| row[i.abs_diff(j)]);
+        let (mut a, mut b) = (Mat::zeros(n, n), Mat::zeros(n, n));
+        let la = toeplitz_inverse_into(&row, &mut a).unwrap();
+        let lb = cholesky_inverse(&k, &mut b).unwrap();
+        assert!((la - lb).abs() < 1e-8 * lb.abs());
+        let scale = (0..n).map(|i| b[(i, i)]).fold(0.0, f64::max);
+        assert!((0..n).all(|j| (0..n).all(|i| (a[(i, j)] - b[(i, j)]).abs() < 1e-8 * scale)));
+        assert!(toeplitz_inverse_residual(&row, &a) < 1e-6);
+        a[(3, 7)] += 1e-3 * scale;
+        assert!(toeplitz_inverse_residual(&row, &a) > 1e-6);
+    }
 }
