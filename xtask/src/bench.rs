@@ -194,9 +194,7 @@ fn core(criterion: bool) -> Result<()> {
     });
     pb.inc(1);
     pb.finish_with_message("done");
-    report.print();
-    let path = report.write_json(&bench_dir())?;
-    println!("wrote {}", path.display());
+    publish(&report)?;
 
     if criterion {
         cargo(&["bench", "-p", "noether-benches", "--bench", "core"], &[])?;
@@ -349,9 +347,7 @@ fn diffeq(criterion: bool) -> Result<()> {
     pb.inc(1);
     pb.finish_with_message("done");
     robertson(&py, &mut report)?;
-    report.print();
-    let path = report.write_json(&bench_dir())?;
-    println!("wrote {}", path.display());
+    publish(&report)?;
     if criterion {
         cargo(
             &["bench", "-p", "noether-benches", "--bench", "diffeq"],
@@ -616,9 +612,7 @@ fn mesh(criterion: bool) -> Result<()> {
             ..Default::default()
         });
     }
-    report.print();
-    let path = report.write_json(&bench_dir())?;
-    println!("wrote {}", path.display());
+    publish(&report)?;
     if criterion {
         cargo(&["bench", "-p", "noether-benches", "--bench", "mesh"], &[])?;
     }
@@ -806,9 +800,7 @@ fn fem() -> Result<()> {
     }
     pb.inc(1);
     pb.finish_with_message("done");
-    report.print();
-    let path = report.write_json(&bench_dir())?;
-    println!("wrote {}", path.display());
+    publish(&report)?;
     Ok(())
 }
 
@@ -970,6 +962,12 @@ fn gp() -> Result<()> {
     });
     pb.inc(1);
     pb.finish_with_message("done");
+    publish(&report)?;
+    Ok(())
+}
+
+/// Prints the report and writes `target/noether/bench/<name>.json`.
+fn publish(report: &Report) -> Result<()> {
     report.print();
     let path = report.write_json(&bench_dir())?;
     println!("wrote {}", path.display());

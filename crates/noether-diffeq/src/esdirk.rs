@@ -536,25 +536,7 @@ where
         let ti = t + method.c[i] * h;
         stage_psi(method, h, i, y, w);
         // Z⁽⁰⁾ = ψᵢ + hγ f_pred, f_pred = Σⱼ αᵢⱼ kⱼ (diffrax's f-space predictor).
-        {
-            let mut terms: [(V::Scalar, &V); MAX_STAGES + 1] = [(one, &w.psi); MAX_STAGES + 1];
-            let mut m = 1;
-            match method.predictor {
-                Some(p) => {
-                    for (j, &alpha) in p[i - 1].iter().enumerate() {
-                        if alpha != 0.0 {
-                            terms[m] = (sc(c * alpha), &w.k[j]);
-                            m += 1;
-                        }
-                    }
-                }
-                None => {
-                    terms[1] = (sc(c), &w.k[i - 1]);
-                    m = 2;
-                }
-            }
-            w.z.lincomb(&terms[..m]);
-        }
+        stage_predictor(method, i, &w.psi, c, &w.k, &mut w.z);
         let mut prev = f64::INFINITY;
         let mut size = f64::INFINITY;
         for iter in 0..2 {
@@ -605,6 +587,36 @@ where
     }
     finish_step(method, h, y, w);
     Attempt::Done { max_iters: 2 }
+}
+
+/// The stage-`i` Newton start `out = base + scale·Σⱼ αᵢⱼ kⱼ` with the tableau's
+/// predictor weights `αᵢ` (`base + scale·kᵢ₋₁` without them).
+fn stage_predictor<V: Space>(
+    method: &EsdirkTableau,
+    i: usize,
+    base: &V,
+    scale: f64,
+    k: &[V],
+    out: &mut V,
+) {
+    let sc = V::Scalar::of_f64;
+    let mut terms: [(V::Scalar, &V); MAX_STAGES + 1] = [(sc(1.0), base); MAX_STAGES + 1];
+    let mut m = 1;
+    match method.predictor {
+        Some(p) => {
+            for (j, &alpha) in p[i - 1].iter().enumerate() {
+                if alpha != 0.0 {
+                    terms[m] = (sc(scale * alpha), &k[j]);
+                    m += 1;
+                }
+            }
+        }
+        None => {
+            terms[1] = (sc(scale), &k[i - 1]);
+            m = 2;
+        }
+    }
+    out.lincomb(&terms[..m]);
 }
 
 /// `ψᵢ = y + h Σ_{j<i} aᵢⱼ kⱼ` into `w.psi`.
@@ -675,25 +687,8 @@ where
     for i in 1..s {
         let ti = t + method.c[i] * h;
         stage_psi(method, h, i, y, w);
-        {
-            let mut terms: [(V::Scalar, &V); MAX_STAGES + 1] = [(one, y); MAX_STAGES + 1];
-            let mut m = 1;
-            match method.predictor {
-                Some(p) => {
-                    for (j, &alpha) in p[i - 1].iter().enumerate() {
-                        if alpha != 0.0 {
-                            terms[m] = (sc(method.c[i] * h * alpha), &w.k[j]);
-                            m += 1;
-                        }
-                    }
-                }
-                None => {
-                    terms[1] = (sc(method.c[i] * h), &w.k[i - 1]);
-                    m = 2;
-                }
-            }
-            w.z.lincomb(&terms[..m]);
-        }
+        // Z⁽⁰⁾ = y + cᵢh Σⱼ αᵢⱼ kⱼ
+        stage_predictor(method, i, y, method.c[i] * h, &w.k, &mut w.z);
         // Simplified Newton on Z − ψ − c f(tᵢ, Z) = 0.
         *eta = eta.max(f64::EPSILON).powf(0.8);
         let mut prev_norm = f64::NAN;
