@@ -1,5 +1,7 @@
-//! GP-HM on the 1-D Poisson problem `u'' = f`, `u = sin(k x)` on [0, 2π]:
+//! GP-HM on the 1-D Poisson problem `u'' = f` on [0, 2π] with `u = sin(k x)`:
 //! `cargo run --release -p noether-gp --example gphm_poisson1d -- [k] [N] [steps] [freq_scale]`.
+//! `NOETHER_GPHM_MIX=1` takes `u = sin(6x) cos(kx)` instead, `NOETHER_GPHM_XSIN=1`
+//! `u = x sin(kx)` (the paper's x sin 200x with k = 200, N = 900, freq_scale 50).
 //! Prints the relative L² error on 300 test points as the optimisation proceeds.
 use noether_gp::gphm::{GpHm, GpHmOptions, relative_l2};
 use std::f64::consts::PI;
@@ -16,11 +18,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let x: Vec<f64> = (0..n)
         .map(|i| 2.0 * PI * i as f64 / (n - 1) as f64)
         .collect();
-    // u = sin(kx) + 0.1 sin(kx/6)·… is chosen by the env var NOETHER_GPHM_MIX (multi-scale)
+    // the solution is chosen by the env vars above
     let mix = std::env::var("NOETHER_GPHM_MIX").is_ok();
+    let xsin = std::env::var("NOETHER_GPHM_XSIN").is_ok();
     let uf = move |v: f64| {
         if mix {
             (6.0 * v).sin() * (k * v).cos()
+        } else if xsin {
+            v * (k * v).sin()
         } else {
             (k * v).sin()
         }
@@ -34,6 +39,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 (k * v).cos(),
             );
             -36.0 * s6 * ck - 12.0 * k * c6 * sk - k * k * s6 * ck
+        } else if xsin {
+            2.0 * k * (k * v).cos() - k * k * v * (k * v).sin()
         } else {
             -k * k * (k * v).sin()
         }

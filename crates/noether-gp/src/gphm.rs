@@ -33,8 +33,10 @@ use faer::linalg::solvers::Solve;
 use faer::{Accum, Mat, MatMut, MatRef};
 
 use crate::error::{GpError, Result, invalid};
-use crate::kernel::{Envelope, Kernel1d, SpectralMixture};
-use crate::toeplitz::toeplitz_inverse_into;
+use crate::kernel::{Envelope, Kernel1d, LagTable, SpectralMixture};
+use crate::toeplitz::{
+    folded_cross_correlation, folded_diagonal_sums, symmetric_matvec, toeplitz_inverse_into,
+};
 
 /// The PDE whose residual enters the loss.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -143,26 +145,32 @@ fn mode_gram(x: &[f64], y: &[f64], dims: &[usize], d: usize, acc: &mut Mat<f64>)
 fn toeplitz_inverse_residual(t: &[f64], b: &Mat<f64>) -> f64 {
     let n = t.len();
     let v: Vec<f64> = (0..n).map(|i| (1.7 * i as f64 + 0.3).sin()).collect();
-    let mut w = vec![0.0; n];
-    for (j, &vj) in v.iter().enumerate() {
-        for (wi, &bij) in w.iter_mut().zip(b.col(j).iter()) {
-            *wi += bij * vj;
-        }
-    }
+    let w = matvec(b.as_ref(), &v);
+    let mut tw = vec![0.0; n];
+    symmetric_matvec(t, &w, &mut tw);
     let (mut num, mut den) = (0.0, 0.0);
-    for (i, &vi) in v.iter().enumerate() {
-        let tw: f64 = w
-            .iter()
-            .enumerate()
-            .map(|(j, wj)| t[i.abs_diff(j)] * wj)
-            .sum();
-        num += (tw - vi) * (tw - vi);
+    for (x, vi) in tw.iter().zip(&v) {
+        num += (x - vi) * (x - vi);
         den += vi * vi;
     }
     if num.is_nan() {
         return f64::INFINITY;
     }
     (num / den).sqrt()
+}
+
+/// `M x` for a dense `M`.
+fn matvec(m: MatRef<'_, f64>, x: &[f64]) -> Vec<f64> {
+    let mut out = vec![0.0; m.nrows()];
+    matmul(
+        MatMut::from_column_major_slice_mut(&mut out, m.nrows(), 1),
+        Accum::Replace,
+        m,
+        MatRef::from_column_major_slice(x, x.len(), 1),
+        1.0,
+        faer::Par::Seq,
+    );
+    out
 }
 
 /// `K⁻¹` into `inv` by Cholesky, returning `log det K`.
@@ -201,21 +209,25 @@ pub struct GpHm {
 struct Factor {
     /// `K_d⁻¹`.
     kinv: Mat<f64>,
-    k: Mat<f64>,
+    /// The kernel at the grid's lags: first rows of the symmetric Toeplitz `K_d`
+    /// (before the jitter) and `D2_d`, and their parameter gradients.
+    lags: LagTable,
+    /// Dense `D2_d` and scratch for the two mode Gram matrices of the kernel
+    /// gradient; empty in 1-D, where everything is a Toeplitz product.
     d2: Mat<f64>,
+    grams: [Mat<f64>; 2],
     log_det: f64,
-    /// Scratch for the three mode Gram matrices of the kernel gradient.
-    grams: [Mat<f64>; 3],
 }
 
 impl Factor {
-    fn new(n: usize) -> Self {
+    fn new(n: usize, dense: bool) -> Self {
+        let m = if dense { n } else { 0 };
         Self {
             kinv: Mat::zeros(n, n),
-            k: Mat::zeros(n, n),
-            d2: Mat::zeros(n, n),
+            lags: LagTable::default(),
+            d2: Mat::zeros(m, m),
+            grams: [Mat::zeros(m, m), Mat::zeros(m, m)],
             log_det: 0.0,
-            grams: [Mat::zeros(n, n), Mat::zeros(n, n), Mat::zeros(n, n)],
         }
     }
 }
@@ -379,29 +391,32 @@ impl GpHm {
             if pool.len() < self.dims.len() {
                 pool.resize_with(self.dims.len(), || None);
             }
-            pool[d].take().unwrap_or_else(|| Factor::new(n))
+            pool[d]
+                .take()
+                .unwrap_or_else(|| Factor::new(n, self.dims.len() > 1))
         };
-        // k at the 2n − 1 distances z_m = m h, m = −(n−1) … n−1
-        let vals: Vec<[f64; 4]> = (0..2 * n - 1)
-            .map(|m| self.kernels[d].derivatives((m as f64 - (n - 1) as f64) * h))
-            .collect();
-        for j in 0..n {
-            for i in 0..n {
-                let v = &vals[i + n - 1 - j];
-                fac.k[(i, j)] = v[0] + if i == j { self.opts.jitter } else { 0.0 };
-                fac.d2[(i, j)] = v[2];
+        // the first rows of the symmetric Toeplitz K_d and D2_d: n kernel lags
+        let lags = self.kernels[d].lag_table(h, n);
+        let mut k_row = lags.k().to_vec();
+        k_row[0] += self.opts.jitter;
+        let d2_row = lags.k2();
+        if self.dims.len() > 1 {
+            for j in 0..n {
+                for (i, v) in fac.d2.col_as_slice_mut(j).iter_mut().enumerate() {
+                    *v = d2_row[i.abs_diff(j)];
+                }
             }
         }
-        // K_d is symmetric Toeplitz on the uniform axis: O(n²) inverse (Trench),
-        // checked by a residual; Levinson-type recursions are only weakly stable, so
-        // a breakdown or an inaccurate inverse falls back to Cholesky
-        let row: Vec<f64> = (0..n).map(|j| fac.k[(0, j)]).collect();
-        match toeplitz_inverse_into(&row, &mut fac.kinv) {
-            Ok(log_det) if toeplitz_inverse_residual(&row, &fac.kinv) < 1e-6 => {
+        // O(n²) inverse (Trench), checked by a residual; Levinson-type recursions are
+        // only weakly stable, so a breakdown or an inaccurate inverse falls back to
+        // Cholesky
+        match toeplitz_inverse_into(&k_row, &mut fac.kinv) {
+            Ok(log_det) if toeplitz_inverse_residual(&k_row, &fac.kinv) < 1e-6 => {
                 fac.log_det = log_det;
             }
             _ => {
-                fac.log_det = cholesky_inverse(&fac.k, &mut fac.kinv).map_err(|e| {
+                let k = Mat::from_fn(n, n, |i, j| k_row[i.abs_diff(j)]);
+                fac.log_det = cholesky_inverse(&k, &mut fac.kinv).map_err(|e| {
                     GpError::NotPositiveDefinite(format!(
                         "K_{d} with jitter {}: {e}",
                         self.opts.jitter
@@ -409,6 +424,7 @@ impl GpHm {
                 })?;
             }
         }
+        fac.lags = lags;
         Ok(fac)
     }
 
@@ -424,15 +440,54 @@ impl GpHm {
 
     /// The loss and its gradient in the layout of [`Self::params`].
     pub fn loss_and_gradient(&self) -> Result<(f64, Vec<f64>)> {
-        let dims = &self.dims;
-        let big_d = dims.len();
-        let n = self.u.len();
-        let (tau1, tau2) = self.precisions();
-        let lb = self.opts.lambda_b;
-        let mut factors = Vec::with_capacity(big_d);
-        for d in 0..big_d {
+        let mut factors = Vec::with_capacity(self.dims.len());
+        for d in 0..self.dims.len() {
             factors.push(self.factor(d)?);
         }
+        let out = if self.dims.len() == 1 {
+            self.loss_and_gradient_1d(&factors[0])
+        } else {
+            self.loss_and_gradient_tensor(&mut factors)
+        };
+        self.recycle(factors);
+        out
+    }
+
+    /// 1-D: `K` and `D2` are symmetric Toeplitz, so every product with them is a
+    /// Toeplitz matrix–vector product and every kernel-gradient contraction a
+    /// cross-correlation; no `n × n` matrix is formed but `K⁻¹`.
+    fn loss_and_gradient_1d(&self, fac: &Factor) -> Result<(f64, Vec<f64>)> {
+        let n = self.u.len();
+        let tau2 = self.precisions().1;
+        // A = K⁻¹U, U'' = D2 A
+        let a = matvec(fac.kinv.as_ref(), &self.u);
+        let mut h = vec![0.0; n];
+        symmetric_matvec(fac.lags.k2(), &a, &mut h);
+        self.finish_residual(&mut h);
+        let (loss, mut grad, tail) = self.loss_terms(std::slice::from_ref(fac), &a, &h)?;
+        // P = Sᵀ H = K⁻¹ D2 H
+        let mut d2h = vec![0.0; n];
+        symmetric_matvec(fac.lags.k2(), &h, &mut d2h);
+        let p = matvec(fac.kinv.as_ref(), &d2h);
+        grad.iter_mut().zip(&p).for_each(|(g, v)| *g += tau2 * v);
+        // ∂L/∂K = −½AAᵀ + ½K⁻¹ − τ₂PAᵀ and ∂L/∂D2 = τ₂HAᵀ, summed over each lag
+        let w: Vec<f64> = a.iter().zip(&p).map(|(x, y)| -0.5 * x - tau2 * y).collect();
+        let mut c = folded_cross_correlation(&w, &a);
+        for (x, y) in c.iter_mut().zip(folded_diagonal_sums(fac.kinv.as_ref())) {
+            *x += 0.5 * y;
+        }
+        let mut e = folded_cross_correlation(&h, &a);
+        e.iter_mut().for_each(|v| *v *= tau2);
+        grad.extend(self.kernel_gradient(fac, &c, &e));
+        grad.extend(tail);
+        Ok((loss, grad))
+    }
+
+    /// Two or more dimensions: mode products and mode Gram matrices (GEMMs).
+    fn loss_and_gradient_tensor(&self, factors: &mut [Factor]) -> Result<(f64, Vec<f64>)> {
+        let dims = &self.dims;
+        let n = self.u.len();
+        let tau2 = self.precisions().1;
         // B_d = U ×_d K_d⁻¹; A = U ×_1 K_1⁻¹ … ×_D K_D⁻¹ continues from B_1;
         // U_dd = B_d ×_d D2_d
         let b: Vec<Vec<f64>> = factors
@@ -444,16 +499,61 @@ impl GpHm {
         for (d, fac) in factors.iter().enumerate().skip(1) {
             a = mode_product(&a, dims, d, fac.kinv.as_ref());
         }
-        let mut h = self.f.iter().map(|v| -v).collect::<Vec<_>>();
+        let mut h = vec![0.0; n];
         for (d, fac) in factors.iter().enumerate() {
             let udd = mode_product(&b[d], dims, d, fac.d2.as_ref());
             h.iter_mut().zip(&udd).for_each(|(x, y)| *x += y);
         }
-        if self.opts.pde == Pde::AllenCahn {
-            h.iter_mut()
-                .zip(&self.u)
-                .for_each(|(x, u)| *x += u * (u * u - 1.0));
+        self.finish_residual(&mut h);
+        let (loss, mut grad, tail) = self.loss_terms(factors, &a, &h)?;
+        let mut kernel_grads = Vec::new();
+        for (d, fac) in factors.iter_mut().enumerate() {
+            // P_d = H ×_d S_dᵀ, S_dᵀ = K_d⁻¹ D2_d
+            let st: Mat<f64> = &fac.kinv * &fac.d2;
+            let p = mode_product(&h, dims, d, st.as_ref());
+            grad.iter_mut().zip(&p).for_each(|(g, v)| *g += tau2 * v);
+            // A ×_{e≠d} K_e = B_d, so ∂L/∂K_d = (−½A − τ₂P_d)_(d) B_d(d)ᵀ + ½(N/n_d)K_d⁻¹
+            // and ∂L/∂D2_d = τ₂ H_(d) B_d(d)ᵀ
+            let w: Vec<f64> = a.iter().zip(&p).map(|(x, y)| -0.5 * x - tau2 * y).collect();
+            let [gk, gd2] = &mut fac.grams;
+            mode_gram(&w, &b[d], dims, d, gk);
+            mode_gram(&h, &b[d], dims, d, gd2);
+            let scale = 0.5 * (n / dims[d]) as f64;
+            let mut c = folded_diagonal_sums(gk.as_ref());
+            for (x, y) in c.iter_mut().zip(folded_diagonal_sums(fac.kinv.as_ref())) {
+                *x += scale * y;
+            }
+            let mut e = folded_diagonal_sums(gd2.as_ref());
+            e.iter_mut().for_each(|v| *v *= tau2);
+            kernel_grads.extend(self.kernel_gradient(fac, &c, &e));
         }
+        grad.extend(kernel_grads);
+        grad.extend(tail);
+        Ok((loss, grad))
+    }
+
+    /// `H ← ΣU_dd − f` (+ `U(U² − 1)` for Allen–Cahn), given `ΣU_dd` in `h`.
+    fn finish_residual(&self, h: &mut [f64]) {
+        for ((x, f), u) in h.iter_mut().zip(&self.f).zip(&self.u) {
+            *x -= f;
+            if self.opts.pde == Pde::AllenCahn {
+                *x += u * (u * u - 1.0);
+            }
+        }
+    }
+
+    /// The loss from `A = U ×_1 K_1⁻¹ …` and the residual `H`; the part of `∂L/∂U`
+    /// that needs no operator (`A`, the boundary and the Allen–Cahn term); and the
+    /// gradient in `(log τ₁, log τ₂)`.
+    fn loss_terms(
+        &self,
+        factors: &[Factor],
+        a: &[f64],
+        h: &[f64],
+    ) -> Result<(f64, Vec<f64>, [f64; 2])> {
+        let n = self.u.len();
+        let (tau1, tau2) = self.precisions();
+        let lb = self.opts.lambda_b;
         let rb: Vec<f64> = self
             .b_idx
             .iter()
@@ -461,15 +561,13 @@ impl GpHm {
             .map(|(&i, g)| self.u[i] - g)
             .collect();
         let nb = rb.len() as f64;
-        let (h2, rb2) = (
-            h.iter().map(|v| v * v).sum::<f64>(),
-            rb.iter().map(|v| v * v).sum::<f64>(),
-        );
-        let ua: f64 = self.u.iter().zip(&a).map(|(x, y)| x * y).sum();
+        let h2 = h.iter().map(|v| v * v).sum::<f64>();
+        let rb2 = rb.iter().map(|v| v * v).sum::<f64>();
+        let ua: f64 = self.u.iter().zip(a).map(|(x, y)| x * y).sum();
         let logdets: f64 = factors
             .iter()
-            .enumerate()
-            .map(|(d, f)| (n / dims[d]) as f64 * f.log_det)
+            .zip(&self.dims)
+            .map(|(f, nd)| (n / nd) as f64 * f.log_det)
             .sum();
         let loss = 0.5 * logdets
             + 0.5 * ua
@@ -482,86 +580,31 @@ impl GpHm {
                 self.steps
             )));
         }
-        // ∂L/∂U
-        let mut gu = a.clone();
+        let mut gu = a.to_vec();
         for (&i, r) in self.b_idx.iter().zip(&rb) {
             gu[i] += lb * tau1 * r;
         }
-        let mut p_d = Vec::with_capacity(big_d); // P_d = (H ×_d D2_d) ×_d K_d⁻¹ = H ×_d S_dᵀ
-        for (d, fac) in factors.iter().enumerate() {
-            // in 1-D two matrix–vector products are cheaper than forming S_dᵀ
-            let p = if big_d == 1 {
-                mode_product(
-                    &mode_product(&h, dims, d, fac.d2.as_ref()),
-                    dims,
-                    d,
-                    fac.kinv.as_ref(),
-                )
-            } else {
-                let st: Mat<f64> = &fac.kinv * &fac.d2;
-                mode_product(&h, dims, d, st.as_ref())
-            };
-            gu.iter_mut().zip(&p).for_each(|(g, v)| *g += tau2 * v);
-            p_d.push(p);
-        }
         if self.opts.pde == Pde::AllenCahn {
-            for ((g, hh), u) in gu.iter_mut().zip(&h).zip(&self.u) {
+            for ((g, hh), u) in gu.iter_mut().zip(h).zip(&self.u) {
                 *g += tau2 * hh * (3.0 * u * u - 1.0);
             }
         }
-        let mut grad = gu;
-        // kernel parameters through K_d and D2_d
-        for d in 0..big_d {
-            let nd = dims[d];
-            // A ×_{e≠d} K_e
-            let mut ak = a.clone();
-            for (e, fe) in factors.iter().enumerate() {
-                if e != d {
-                    ak = mode_product(&ak, dims, e, fe.k.as_ref());
-                }
-            }
-            let fac = &mut factors[d];
-            let [quad, sgk, gd2] = &mut fac.grams;
-            mode_gram(&a, &ak, dims, d, quad);
-            mode_gram(&p_d[d], &b[d], dims, d, sgk); // S_dᵀ G_S K⁻¹ / τ₂
-            mode_gram(&h, &b[d], dims, d, gd2); // G_S K⁻¹ / τ₂
-            let scale = 0.5 * (n / nd) as f64;
-            // diagonal sums c_m (for K) and e_m (for D2), m = i − j + n − 1, read
-            // column by column (contiguous)
-            let mut c = vec![0.0; 2 * nd - 1];
-            let mut e = vec![0.0; 2 * nd - 1];
-            for j in 0..nd {
-                let (qc, kc) = (quad.col(j), fac.kinv.col(j));
-                let (sc, gc) = (sgk.col(j), gd2.col(j));
-                for i in 0..nd {
-                    let m = i + nd - 1 - j;
-                    c[m] += -0.5 * qc[i] + scale * kc[i] - tau2 * sc[i];
-                    e[m] += tau2 * gc[i];
-                }
-            }
-            let a_axis = &self.axes[d];
-            let hstep = a_axis[1] - a_axis[0];
-            let np = self.kernels[d].n_params();
-            let mut gk = vec![0.0; np];
-            for m in 0..2 * nd - 1 {
-                if c[m] == 0.0 && e[m] == 0.0 {
-                    continue;
-                }
-                let z = (m as f64 - (nd - 1) as f64) * hstep;
-                for (j, pg) in self.kernels[d].param_gradients_fast(z).iter().enumerate() {
-                    gk[j] += c[m] * pg[0] + e[m] * pg[2];
-                }
-            }
-            if !self.opts.learn_frequencies {
-                // μ stays 0: its gradient (and so its Adam update) is zero
-                gk.iter_mut().skip(2).step_by(3).for_each(|g| *g = 0.0);
-            }
-            grad.extend(gk);
+        let tail = [
+            lb * (0.5 * tau1 * rb2 - 0.5 * nb),
+            0.5 * tau2 * h2 - 0.5 * n as f64,
+        ];
+        Ok((loss, gu, tail))
+    }
+
+    /// The gradient in a dimension's kernel parameters from the folded diagonal
+    /// sums `c` of `∂L/∂K_d` and `e` of `∂L/∂D2_d`.
+    fn kernel_gradient(&self, fac: &Factor, c: &[f64], e: &[f64]) -> Vec<f64> {
+        let mut gk = fac.lags.gradient(c, e);
+        if !self.opts.learn_frequencies {
+            // μ stays 0: its gradient (and so its Adam update) is zero
+            gk.iter_mut().skip(2).step_by(3).for_each(|g| *g = 0.0);
         }
-        grad.push(lb * (0.5 * tau1 * rb2 - 0.5 * nb));
-        grad.push(0.5 * tau2 * h2 - 0.5 * n as f64);
-        self.recycle(factors);
-        Ok((loss, grad))
+        gk
     }
 
     /// One Adam step (β = 0.9, 0.999, ε = 1e-8) on every parameter; returns the loss

@@ -28,6 +28,8 @@
 use std::f64::consts::PI;
 use std::ops::{Add, Div, Mul, Neg, Sub};
 
+use noether_core::space::kernels::dot;
+
 use crate::error::{Result, invalid};
 
 /// A forward-mode dual number `v + d ε`, `ε² = 0`.
@@ -512,6 +514,48 @@ impl Kernel1d for Periodic {
     }
 }
 
+/// A [`SpectralMixture`] at the lags `z_m = m·h` of a uniform grid
+/// ([`SpectralMixture::lag_table`]).
+#[derive(Debug, Clone, Default)]
+pub struct LagTable {
+    n: usize,
+    k: Vec<f64>,
+    k2: Vec<f64>,
+    /// Per component, six runs of `n`: `∂k/∂log w, ∂k''/∂log w, ∂k/∂ρ, ∂k''/∂ρ,
+    /// ∂k/∂μ, ∂k''/∂μ`.
+    partials: Vec<f64>,
+}
+
+impl LagTable {
+    /// `k(z_m)`.
+    pub fn k(&self) -> &[f64] {
+        &self.k
+    }
+
+    /// `k''(z_m)`.
+    pub fn k2(&self) -> &[f64] {
+        &self.k2
+    }
+
+    /// `Σ_m (c_m ∂k(z_m)/∂θ + e_m ∂k''(z_m)/∂θ)` for every parameter θ (layout of
+    /// [`Kernel1d::params`]): the parameter gradient of a loss whose derivatives in
+    /// the Toeplitz matrices `[k]` and `[k'']` have the folded diagonal sums `c` and
+    /// `e` (one value per lag).
+    pub fn gradient(&self, c: &[f64], e: &[f64]) -> Vec<f64> {
+        let n = self.n;
+        assert!(
+            c.len() == n && e.len() == n,
+            "LagTable::gradient: one value per lag"
+        );
+        let mut out = Vec::with_capacity(self.partials.len() / (2 * n));
+        for run in self.partials.chunks(2 * n) {
+            let (pk, pk2) = run.split_at(n);
+            out.push(dot(c, pk) + dot(e, pk2));
+        }
+        out
+    }
+}
+
 /// The envelope of a [`SpectralMixture`] component.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Envelope {
@@ -589,6 +633,69 @@ impl SpectralMixture {
             }
         }
         out
+    }
+
+    /// The envelope shape `[g, g′, g″, g‴]` at `z` for `ρ`, each entry a dual
+    /// number carrying `∂/∂ρ`.
+    fn shape_with_rho_derivative(&self, rho: f64, z: f64) -> [Dual; 4] {
+        let one = Dual::c(1.0);
+        match self.envelope {
+            Envelope::Gaussian => {
+                let r = rho.exp();
+                gaussian_shape(Dual { v: r, d: r }, z, one)
+            }
+            Envelope::Matern52 => {
+                let a = 5f64.sqrt() * rho.exp();
+                matern52_shape(Dual { v: a, d: a }, z, one)
+            }
+        }
+    }
+
+    /// `k`, `k''` and their parameter gradients at the lags `z_m = m·h`,
+    /// `m = 0 … n − 1`: the first rows of the symmetric Toeplitz matrices
+    /// `[k(x_i − x_j)]` and `[k''(x_i − x_j)]` on a uniform grid of spacing `h`, and
+    /// what [`LagTable::gradient`] contracts. One exponential and one `sincos` per
+    /// lag and component.
+    pub fn lag_table(&self, h: f64, n: usize) -> LagTable {
+        let q = self.components();
+        let mut t = LagTable {
+            n,
+            k: vec![0.0; n],
+            k2: vec![0.0; n],
+            partials: vec![0.0; 6 * q * n],
+        };
+        for (comp, part) in self.p.chunks(3).zip(t.partials.chunks_mut(6 * n)) {
+            let (w, m) = (comp[0].exp(), 2.0 * PI * comp[2]);
+            let (kq, rest) = part.split_at_mut(n);
+            let (k2q, rest) = rest.split_at_mut(n);
+            let (kr, rest) = rest.split_at_mut(n);
+            let (k2r, rest) = rest.split_at_mut(n);
+            let (km, k2m) = rest.split_at_mut(n);
+            for i in 0..n {
+                let z = i as f64 * h;
+                let [g, g1, g2, _] = self.shape_with_rho_derivative(comp[1], z);
+                let (s, co) = (m * z).sin_cos();
+                // this component's k and k'' (also their log w derivatives) …
+                kq[i] = w * g.v * co;
+                k2q[i] = w * (g2.v * co - 2.0 * m * g1.v * s - m * m * g.v * co);
+                // … their ρ derivatives through the envelope …
+                kr[i] = w * g.d * co;
+                k2r[i] = w * (g2.d * co - 2.0 * m * g1.d * s - m * m * g.d * co);
+                // … and their μ derivatives, ∂/∂μ = 2π ∂/∂m
+                km[i] = -2.0 * PI * w * g.v * z * s;
+                k2m[i] = 2.0
+                    * PI
+                    * w
+                    * (-z * s * g2.v
+                        - 2.0 * g1.v * s
+                        - 2.0 * m * z * g1.v * co
+                        - 2.0 * m * g.v * co
+                        + m * m * z * g.v * s);
+                t.k[i] += kq[i];
+                t.k2[i] += k2q[i];
+            }
+        }
+        t
     }
 
     /// `(w_q, μ_q)` of every component: the learned spectrum.

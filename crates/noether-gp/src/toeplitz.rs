@@ -8,7 +8,8 @@
 //! coefficient of modulus ≥ 1 means the matrix is not numerically positive definite
 //! and is reported as [`GpError::NotPositiveDefinite`].
 
-use faer::Mat;
+use faer::{Mat, MatRef};
+use noether_core::space::kernels::dot;
 
 use crate::error::{GpError, Result, invalid};
 
@@ -69,33 +70,64 @@ pub fn toeplitz_inverse_into(t: &[f64], inv: &mut Mat<f64>) -> Result<f64> {
             "Toeplitz matrix of size {n} (Trench γ = {gamma:e})"
         )));
     }
-    // v[k] = ν_{k+1} (1-based ν of length n − 1): ν = γ·(y_{n−1}, …, y_1)
-    let v: Vec<f64> = y.iter().rev().map(|yk| gamma * yk).collect();
-    // B = T_norm⁻¹ (1-based in the book): B(1,1) = γ, B(1, j) = ν(n + 1 − j) for j ≥ 2,
-    // then B(i, j) = B(i−1, j−1) + (ν(n+1−j)ν(n+1−i) − ν(i−1)ν(j−1))/γ on the
-    // persymmetric wedge, the rest by symmetry and persymmetry.
-    let nu = |k: usize| v[k - 1]; // 1-based
-    let b = |i: usize, j: usize, val: f64, inv: &mut Mat<f64>| {
-        // (i, j) 1-based; fill the four symmetric/persymmetric images, scaled by 1/t0
-        let s = val / t0;
-        let (i0, j0) = (i - 1, j - 1);
-        inv[(i0, j0)] = s;
-        inv[(j0, i0)] = s;
-        inv[(n - 1 - j0, n - 1 - i0)] = s;
-        inv[(n - 1 - i0, n - 1 - j0)] = s;
-    };
-    b(1, 1, gamma, inv);
-    for j in 2..=n {
-        b(1, j, nu(n + 1 - j), inv);
+    // ν = γ·(y_{n−1}, …, y_1) (1-based, length n − 1). In 0-based indices the
+    // normalised inverse B has B(0, 0) = γ, B(0, j) = ν(n − j) and, for i, j ≥ 1,
+    // B(i, j) = B(i − 1, j − 1) + (p_j p_i − q_j q_i)/γ with p_i = ν(n − i),
+    // q_i = ν(i) (Trench). Columns 0 … ⌊(n − 1)/2⌋ are built whole by that
+    // recurrence, each from the one before (contiguous, at most n/2 accumulated
+    // updates per entry, as Trench's wedge); the rest are their persymmetric images
+    // B(i, j) = B(n − 1 − i, n − 1 − j).
+    let nu = |k: usize| gamma * y[n - 1 - k]; // 1-based ν(k), k = 1 … n − 1
+    let mut p = vec![0.0; n];
+    let mut q = vec![0.0; n];
+    for i in 1..n {
+        p[i] = nu(n - i);
+        q[i] = nu(i);
     }
-    for i in 2..=(n - 1) / 2 + 1 {
-        for j in i..=n - i + 1 {
-            let prev = inv[(i - 2, j - 2)] * t0;
-            let val = prev + (nu(n + 1 - j) * nu(n + 1 - i) - nu(i - 1) * nu(j - 1)) / gamma;
-            b(i, j, val, inv);
+    let scale = 1.0 / t0;
+    let half = (n - 1) / 2;
+    {
+        let c0 = inv.col_as_slice_mut(0);
+        c0[0] = gamma;
+        c0[1..].copy_from_slice(&p[1..]);
+    }
+    for j in 1..=half {
+        let (pj, qj) = (p[j] / gamma, q[j] / gamma);
+        let (prev, cur) = split_columns(inv, j - 1, j);
+        cur[0] = p[j];
+        for i in 1..n {
+            cur[i] = prev[i - 1] + pj * p[i] - qj * q[i];
+        }
+    }
+    for j in 0..=half {
+        inv.col_as_slice_mut(j).iter_mut().for_each(|v| *v *= scale);
+    }
+    for j in half + 1..n {
+        let (src, dst) = split_columns(inv, n - 1 - j, j);
+        for (d, s) in dst.iter_mut().zip(src.iter().rev()) {
+            *d = *s;
         }
     }
     Ok(n as f64 * t0.ln() + log_det_norm)
+}
+
+/// Columns `a < b` of `m`, the first shared and the second mutable.
+fn split_columns(m: &mut Mat<f64>, a: usize, b: usize) -> (&[f64], &mut [f64]) {
+    debug_assert!(a < b);
+    let n = m.nrows();
+    let (left, right) = m.as_mut().split_at_col_mut(b);
+    let src = faer::reborrow::IntoConst::into_const(left)
+        .col(a)
+        .try_as_col_major()
+        .map(|c| c.as_slice());
+    let dst = right
+        .col_mut(0)
+        .try_as_col_major_mut()
+        .map(|c| c.as_slice_mut());
+    match (src, dst) {
+        (Some(s), Some(d)) => (&s[..n], &mut d[..n]),
+        _ => unreachable!("an owned Mat has contiguous columns"),
+    }
 }
 
 /// Durbin's algorithm: the solution `y` of the Yule–Walker system
@@ -105,7 +137,8 @@ pub fn toeplitz_inverse_into(t: &[f64], inv: &mut Mat<f64>) -> Result<f64> {
 fn durbin(r: &[f64]) -> Result<(Vec<f64>, f64)> {
     let m = r.len();
     let mut y = Vec::with_capacity(m);
-    let mut z = vec![0.0; m];
+    // r reversed, so that Σ_j r_{k−1−j} y_j is a contiguous inner product
+    let rr: Vec<f64> = r.iter().rev().copied().collect();
     let mut alpha = -r[0];
     let mut beta = 1.0_f64;
     y.push(alpha);
@@ -123,15 +156,86 @@ fn durbin(r: &[f64]) -> Result<(Vec<f64>, f64)> {
     for k in 1..m {
         beta = pivot(alpha, beta)?;
         log_det += beta.ln();
-        let dot: f64 = (0..k).map(|j| r[k - 1 - j] * y[j]).sum();
-        alpha = -(r[k] + dot) / beta;
-        for j in 0..k {
-            z[j] = y[j] + alpha * y[k - 1 - j];
+        alpha = -(r[k] + dot(&rr[m - k..], &y[..k])) / beta;
+        // y_j ← y_j + α y_{k−1−j}, in place pair by pair
+        for j in 0..k / 2 {
+            let (a, b) = (y[j], y[k - 1 - j]);
+            y[j] = a + alpha * b;
+            y[k - 1 - j] = b + alpha * a;
         }
-        y[..k].copy_from_slice(&z[..k]);
+        if k % 2 == 1 {
+            y[k / 2] *= 1.0 + alpha;
+        }
         y.push(alpha);
     }
     beta = pivot(alpha, beta)?;
     log_det += beta.ln();
     Ok((y, log_det))
+}
+
+/// `out = T x` for the symmetric Toeplitz `T` with first row `t` (`T_ij = t_|i−j|`),
+/// in `O(n²)` contiguous inner products without forming `T`.
+///
+/// ```
+/// use noether_gp::toeplitz::symmetric_matvec;
+/// let mut out = [0.0; 3];
+/// symmetric_matvec(&[2.0, 1.0, 0.5], &[1.0, 0.0, -1.0], &mut out);
+/// assert_eq!(out, [1.5, 0.0, -1.5]);
+/// ```
+pub fn symmetric_matvec(t: &[f64], x: &[f64], out: &mut [f64]) {
+    let n = t.len();
+    assert!(x.len() == n && out.len() == n, "symmetric_matvec: lengths");
+    if n == 0 {
+        return;
+    }
+    // (T x)_i = Σ_j s[i + j] x̃_j with s = (t_{n−1}, …, t_1, t_0, t_1, …, t_{n−1}) and
+    // x̃ = x reversed
+    let s: Vec<f64> = t[1..].iter().rev().chain(t).copied().collect();
+    let xr: Vec<f64> = x.iter().rev().copied().collect();
+    for (i, o) in out.iter_mut().enumerate() {
+        *o = dot(&s[i..i + n], &xr);
+    }
+}
+
+/// The folded diagonal sums of the outer product `x yᵀ`:
+/// `c_l = Σ_{|i−j| = l} x_i y_j`, `l = 0 … n − 1`, that is `∂(xᵀ T y)/∂t_l` for the
+/// symmetric Toeplitz `T` with first row `t`. `O(n²)`, without forming `x yᵀ`.
+///
+/// ```
+/// use noether_gp::toeplitz::folded_cross_correlation;
+/// let c = folded_cross_correlation(&[1.0, 2.0], &[3.0, 4.0]);
+/// assert_eq!(c, vec![1.0 * 3.0 + 2.0 * 4.0, 1.0 * 4.0 + 2.0 * 3.0]);
+/// ```
+pub fn folded_cross_correlation(x: &[f64], y: &[f64]) -> Vec<f64> {
+    let n = x.len();
+    assert_eq!(y.len(), n, "folded_cross_correlation: lengths");
+    (0..n)
+        .map(|l| {
+            let below = dot(&x[l..], &y[..n - l]);
+            if l == 0 {
+                below
+            } else {
+                below + dot(&x[..n - l], &y[l..])
+            }
+        })
+        .collect()
+}
+
+/// The folded diagonal sums `c_l = Σ_{|i−j| = l} M_ij`, `l = 0 … n − 1`, of a square
+/// matrix `M`: the gradient of `⟨M, T⟩` in the first row of a symmetric Toeplitz `T`.
+pub fn folded_diagonal_sums(m: MatRef<'_, f64>) -> Vec<f64> {
+    let n = m.nrows();
+    assert_eq!(m.ncols(), n, "folded_diagonal_sums: square matrix");
+    let mut c = vec![0.0; n];
+    for j in 0..n {
+        let col = m.col(j);
+        // rows i < j: lag j − i; rows i ≥ j: lag i − j (column order, contiguous)
+        for i in 0..j {
+            c[j - i] += col[i];
+        }
+        for i in j..n {
+            c[i - j] += col[i];
+        }
+    }
+    c
 }

@@ -1,12 +1,15 @@
 //! The O(n²) Toeplitz inverse and log-determinant (Durbin, Trench) against the
 //! dense Cholesky computation, on kernel matrices of the sizes and conditioning GP-HM
-//! uses, and typed errors for indefinite input.
+//! uses, and typed errors for indefinite input; the Toeplitz products and lag sums
+//! that GP-HM contracts its 1-D gradients with.
 
 use faer::linalg::solvers::Solve;
 use faer::{Mat, Side};
 use noether_gp::GpError;
 use noether_gp::kernel::{Envelope, Kernel1d, SpectralMixture};
-use noether_gp::toeplitz::toeplitz_inverse;
+use noether_gp::toeplitz::{
+    folded_cross_correlation, folded_diagonal_sums, symmetric_matvec, toeplitz_inverse,
+};
 use proptest::prelude::*;
 
 fn dense_check(row: &[f64], tol: f64) -> Result<(), TestCaseError> {
@@ -78,4 +81,74 @@ fn indefinite_or_bad_rows_are_typed_errors() {
     assert!(toeplitz_inverse(&[1.0, f64::NAN]).is_err());
     // singular: all-ones matrix of size 3
     assert!(toeplitz_inverse(&[1.0, 1.0, 1.0]).is_err());
+}
+
+fn vector(seed: u64, n: usize) -> Vec<f64> {
+    (0..n)
+        .map(|i| ((i as f64 + 1.0) * (0.7 + seed as f64 * 0.013)).sin())
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// The O(n²) Toeplitz products and lag contractions against the dense matrices:
+    /// `T x`, the folded cross-correlation as `xᵀ E_l y` with `E_l` the symmetric
+    /// Toeplitz indicator of lag `l`, and the folded diagonal sums of `x yᵀ`.
+    #[test]
+    fn toeplitz_products_and_lag_sums_equal_dense(n in 1usize..40, seed in 0u64..500) {
+        let (t, x, y) = (vector(seed, n), vector(seed + 1, n), vector(seed + 2, n));
+        let mut tx = vec![0.0; n];
+        symmetric_matvec(&t, &x, &mut tx);
+        for (i, v) in tx.iter().enumerate() {
+            let dense: f64 = (0..n).map(|j| t[i.abs_diff(j)] * x[j]).sum();
+            prop_assert!((v - dense).abs() <= 1e-12 * (1.0 + dense.abs()));
+        }
+        let c = folded_cross_correlation(&x, &y);
+        let outer = Mat::from_fn(n, n, |i, j| x[i] * y[j]);
+        let d = folded_diagonal_sums(outer.as_ref());
+        for l in 0..n {
+            let dense: f64 = (0..n)
+                .flat_map(|i| (0..n).map(move |j| (i, j)))
+                .filter(|&(i, j)| i.abs_diff(j) == l)
+                .map(|(i, j)| x[i] * y[j])
+                .sum();
+            prop_assert!((c[l] - dense).abs() <= 1e-12 * (1.0 + dense.abs()));
+            prop_assert!((d[l] - dense).abs() <= 1e-12 * (1.0 + dense.abs()));
+        }
+    }
+}
+
+/// The lag table of a spectral mixture: its rows equal the kernel and its second
+/// derivative, and its contraction equals the per-lag parameter gradients of
+/// [`SpectralMixture::param_gradients_fast`] (dual numbers), for both envelopes.
+#[test]
+fn lag_table_matches_pointwise_kernel_and_dual_gradients() {
+    let (n, h) = (57, 0.037);
+    for envelope in [Envelope::Gaussian, Envelope::Matern52] {
+        let k = SpectralMixture::new(
+            envelope,
+            &[(0.3, 0.4, 1.7), (1.2, -0.8, 0.0), (0.05, 1.3, 9.5)],
+        )
+        .unwrap();
+        let table = k.lag_table(h, n);
+        let (c, e) = (vector(3, n), vector(4, n));
+        let mut expect = vec![0.0; k.n_params()];
+        for m in 0..n {
+            let z = m as f64 * h;
+            let [k0, _, k2, _] = k.derivatives(z);
+            assert!((table.k()[m] - k0).abs() <= 1e-13 * (1.0 + k0.abs()));
+            assert!((table.k2()[m] - k2).abs() <= 1e-12 * (1.0 + k2.abs()));
+            for (g, pg) in expect.iter_mut().zip(k.param_gradients_fast(z)) {
+                *g += c[m] * pg[0] + e[m] * pg[2];
+            }
+        }
+        let got = table.gradient(&c, &e);
+        for (a, b) in got.iter().zip(&expect) {
+            assert!(
+                (a - b).abs() <= 1e-10 * (1.0 + b.abs()),
+                "{envelope:?}: {a} vs {b}"
+            );
+        }
+    }
 }
