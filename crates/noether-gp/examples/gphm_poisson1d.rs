@@ -4,6 +4,7 @@
 //! `u = x sin(kx)` (the paper's x sin 200x with k = 200, N = 900, freq_scale 50).
 //! Prints the relative L² error on 300 test points as the optimisation proceeds.
 use noether_gp::gphm::{GpHm, GpHmOptions, relative_l2};
+use noether_gp::kernel::Envelope;
 use std::f64::consts::PI;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -46,7 +47,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     };
     let f: Vec<f64> = x.iter().map(|&v| u2(v)).collect();
+    // NOETHER_GPHM_GM=1: the Gaussian (GM) envelope instead of the Student-t (StM)
+    let envelope = if std::env::var("NOETHER_GPHM_GM").is_ok() {
+        Envelope::Gaussian
+    } else {
+        Envelope::Matern52
+    };
     let opts = GpHmOptions {
+        envelope,
         freq_scale: fs,
         ..GpHmOptions::default()
     };

@@ -2,6 +2,7 @@
 //! `cargo run --release -p noether-gp --example gphm_poisson2d -- [k] [N] [steps] [freq_scale]`.
 //! Prints the relative L² error on a 300² test grid and the time per Adam step.
 use noether_gp::gphm::{GpHm, GpHmOptions, relative_l2};
+use noether_gp::kernel::Envelope;
 use std::f64::consts::PI;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -21,7 +22,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .iter()
         .flat_map(|&x| axis.iter().map(move |&y| -2.0 * k * k * u(x, y)))
         .collect();
+    // NOETHER_GPHM_GM=1: the Gaussian (GM) envelope instead of the Student-t (StM)
+    let envelope = if std::env::var("NOETHER_GPHM_GM").is_ok() {
+        Envelope::Gaussian
+    } else {
+        Envelope::Matern52
+    };
     let opts = GpHmOptions {
+        envelope,
         freq_scale: fs,
         ..GpHmOptions::default()
     };

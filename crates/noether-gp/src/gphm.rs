@@ -614,13 +614,17 @@ impl GpHm {
         self.steps += 1;
         let t = self.steps as i32;
         let (b1, b2, eps) = (0.9f64, 0.999f64, 1e-8);
+        let (c1, c2) = (1.0 - b1.powi(t), 1.0 - b2.powi(t));
         let mut p = self.params();
-        for i in 0..p.len() {
-            self.adam_m[i] = b1 * self.adam_m[i] + (1.0 - b1) * grad[i];
-            self.adam_v[i] = b2 * self.adam_v[i] + (1.0 - b2) * grad[i] * grad[i];
-            let mh = self.adam_m[i] / (1.0 - b1.powi(t));
-            let vh = self.adam_v[i] / (1.0 - b2.powi(t));
-            p[i] -= self.opts.lr * mh / (vh.sqrt() + eps);
+        for (((pi, m), v), g) in p
+            .iter_mut()
+            .zip(self.adam_m.iter_mut())
+            .zip(self.adam_v.iter_mut())
+            .zip(&grad)
+        {
+            *m = b1 * *m + (1.0 - b1) * g;
+            *v = b2 * *v + (1.0 - b2) * g * g;
+            *pi -= self.opts.lr * (*m / c1) / ((*v / c2).sqrt() + eps);
         }
         self.set_params(&p)?;
         Ok(loss)

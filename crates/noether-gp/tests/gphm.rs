@@ -64,6 +64,12 @@ fn gradient_equals_finite_differences() {
         Pde::AllenCahn,
         Envelope::Matern52,
     );
+    // 3-D: the mode products and Gram matrices of a middle mode
+    check_gradient(
+        vec![axis(4, 1.0), axis(5, 1.2), axis(3, 0.8)],
+        Pde::Poisson,
+        Envelope::Gaussian,
+    );
 }
 
 #[test]
