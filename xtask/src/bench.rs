@@ -964,7 +964,6 @@ fn gp() -> Result<()> {
         reference: Some(6.6e-3),
         reference_source: Some("GP-HM authors' logged JAX step time (hardware unstated)".into()),
         elapsed_s: start.elapsed().as_secs_f64(),
-        ..Default::default()
     });
     pb.inc(1);
     pb.finish_with_message("done");
