@@ -9,7 +9,6 @@
 //! and is reported as [`GpError::NotPositiveDefinite`].
 
 use faer::{Mat, MatRef};
-use noether_core::space::kernels::dot;
 
 use crate::error::{GpError, Result, invalid};
 
@@ -84,23 +83,28 @@ pub fn toeplitz_inverse_into(t: &[f64], inv: &mut Mat<f64>) -> Result<f64> {
         p[i] = nu(n - i);
         q[i] = nu(i);
     }
+    // the 1/t0 of T = t0·T_norm is folded into the recurrence's terms
     let scale = 1.0 / t0;
     let half = (n - 1) / 2;
     {
         let c0 = inv.col_as_slice_mut(0);
-        c0[0] = gamma;
-        c0[1..].copy_from_slice(&p[1..]);
-    }
-    for j in 1..=half {
-        let (pj, qj) = (p[j] / gamma, q[j] / gamma);
-        let (prev, cur) = split_columns(inv, j - 1, j);
-        cur[0] = p[j];
-        for i in 1..n {
-            cur[i] = prev[i - 1] + pj * p[i] - qj * q[i];
+        c0[0] = gamma * scale;
+        for (c, pi) in c0[1..].iter_mut().zip(&p[1..]) {
+            *c = pi * scale;
         }
     }
-    for j in 0..=half {
-        inv.col_as_slice_mut(j).iter_mut().for_each(|v| *v *= scale);
+    for j in 1..=half {
+        let (pj, qj) = (p[j] * scale / gamma, q[j] * scale / gamma);
+        let (prev, cur) = split_columns(inv, j - 1, j);
+        cur[0] = p[j] * scale;
+        for (((c, pr), pi), qi) in cur[1..]
+            .iter_mut()
+            .zip(&prev[..n - 1])
+            .zip(&p[1..])
+            .zip(&q[1..])
+        {
+            *c = pr + pj * pi - qj * qi;
+        }
     }
     for j in half + 1..n {
         let (src, dst) = split_columns(inv, n - 1 - j, j);
@@ -130,6 +134,25 @@ fn split_columns(m: &mut Mat<f64>, a: usize, b: usize) -> (&[f64], &mut [f64]) {
     }
 }
 
+/// Inner product with sixteen independent accumulators (four AVX2 registers):
+/// Durbin's recursion is a chain of such reductions, latency-bound with fewer.
+fn dot_wide(x: &[f64], y: &[f64]) -> f64 {
+    let mut acc = [0.0f64; 16];
+    let (xs, ys) = (x.chunks_exact(16), y.chunks_exact(16));
+    let tail: f64 = xs
+        .remainder()
+        .iter()
+        .zip(ys.remainder())
+        .map(|(a, b)| a * b)
+        .sum();
+    for (a, b) in xs.zip(ys) {
+        for ((s, u), v) in acc.iter_mut().zip(a).zip(b) {
+            *s += u * v;
+        }
+    }
+    acc.iter().sum::<f64>() + tail
+}
+
 /// Durbin's algorithm: the solution `y` of the Yule–Walker system
 /// `T_m y = −(r_1, …, r_m)` for the normalised symmetric Toeplitz `T_m` with first
 /// row `1, r_1, …, r_{m−1}`, and `log det T_{m+1}` (the sum of the logarithms of the
@@ -156,7 +179,7 @@ fn durbin(r: &[f64]) -> Result<(Vec<f64>, f64)> {
     for k in 1..m {
         beta = pivot(alpha, beta)?;
         log_det += beta.ln();
-        alpha = -(r[k] + dot(&rr[m - k..], &y[..k])) / beta;
+        alpha = -(r[k] + dot_wide(&rr[m - k..], &y[..k])) / beta;
         // y_j ← y_j + α y_{k−1−j}, in place pair by pair
         for j in 0..k / 2 {
             let (a, b) = (y[j], y[k - 1 - j]);
@@ -188,12 +211,15 @@ pub fn symmetric_matvec(t: &[f64], x: &[f64], out: &mut [f64]) {
     if n == 0 {
         return;
     }
-    // (T x)_i = Σ_j s[i + j] x̃_j with s = (t_{n−1}, …, t_1, t_0, t_1, …, t_{n−1}) and
-    // x̃ = x reversed
+    // T x = Σ_j x_j T[:, j], and column j of T is s[n − 1 − j .. 2n − 1 − j] with
+    // s = (t_{n−1}, …, t_1, t_0, t_1, …, t_{n−1}): axpys, which vectorise without a
+    // reduction's dependency chain
     let s: Vec<f64> = t[1..].iter().rev().chain(t).copied().collect();
-    let xr: Vec<f64> = x.iter().rev().copied().collect();
-    for (i, o) in out.iter_mut().enumerate() {
-        *o = dot(&s[i..i + n], &xr);
+    out.iter_mut().for_each(|o| *o = 0.0);
+    for (j, &xj) in x.iter().enumerate() {
+        for (o, sv) in out.iter_mut().zip(&s[n - 1 - j..2 * n - 1 - j]) {
+            *o += xj * sv;
+        }
     }
 }
 
@@ -209,16 +235,17 @@ pub fn symmetric_matvec(t: &[f64], x: &[f64], out: &mut [f64]) {
 pub fn folded_cross_correlation(x: &[f64], y: &[f64]) -> Vec<f64> {
     let n = x.len();
     assert_eq!(y.len(), n, "folded_cross_correlation: lengths");
-    (0..n)
-        .map(|l| {
-            let below = dot(&x[l..], &y[..n - l]);
-            if l == 0 {
-                below
-            } else {
-                below + dot(&x[..n - l], &y[l..])
-            }
-        })
-        .collect()
+    // c_l = Σ_i (x_{i+l} y_i + y_{i+l} x_i) for l ≥ 1, as axpys over i
+    let mut c = vec![0.0; n];
+    for i in 0..n {
+        let (xi, yi) = (x[i], y[i]);
+        for ((cl, xv), yv) in c.iter_mut().zip(&x[i..]).zip(&y[i..]) {
+            *cl += yi * xv + xi * yv;
+        }
+    }
+    // the lag-0 term was counted twice
+    c[0] *= 0.5;
+    c
 }
 
 /// The folded diagonal sums `c_l = Σ_{|i−j| = l} M_ij`, `l = 0 … n − 1`, of a square
