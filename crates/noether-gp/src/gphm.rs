@@ -32,6 +32,7 @@ use faer::linalg::matmul::matmul;
 use faer::linalg::solvers::Solve;
 use faer::{Accum, Mat, MatMut, MatRef};
 
+use crate::centro::CentroHalves;
 use crate::error::{GpError, Result, invalid};
 use crate::kernel::{Envelope, Kernel1d, LagTable, SpectralMixture};
 use crate::toeplitz::{
@@ -117,6 +118,85 @@ pub fn mode_product(x: &[f64], dims: &[usize], d: usize, m: MatRef<'_, f64>) -> 
         );
     }
     out
+}
+
+/// An operator of a mode product: dense, or an even-sized centrosymmetric matrix by
+/// its half-size blocks (half the flops).
+#[derive(Clone, Copy)]
+enum ModeOperator<'a> {
+    Dense(MatRef<'a, f64>),
+    Centro(&'a CentroHalves),
+}
+
+/// `x ×_d M` for a row-major tensor `x` of shape `dims` and a square operator `M`.
+fn mode_apply(x: &[f64], dims: &[usize], d: usize, op: ModeOperator<'_>) -> Vec<f64> {
+    let halves = match op {
+        ModeOperator::Dense(m) => return mode_product(x, dims, d, m),
+        ModeOperator::Centro(c) => c,
+    };
+    let pre: usize = dims[..d].iter().product();
+    let nd = dims[d];
+    let post: usize = dims[d + 1..].iter().product();
+    let mut out = vec![0.0; x.len()];
+    if post == 1 {
+        // the last mode: outᵀ (n_d × pre) = M Xᵀ, both transposes column-major views
+        halves.apply(
+            MatRef::from_row_major_slice(x, pre, nd).transpose(),
+            MatMut::from_row_major_slice_mut(&mut out, pre, nd).transpose_mut(),
+        );
+        return out;
+    }
+    for (xb, ob) in x.chunks(nd * post).zip(out.chunks_mut(nd * post)) {
+        halves.apply(
+            MatRef::from_row_major_slice(xb, nd, post),
+            MatMut::from_row_major_slice_mut(ob, nd, post),
+        );
+    }
+    out
+}
+
+/// One dimension's mode-product operators `K_d⁻¹`, `D2_d` and `S_dᵀ = K_d⁻¹ D2_d`,
+/// all symmetric and centrosymmetric (a stationary kernel on a uniform axis): by
+/// their halves when `n_d` is even, else dense.
+enum ModeOps {
+    Centro([CentroHalves; 3]),
+    Dense(Mat<f64>),
+}
+
+impl ModeOps {
+    fn new(fac: &Factor) -> Self {
+        match (
+            CentroHalves::new(fac.kinv.as_ref()),
+            CentroHalves::new(fac.d2.as_ref()),
+        ) {
+            (Some(k), Some(d2)) => {
+                let st = k.product(&d2);
+                Self::Centro([k, d2, st])
+            }
+            _ => Self::Dense(&fac.kinv * &fac.d2),
+        }
+    }
+
+    fn kinv<'a>(&'a self, fac: &'a Factor) -> ModeOperator<'a> {
+        match self {
+            Self::Centro(h) => ModeOperator::Centro(&h[0]),
+            Self::Dense(_) => ModeOperator::Dense(fac.kinv.as_ref()),
+        }
+    }
+
+    fn d2<'a>(&'a self, fac: &'a Factor) -> ModeOperator<'a> {
+        match self {
+            Self::Centro(h) => ModeOperator::Centro(&h[1]),
+            Self::Dense(_) => ModeOperator::Dense(fac.d2.as_ref()),
+        }
+    }
+
+    fn st(&self) -> ModeOperator<'_> {
+        match self {
+            Self::Centro(h) => ModeOperator::Centro(&h[2]),
+            Self::Dense(st) => ModeOperator::Dense(st.as_ref()),
+        }
+    }
 }
 
 /// `X_(d) Y_(d)ᵀ` (`n_d × n_d`): the mode-`d` unfoldings' product, into `acc`.
@@ -488,29 +568,30 @@ impl GpHm {
         let dims = &self.dims;
         let n = self.u.len();
         let tau2 = self.precisions().1;
+        let ops: Vec<ModeOps> = factors.iter().map(ModeOps::new).collect();
         // B_d = U ×_d K_d⁻¹; A = U ×_1 K_1⁻¹ … ×_D K_D⁻¹ continues from B_1;
         // U_dd = B_d ×_d D2_d
         let b: Vec<Vec<f64>> = factors
             .iter()
+            .zip(&ops)
             .enumerate()
-            .map(|(d, fac)| mode_product(&self.u, dims, d, fac.kinv.as_ref()))
+            .map(|(d, (fac, op))| mode_apply(&self.u, dims, d, op.kinv(fac)))
             .collect();
         let mut a = b[0].clone();
-        for (d, fac) in factors.iter().enumerate().skip(1) {
-            a = mode_product(&a, dims, d, fac.kinv.as_ref());
+        for (d, (fac, op)) in factors.iter().zip(&ops).enumerate().skip(1) {
+            a = mode_apply(&a, dims, d, op.kinv(fac));
         }
         let mut h = vec![0.0; n];
-        for (d, fac) in factors.iter().enumerate() {
-            let udd = mode_product(&b[d], dims, d, fac.d2.as_ref());
+        for (d, (fac, op)) in factors.iter().zip(&ops).enumerate() {
+            let udd = mode_apply(&b[d], dims, d, op.d2(fac));
             h.iter_mut().zip(&udd).for_each(|(x, y)| *x += y);
         }
         self.finish_residual(&mut h);
         let (loss, mut grad, tail) = self.loss_terms(factors, &a, &h)?;
         let mut kernel_grads = Vec::new();
-        for (d, fac) in factors.iter_mut().enumerate() {
+        for (d, (fac, op)) in factors.iter_mut().zip(&ops).enumerate() {
             // P_d = H ×_d S_dᵀ, S_dᵀ = K_d⁻¹ D2_d
-            let st: Mat<f64> = &fac.kinv * &fac.d2;
-            let p = mode_product(&h, dims, d, st.as_ref());
+            let p = mode_apply(&h, dims, d, op.st());
             grad.iter_mut().zip(&p).for_each(|(g, v)| *g += tau2 * v);
             // A ×_{e≠d} K_e = B_d, so ∂L/∂K_d = (−½A − τ₂P_d)_(d) B_d(d)ᵀ + ½(N/n_d)K_d⁻¹
             // and ∂L/∂D2_d = τ₂ H_(d) B_d(d)ᵀ

@@ -31,6 +31,7 @@
 //! met yet; see the issue notes).
 #![deny(missing_docs)]
 
+pub mod centro;
 pub mod error;
 pub mod gphm;
 pub mod grid;

@@ -6,6 +6,7 @@
 use faer::linalg::solvers::Solve;
 use faer::{Mat, Side};
 use noether_gp::GpError;
+use noether_gp::centro::CentroHalves;
 use noether_gp::kernel::{Envelope, Kernel1d, SpectralMixture};
 use noether_gp::toeplitz::{
     folded_cross_correlation, folded_diagonal_sums, symmetric_matvec, toeplitz_inverse,
@@ -150,5 +151,38 @@ fn lag_table_matches_pointwise_kernel_and_dual_gradients() {
                 "{envelope:?}: {a} vs {b}"
             );
         }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+
+    /// Centrosymmetric halves: `M x` through the butterfly and two half-size
+    /// products equals the dense product, for a symmetric Toeplitz `T`, its inverse
+    /// (centrosymmetric, not Toeplitz) and the product of the two, applied to
+    /// row-major and column-major right-hand sides; odd sizes are refused.
+    #[test]
+    fn centrosymmetric_halves_equal_dense_products(half in 1usize..20, m in 1usize..9, seed in 0u64..300) {
+        let n = 2 * half;
+        let mut t = vector(seed, n);
+        t[0] = 2.0 + t.iter().map(|v| v.abs()).sum::<f64>();
+        let dense = Mat::from_fn(n, n, |i, j| t[i.abs_diff(j)]);
+        let (inv, _) = toeplitz_inverse(&t).unwrap();
+        let ht = CentroHalves::new(dense.as_ref()).unwrap();
+        let hi = CentroHalves::new(inv.as_ref()).unwrap();
+        let x = Mat::from_fn(n, m, |i, j| ((i * m + j) as f64 * 0.37 + seed as f64).sin());
+        let xt = x.transpose().to_owned();
+        for (halves, full) in [(&ht, &dense), (&hi, &inv), (&hi.product(&ht), &(&inv * &dense))] {
+            let expect = full * &x;
+            let mut y = Mat::zeros(n, m);
+            halves.apply(x.as_ref(), y.as_mut());
+            // the same from a row-major view (the transpose of a column-major matrix)
+            let mut z = Mat::zeros(m, n);
+            halves.apply(xt.as_ref().transpose(), z.as_mut().transpose_mut());
+            let scale = expect.norm_max().max(1.0);
+            prop_assert!((&y - &expect).norm_max() <= 1e-12 * scale);
+            prop_assert!((z.transpose() - &expect).norm_max() <= 1e-12 * scale);
+        }
+        prop_assert!(CentroHalves::new(Mat::<f64>::identity(n + 1, n + 1).as_ref()).is_none());
     }
 }
