@@ -159,7 +159,7 @@ fn mode_apply(x: &[f64], dims: &[usize], d: usize, op: ModeOperator<'_>) -> Vec<
 /// all symmetric and centrosymmetric (a stationary kernel on a uniform axis): by
 /// their halves when `n_d` is even, else dense.
 enum ModeOps {
-    Centro([CentroHalves; 3]),
+    Centro(Box<[CentroHalves; 3]>),
     Dense(Mat<f64>),
 }
 
@@ -171,7 +171,7 @@ impl ModeOps {
         ) {
             (Some(k), Some(d2)) => {
                 let st = k.product(&d2);
-                Self::Centro([k, d2, st])
+                Self::Centro(Box::new([k, d2, st]))
             }
             _ => Self::Dense(&fac.kinv * &fac.d2),
         }
