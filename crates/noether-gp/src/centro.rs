@@ -6,8 +6,16 @@
 //! half-size products (half the flops of one full product) and two `O(nm)`
 //! butterflies.
 
+use std::cell::RefCell;
+
 use faer::linalg::matmul::matmul;
+use faer::reborrow::{Reborrow, ReborrowMut};
 use faer::{Accum, Mat, MatMut, MatRef, unzip, zip};
+
+thread_local! {
+    /// Work space of [`CentroHalves::apply`], kept between calls.
+    static SCRATCH: RefCell<Vec<f64>> = const { RefCell::new(Vec::new()) };
+}
 
 /// The half-size blocks `M₊ = A + BJ`, `M₋ = A − BJ` of an even-sized
 /// centrosymmetric matrix.
@@ -68,37 +76,43 @@ impl CentroHalves {
         );
         let h = n / 2;
         let (top, bottom) = (x.subrows(0, h), x.subrows(h, h).reverse_rows());
-        // P x without the 1/√2: s = top + J·bottom, d = top − J·bottom
-        let mut s = Mat::<f64>::zeros(h, m);
-        let mut d = Mat::<f64>::zeros(h, m);
-        zip!(&mut s, &mut d, top, bottom).for_each(|unzip!(s, d, t, b)| {
-            *s = *t + *b;
-            *d = *t - *b;
-        });
-        let par = faer::get_global_parallelism();
-        let mut zs = Mat::<f64>::zeros(h, m);
-        let mut zd = Mat::<f64>::zeros(h, m);
-        matmul(
-            zs.as_mut(),
-            Accum::Replace,
-            self.plus.as_ref(),
-            s.as_ref(),
-            1.0,
-            par,
-        );
-        matmul(
-            zd.as_mut(),
-            Accum::Replace,
-            self.minus.as_ref(),
-            d.as_ref(),
-            1.0,
-            par,
-        );
-        // Pᵀ diag(M₊, M₋) P x = ½ [zs + zd; J (zs − zd)]
-        let (out_top, out_bottom) = out.split_at_row_mut(h);
-        zip!(out_top, out_bottom.reverse_rows_mut(), &zs, &zd).for_each(|unzip!(ot, ob, a, b)| {
-            *ot = 0.5 * (*a + *b);
-            *ob = 0.5 * (*a - *b);
+        // four h × m work matrices from a per-thread buffer: fresh allocations of
+        // this size every call cost more in page faults than the butterflies
+        SCRATCH.with(|cell| {
+            let mut buf = cell.borrow_mut();
+            if buf.len() < 4 * h * m {
+                buf.resize(4 * h * m, 0.0);
+            }
+            let (s, rest) = buf.split_at_mut(h * m);
+            let (d, rest) = rest.split_at_mut(h * m);
+            let (zs, rest) = rest.split_at_mut(h * m);
+            let zd = &mut rest[..h * m];
+            let mut s = MatMut::from_column_major_slice_mut(s, h, m);
+            let mut d = MatMut::from_column_major_slice_mut(d, h, m);
+            let mut zs = MatMut::from_column_major_slice_mut(zs, h, m);
+            let mut zd = MatMut::from_column_major_slice_mut(zd, h, m);
+            // P x without the 1/√2: s = top + J·bottom, d = top − J·bottom
+            zip!(s.rb_mut(), d.rb_mut(), top, bottom).for_each(|unzip!(s, d, t, b)| {
+                *s = *t + *b;
+                *d = *t - *b;
+            });
+            // the two half products side by side, one thread each: half-size GEMMs
+            // are too small to split further without the threads mostly waiting
+            let half_product = |z: MatMut<'_, f64>, mh: &Mat<f64>, y: MatRef<'_, f64>| {
+                matmul(z, Accum::Replace, mh.as_ref(), y, 1.0, faer::Par::Seq);
+            };
+            rayon::join(
+                || half_product(zs.rb_mut(), &self.plus, s.rb()),
+                || half_product(zd.rb_mut(), &self.minus, d.rb()),
+            );
+            // Pᵀ diag(M₊, M₋) P x = ½ [zs + zd; J (zs − zd)]
+            let (out_top, out_bottom) = out.split_at_row_mut(h);
+            zip!(out_top, out_bottom.reverse_rows_mut(), zs.rb(), zd.rb()).for_each(
+                |unzip!(ot, ob, a, b)| {
+                    *ot = 0.5 * (*a + *b);
+                    *ob = 0.5 * (*a - *b);
+                },
+            );
         });
     }
 }

@@ -87,37 +87,41 @@ impl Default for GpHmOptions {
 
 /// `x ×_d M` for a row-major tensor `x` of shape `dims` (M is `m × n_d`).
 pub fn mode_product(x: &[f64], dims: &[usize], d: usize, m: MatRef<'_, f64>) -> Vec<f64> {
+    let n_out = x.len() / dims[d] * m.nrows();
+    let mut out = vec![0.0; n_out];
+    mode_product_into(x, dims, d, m, &mut out);
+    out
+}
+
+/// [`mode_product`] into `out` (of the product's length).
+fn mode_product_into(x: &[f64], dims: &[usize], d: usize, m: MatRef<'_, f64>, out: &mut [f64]) {
     let pre: usize = dims[..d].iter().product();
     let nd = dims[d];
     let post: usize = dims[d + 1..].iter().product();
     let mo = m.nrows();
-    let mut out = vec![0.0; pre * mo * post];
     let par = faer::get_global_parallelism();
     if post == 1 {
         // the last mode: one GEMM, out (pre × mo) = X (pre × n_d) Mᵀ, both row-major
         matmul(
-            MatMut::from_row_major_slice_mut(&mut out, pre, mo),
+            MatMut::from_row_major_slice_mut(out, pre, mo),
             Accum::Replace,
             MatRef::from_row_major_slice(x, pre, nd),
             m.transpose(),
             1.0,
             par,
         );
-        return out;
+        return;
     }
-    for p in 0..pre {
-        let xb = MatRef::from_row_major_slice(&x[p * nd * post..(p + 1) * nd * post], nd, post);
-        let o = &mut out[p * mo * post..(p + 1) * mo * post];
+    for (xb, o) in x.chunks(nd * post).zip(out.chunks_mut(mo * post)) {
         matmul(
             MatMut::from_row_major_slice_mut(o, mo, post),
             Accum::Replace,
             m,
-            xb,
+            MatRef::from_row_major_slice(xb, nd, post),
             1.0,
             par,
         );
     }
-    out
 }
 
 /// An operator of a mode product: dense, or an even-sized centrosymmetric matrix by
@@ -128,23 +132,23 @@ enum ModeOperator<'a> {
     Centro(&'a CentroHalves),
 }
 
-/// `x ×_d M` for a row-major tensor `x` of shape `dims` and a square operator `M`.
-fn mode_apply(x: &[f64], dims: &[usize], d: usize, op: ModeOperator<'_>) -> Vec<f64> {
+/// `out = x ×_d M` for a row-major tensor `x` of shape `dims` and a square operator
+/// `M`.
+fn mode_apply(x: &[f64], dims: &[usize], d: usize, op: ModeOperator<'_>, out: &mut [f64]) {
     let halves = match op {
-        ModeOperator::Dense(m) => return mode_product(x, dims, d, m),
+        ModeOperator::Dense(m) => return mode_product_into(x, dims, d, m, out),
         ModeOperator::Centro(c) => c,
     };
     let pre: usize = dims[..d].iter().product();
     let nd = dims[d];
     let post: usize = dims[d + 1..].iter().product();
-    let mut out = vec![0.0; x.len()];
     if post == 1 {
         // the last mode: outᵀ (n_d × pre) = M Xᵀ, both transposes column-major views
         halves.apply(
             MatRef::from_row_major_slice(x, pre, nd).transpose(),
-            MatMut::from_row_major_slice_mut(&mut out, pre, nd).transpose_mut(),
+            MatMut::from_row_major_slice_mut(out, pre, nd).transpose_mut(),
         );
-        return out;
+        return;
     }
     for (xb, ob) in x.chunks(nd * post).zip(out.chunks_mut(nd * post)) {
         halves.apply(
@@ -152,7 +156,37 @@ fn mode_apply(x: &[f64], dims: &[usize], d: usize, op: ModeOperator<'_>) -> Vec<
             MatMut::from_row_major_slice_mut(ob, nd, post),
         );
     }
-    out
+}
+
+/// Grid-sized work vectors kept between steps: fresh ones every step cost more in
+/// page faults than the arithmetic on them (a clone starts empty).
+#[derive(Default)]
+struct VecPool(RefCell<Vec<Vec<f64>>>);
+
+impl VecPool {
+    /// A vector of length `n` (contents unspecified).
+    fn take(&self, n: usize) -> Vec<f64> {
+        let mut v = self.0.borrow_mut().pop().unwrap_or_default();
+        v.resize(n, 0.0);
+        v
+    }
+
+    /// Returns vectors to the pool.
+    fn give(&self, vs: impl IntoIterator<Item = Vec<f64>>) {
+        self.0.borrow_mut().extend(vs);
+    }
+}
+
+impl Clone for VecPool {
+    fn clone(&self) -> Self {
+        Self::default()
+    }
+}
+
+impl std::fmt::Debug for VecPool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("VecPool")
+    }
 }
 
 /// One dimension's mode-product operators `K_d⁻¹`, `D2_d` and `S_dᵀ = K_d⁻¹ D2_d`,
@@ -311,6 +345,7 @@ pub struct GpHm {
     adam_v: Vec<f64>,
     steps: usize,
     pool: FactorPool,
+    vecs: VecPool,
 }
 
 /// Per-dimension quantities of one evaluation. Their buffers are kept between
@@ -447,6 +482,7 @@ impl GpHm {
             adam_v: vec![0.0; n_params],
             steps: 0,
             pool: FactorPool::default(),
+            vecs: VecPool::default(),
         })
     }
 
@@ -614,33 +650,40 @@ impl GpHm {
         let n = self.u.len();
         let tau2 = self.precisions().1;
         let ops: Vec<ModeOps> = factors.iter().map(ModeOps::new).collect();
+        let pool = &self.vecs;
         // B_d = U ×_d K_d⁻¹; A = U ×_1 K_1⁻¹ … ×_D K_D⁻¹ continues from B_1;
         // U_dd = B_d ×_d D2_d
-        let b: Vec<Vec<f64>> = factors
-            .iter()
-            .zip(&ops)
-            .enumerate()
-            .map(|(d, (fac, op))| mode_apply(&self.u, dims, d, op.kinv(fac)))
-            .collect();
-        let mut a = b[0].clone();
-        for (d, (fac, op)) in factors.iter().zip(&ops).enumerate().skip(1) {
-            a = mode_apply(&a, dims, d, op.kinv(fac));
-        }
-        let mut h = vec![0.0; n];
+        let mut b = Vec::with_capacity(dims.len());
         for (d, (fac, op)) in factors.iter().zip(&ops).enumerate() {
-            let udd = mode_apply(&b[d], dims, d, op.d2(fac));
-            h.iter_mut().zip(&udd).for_each(|(x, y)| *x += y);
+            let mut bd = pool.take(n);
+            mode_apply(&self.u, dims, d, op.kinv(fac), &mut bd);
+            b.push(bd);
+        }
+        let (mut a, mut tmp) = (pool.take(n), pool.take(n));
+        a.copy_from_slice(&b[0]);
+        for (d, (fac, op)) in factors.iter().zip(&ops).enumerate().skip(1) {
+            mode_apply(&a, dims, d, op.kinv(fac), &mut tmp);
+            std::mem::swap(&mut a, &mut tmp);
+        }
+        let mut h = pool.take(n);
+        h.iter_mut().for_each(|v| *v = 0.0);
+        for (d, (fac, op)) in factors.iter().zip(&ops).enumerate() {
+            mode_apply(&b[d], dims, d, op.d2(fac), &mut tmp);
+            h.iter_mut().zip(&tmp).for_each(|(x, y)| *x += y);
         }
         self.finish_residual(&mut h);
         let (loss, mut grad, tail) = self.loss_terms(factors, &a, &h)?;
         let mut kernel_grads = Vec::new();
+        let (mut p, mut w) = (pool.take(n), pool.take(n));
         for (d, (fac, op)) in factors.iter_mut().zip(&ops).enumerate() {
             // P_d = H ×_d S_dᵀ, S_dᵀ = K_d⁻¹ D2_d
-            let p = mode_apply(&h, dims, d, op.st());
+            mode_apply(&h, dims, d, op.st(), &mut p);
             grad.iter_mut().zip(&p).for_each(|(g, v)| *g += tau2 * v);
             // A ×_{e≠d} K_e = B_d, so ∂L/∂K_d = (−½A − τ₂P_d)_(d) B_d(d)ᵀ + ½(N/n_d)K_d⁻¹
             // and ∂L/∂D2_d = τ₂ H_(d) B_d(d)ᵀ
-            let w: Vec<f64> = a.iter().zip(&p).map(|(x, y)| -0.5 * x - tau2 * y).collect();
+            for ((wi, x), y) in w.iter_mut().zip(&a).zip(&p) {
+                *wi = -0.5 * x - tau2 * y;
+            }
             let [gk, gd2] = &mut fac.grams;
             mode_gram(&w, &b[d], dims, d, gk);
             mode_gram(&h, &b[d], dims, d, gd2);
@@ -653,6 +696,8 @@ impl GpHm {
             e.iter_mut().for_each(|v| *v *= tau2);
             kernel_grads.extend(self.kernel_gradient(fac, &c, &e));
         }
+        pool.give(b);
+        pool.give([a, tmp, h, p, w]);
         grad.extend(kernel_grads);
         grad.extend(tail);
         Ok((loss, grad))
@@ -741,18 +786,31 @@ impl GpHm {
         let t = self.steps as i32;
         let (b1, b2, eps) = (0.9f64, 0.999f64, 1e-8);
         let (c1, c2) = (1.0 - b1.powi(t), 1.0 - b2.powi(t));
-        let mut p = self.params();
-        for (((pi, m), v), g) in p
-            .iter_mut()
-            .zip(self.adam_m.iter_mut())
-            .zip(self.adam_v.iter_mut())
-            .zip(&grad)
-        {
+        let lr = self.opts.lr;
+        let adam = |pi: &mut f64, m: &mut f64, v: &mut f64, g: f64| {
             *m = b1 * *m + (1.0 - b1) * g;
             *v = b2 * *v + (1.0 - b2) * g * g;
-            *pi -= self.opts.lr * (*m / c1) / ((*v / c2).sqrt() + eps);
+            *pi -= lr * (*m / c1) / ((*v / c2).sqrt() + eps);
+        };
+        // U in place, then the few kernel and precision parameters
+        let n = self.u.len();
+        let (mu, mk) = self.adam_m.split_at_mut(n);
+        let (vu, vk) = self.adam_v.split_at_mut(n);
+        for (((pi, m), v), g) in self.u.iter_mut().zip(mu).zip(vu).zip(&grad[..n]) {
+            adam(pi, m, v, *g);
         }
-        self.set_params(&p)?;
+        let mut rest: Vec<f64> = self.kernels.iter().flat_map(|k| k.params()).collect();
+        rest.extend(self.log_tau);
+        for (((pi, m), v), g) in rest.iter_mut().zip(mk).zip(vk).zip(&grad[n..]) {
+            adam(pi, m, v, *g);
+        }
+        let mut o = 0;
+        for k in self.kernels.iter_mut() {
+            let np = k.n_params();
+            k.set_params(&rest[o..o + np])?;
+            o += np;
+        }
+        self.log_tau = [rest[o], rest[o + 1]];
         Ok(loss)
     }
 
