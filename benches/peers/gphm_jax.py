@@ -45,6 +45,11 @@ def setup(k, n, q, fs):
 
     p = {"u": jnp.zeros(n), "logw": jnp.full(q, np.log(1 / q)), "logls": jnp.zeros(q),
          "mu": jnp.linspace(0, 1, q) * fs, "lt1": jnp.float64(0.0), "lt2": jnp.float64(0.0)}
+    return adam(loss, p)
+
+
+def adam(loss, p):
+    """The initial parameters, Adam(1e-2)'s initial state and a jitted step."""
     opt = optax.adam(1e-2)
 
     @jax.jit
@@ -103,15 +108,7 @@ def setup2d(k, n, q, fs):
 
     p = {"u": jnp.zeros((n, n)), "k1": kp(), "k2": kp(),
          "lt1": jnp.float64(0.0), "lt2": jnp.float64(0.0)}
-    opt = optax.adam(1e-2)
-
-    @jax.jit
-    def step(p, st):
-        l, gr = jax.value_and_grad(loss)(p)
-        up, st = opt.update(gr, st, p)
-        return optax.apply_updates(p, up), st, l
-
-    return p, opt.init(p), step
+    return adam(loss, p)
 
 
 def time_steps(p, st, step, steps):

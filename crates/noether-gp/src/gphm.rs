@@ -158,10 +158,26 @@ fn mode_apply(x: &[f64], dims: &[usize], d: usize, op: ModeOperator<'_>, out: &m
     }
 }
 
-/// Grid-sized work vectors kept between steps: fresh ones every step cost more in
-/// page faults than the arithmetic on them (a clone starts empty).
+/// Buffers kept between steps behind interior mutability (`loss_and_gradient`
+/// takes `&self`): fresh grid-sized or `n × n` allocations every step cost more in
+/// page faults than the arithmetic on them. A clone starts empty.
 #[derive(Default)]
-struct VecPool(RefCell<Vec<Vec<f64>>>);
+struct Scratch<T: Default>(RefCell<T>);
+
+impl<T: Default> Clone for Scratch<T> {
+    fn clone(&self) -> Self {
+        Self::default()
+    }
+}
+
+impl<T: Default> std::fmt::Debug for Scratch<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Scratch")
+    }
+}
+
+/// Grid-sized work vectors.
+type VecPool = Scratch<Vec<Vec<f64>>>;
 
 impl VecPool {
     /// A vector of length `n` (contents unspecified).
@@ -174,18 +190,6 @@ impl VecPool {
     /// Returns vectors to the pool.
     fn give(&self, vs: impl IntoIterator<Item = Vec<f64>>) {
         self.0.borrow_mut().extend(vs);
-    }
-}
-
-impl Clone for VecPool {
-    fn clone(&self) -> Self {
-        Self::default()
-    }
-}
-
-impl std::fmt::Debug for VecPool {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("VecPool")
     }
 }
 
@@ -382,21 +386,8 @@ impl Factor {
     }
 }
 
-/// Reusable [`Factor`] buffers, one slot per dimension (a clone starts empty).
-#[derive(Default)]
-struct FactorPool(RefCell<Vec<Option<Factor>>>);
-
-impl Clone for FactorPool {
-    fn clone(&self) -> Self {
-        Self::default()
-    }
-}
-
-impl std::fmt::Debug for FactorPool {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("FactorPool")
-    }
-}
+/// Reusable [`Factor`] buffers, one slot per dimension.
+type FactorPool = Scratch<Vec<Option<Factor>>>;
 
 impl GpHm {
     /// A solver on the uniform tensor grid `axes` (each with endpoints, at least 3
