@@ -4,7 +4,9 @@ use std::path::PathBuf;
 
 /// The workspace root (the parent of `xtask/`).
 pub fn root() -> PathBuf {
-    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let manifest = PathBuf::from(
+        std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").into()),
+    );
     manifest.parent().map(PathBuf::from).unwrap_or(manifest)
 }
 

@@ -113,7 +113,7 @@ fn trajectory_equals_an_independent_jax_implementation() {
     // freq_scale 5.
     let path = format!(
         "{}/tests/data/gphm_jax_trajectory.json",
-        env!("CARGO_MANIFEST_DIR")
+        std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").into())
     );
     let v: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();

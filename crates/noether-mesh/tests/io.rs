@@ -52,7 +52,7 @@ fn surface_meshes_in_3d_round_trip() {
 fn gmsh_file(name: &str) -> Vec<u8> {
     std::fs::read(format!(
         "{}/tests/data/gmsh/{name}",
-        env!("CARGO_MANIFEST_DIR")
+        std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").into())
     ))
     .unwrap()
 }
