@@ -9,9 +9,12 @@
 //!
 //! (`H` the PDE residual at every grid point, `τ = e^{log τ}` learned noise
 //! precisions) is minimised by Adam over `U`, every kernel parameter and `log τ`,
-//! with hand-written adjoints (no autodiff). The grid is uniform, so every `K_d` is
-//! Toeplitz: kernels are evaluated at `2n_d − 1` distances and parameter gradients
-//! contract diagonal sums.
+//! with hand-written adjoints (no autodiff). The grid is uniform, so every `K_d` and
+//! `D2_d` is symmetric Toeplitz: kernels are evaluated at the `n_d` lags
+//! ([`crate::kernel::LagTable`]), `K_d⁻¹` costs O(n_d²) ([`crate::toeplitz`]),
+//! parameter gradients contract folded diagonal sums, a 1-D problem never forms an
+//! `n × n` matrix but `K⁻¹`, and mode products in 2-D/3-D use the centrosymmetric
+//! half-size blocks ([`crate::centro`]).
 //!
 //! ```
 //! use noether_gp::gphm::{GpHm, GpHmOptions, Pde};
