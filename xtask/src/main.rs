@@ -52,6 +52,9 @@ enum Cmd {
         /// 51 minutes on a 2-core machine).
         #[arg(long, default_value_t = 20.0)]
         budget: f64,
+        /// Only the cases whose name contains this (gp-hm: e.g. `x_sin200x-GP-HM`).
+        #[arg(long)]
+        only: Option<String>,
     },
 }
 
@@ -62,7 +65,9 @@ fn main() {
         Cmd::Test => cargo_cmd::test(),
         Cmd::Demo => demo::run(),
         Cmd::Bench { area, no_criterion } => bench::run(area.as_deref(), !no_criterion),
-        Cmd::Reproduce { name, budget } => reproduce::run(name.as_deref(), budget),
+        Cmd::Reproduce { name, budget, only } => {
+            reproduce::run(name.as_deref(), budget, only.as_deref())
+        }
     };
     if let Err(e) = result {
         eprintln!("error: {e}");

@@ -15,7 +15,7 @@ use crate::report::{Report, Row};
 /// Reproduce targets that exist.
 pub const TARGETS: &[&str] = &["krylov-laplacian", "maxwell", "gp-hm"];
 
-pub fn run(name: Option<&str>, budget: f64) -> Result<()> {
+pub fn run(name: Option<&str>, budget: f64, only: Option<&str>) -> Result<()> {
     let names: Vec<&str> = match name {
         Some(n) if TARGETS.contains(&n) => vec![n],
         Some(n) => {
@@ -31,7 +31,7 @@ pub fn run(name: Option<&str>, budget: f64) -> Result<()> {
         match n {
             "krylov-laplacian" => krylov_laplacian()?,
             "maxwell" => maxwell()?,
-            "gp-hm" => gp_hm(budget)?,
+            "gp-hm" => gp_hm(budget, only.unwrap_or(""))?,
             _ => unreachable!("checked against TARGETS"),
         }
     }
@@ -299,7 +299,7 @@ struct GpHmProblem {
 /// [0, 2π], and the 2-D Poisson sin 100x sin 100y on the 300² grid (GP-HM, GM). The budget
 /// multiplier scales the Adam steps (1: 5·10³ per GP-HM run, 5·10² per baseline;
 /// 20: the paper's 10⁵).
-fn gp_hm(budget: f64) -> Result<()> {
+fn gp_hm(budget: f64, only: &str) -> Result<()> {
     use noether_gp::gphm::{GpHm, GpHmOptions, Pde, relative_l2};
     use noether_gp::kernel::Envelope;
     use std::f64::consts::PI;
@@ -372,6 +372,7 @@ fn gp_hm(budget: f64) -> Result<()> {
     // the 1-D runs are independent and sequential work: two at a time, longest first
     let mut runs: Vec<(usize, usize)> = (0..problems.len())
         .flat_map(|p| (0..variants.len()).map(move |v| (p, v)))
+        .filter(|&(p, v)| format!("{}-{}", problems[p].id, variants[v].0).contains(only))
         .collect();
     runs.sort_by_key(|&(p, v)| std::cmp::Reverse(problems[p].n * usize::from(variants[v].2)));
     let one_run = |&(pi, vi): &(usize, usize)| -> Result<Vec<Row>> {
@@ -445,7 +446,7 @@ fn gp_hm(budget: f64) -> Result<()> {
     }
     // 2-D Poisson Δu = f, u = sin 100x sin 100y on [0, 2π]², 300² grid, GP-HM with the
     // GM envelope (the authors' 10⁵ steps give 4.7e-6 with GM, 1.5e-4 with StM)
-    {
+    if "poisson_2d-sin100x_sin100y-GP-HM (GM)".contains(only) {
         let n = 300;
         let steps = steps_for(100_000);
         pb.set_message(format!("poisson_2d-sin100x_sin100y 300², {steps} steps"));
@@ -498,9 +499,14 @@ fn gp_hm(budget: f64) -> Result<()> {
     report.write_markdown(
         &dir,
         &format!(
-            "GP-HM on the paper's 1-D problems and 2-D Poisson 300² (`cargo xtask reproduce gp-hm --budget {budget}`): Q = 30, lr 1e-2, \
+            "GP-HM on the paper's 1-D problems and 2-D Poisson 300² (`cargo xtask reproduce gp-hm --budget {budget}{}`): Q = 30, lr 1e-2, \
              λ_b = 200, jitter 1e-6, relative L² on 300 test points, minimum over 20 checkpoints as the \
-             authors report, and the final iterate. Budget 20 = the paper's step counts."
+             authors report, and the final iterate. Budget 20 = the paper's step counts.",
+            if only.is_empty() {
+                String::new()
+            } else {
+                format!(" --only '{only}'")
+            }
         ),
     )?;
     Ok(())
