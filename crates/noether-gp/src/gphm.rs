@@ -304,49 +304,55 @@ const TRENCH_ACCEPT: f64 = 1e-3;
 /// `x ← x + B(y − K x)` while the residual keeps halving (at most three times,
 /// O(n²) each). That makes the solve backward stable, like a Cholesky solve.
 fn refined_solve(k_row: &[f64], kinv: MatRef<'_, f64>, residual: f64, y: &[f64]) -> Vec<f64> {
-    let mut x = matvec(kinv, y);
-    if residual <= 1e-10 {
-        return x;
-    }
-    let mut r = vec![0.0; y.len()];
-    let mut last = f64::INFINITY;
-    for _ in 0..3 {
-        symmetric_matvec(k_row, &x, &mut r);
-        r.iter_mut().zip(y).for_each(|(ri, yi)| *ri = yi - *ri);
-        let norm = r.iter().map(|v| v * v).sum::<f64>().sqrt();
-        if norm.is_nan() || norm == 0.0 || norm > 0.5 * last {
-            break;
-        }
-        last = norm;
-        let dx = matvec(kinv, &r);
-        x.iter_mut().zip(&dx).for_each(|(xi, d)| *xi += d);
-    }
-    x
+    let toeplitz = |v: &[f64]| {
+        let mut out = vec![0.0; v.len()];
+        symmetric_matvec(k_row, v, &mut out);
+        out
+    };
+    refine(y, residual, |v| matvec(kinv, v), toeplitz)
 }
 
 /// `x ×_d K_d⁻¹` from the factor's approximate inverse, refined like
 /// [`refined_solve`] against the dense Toeplitz `K_d` (for prediction; O(N n_d) per
 /// pass).
 fn refined_mode_solve(x: &[f64], dims: &[usize], d: usize, fac: &Factor) -> Vec<f64> {
-    let mut sol = mode_product(x, dims, d, fac.kinv.as_ref());
+    let inverse = |v: &[f64]| mode_product(v, dims, d, fac.kinv.as_ref());
     if fac.residual <= 1e-10 {
-        return sol;
+        return inverse(x);
     }
     let n = dims[d];
     let k = Mat::from_fn(n, n, |i, j| fac.k_row[i.abs_diff(j)]);
+    refine(x, fac.residual, inverse, |v| {
+        mode_product(v, dims, d, k.as_ref())
+    })
+}
+
+/// Fixed-precision iterative refinement of `K x = y` with an approximate inverse:
+/// `x = B y`, then, unless `B`'s relative residual is near round-off,
+/// `x ← x + B(y − K x)` while the residual keeps halving (at most three passes).
+fn refine(
+    y: &[f64],
+    residual: f64,
+    apply_inverse: impl Fn(&[f64]) -> Vec<f64>,
+    apply_k: impl Fn(&[f64]) -> Vec<f64>,
+) -> Vec<f64> {
+    let mut x = apply_inverse(y);
+    if residual <= 1e-10 {
+        return x;
+    }
     let mut last = f64::INFINITY;
     for _ in 0..3 {
-        let mut r = mode_product(&sol, dims, d, k.as_ref());
-        r.iter_mut().zip(x).for_each(|(ri, xi)| *ri = xi - *ri);
+        let mut r = apply_k(&x);
+        r.iter_mut().zip(y).for_each(|(ri, yi)| *ri = yi - *ri);
         let norm = r.iter().map(|v| v * v).sum::<f64>().sqrt();
         if norm.is_nan() || norm == 0.0 || norm > 0.5 * last {
             break;
         }
         last = norm;
-        let dx = mode_product(&r, dims, d, fac.kinv.as_ref());
-        sol.iter_mut().zip(&dx).for_each(|(s, v)| *s += v);
+        let dx = apply_inverse(&r);
+        x.iter_mut().zip(&dx).for_each(|(xi, d)| *xi += d);
     }
-    sol
+    x
 }
 
 /// `K⁻¹` into `inv` by Cholesky, returning `log det K`.
