@@ -6,16 +6,9 @@
 //! half-size products (half the flops of one full product) and two `O(nm)`
 //! butterflies.
 
-use std::cell::RefCell;
-
 use faer::linalg::matmul::matmul;
 use faer::reborrow::{Reborrow, ReborrowMut};
 use faer::{Accum, Mat, MatMut, MatRef, unzip, zip};
-
-thread_local! {
-    /// Work space of [`CentroHalves::apply`], kept between calls.
-    static SCRATCH: RefCell<Vec<f64>> = const { RefCell::new(Vec::new()) };
-}
 
 /// The half-size blocks `M₊ = A + BJ`, `M₋ = A − BJ` of an even-sized
 /// centrosymmetric matrix.
@@ -78,11 +71,7 @@ impl CentroHalves {
         let (top, bottom) = (x.subrows(0, h), x.subrows(h, h).reverse_rows());
         // four h × m work matrices from a per-thread buffer: fresh allocations of
         // this size every call cost more in page faults than the butterflies
-        SCRATCH.with(|cell| {
-            let mut buf = cell.borrow_mut();
-            if buf.len() < 4 * h * m {
-                buf.resize(4 * h * m, 0.0);
-            }
+        crate::workspace::with_buffer(4 * h * m, |buf| {
             let (s, rest) = buf.split_at_mut(h * m);
             let (d, rest) = rest.split_at_mut(h * m);
             let (zs, rest) = rest.split_at_mut(h * m);

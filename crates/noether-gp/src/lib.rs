@@ -38,7 +38,9 @@ pub mod grid;
 pub mod iterative;
 pub mod kernel;
 pub mod kron;
+mod kron_mirror;
 pub mod scattered;
 pub mod toeplitz;
+mod workspace;
 
 pub use error::{GpError, Result};
