@@ -64,11 +64,17 @@ fn gradient_equals_finite_differences() {
         Pde::AllenCahn,
         Envelope::Matern52,
     );
-    // 3-D: the mode products and Gram matrices of a middle mode
+    // 3-D: the mode products and Gram matrices of a middle mode, dense (odd n_d)
+    // and by centrosymmetric halves (even n_d)
     check_gradient(
         vec![axis(4, 1.0), axis(5, 1.2), axis(3, 0.8)],
         Pde::Poisson,
         Envelope::Gaussian,
+    );
+    check_gradient(
+        vec![axis(3, 1.0), axis(4, 1.2), axis(6, 0.8)],
+        Pde::AllenCahn,
+        Envelope::Matern52,
     );
 }
 
