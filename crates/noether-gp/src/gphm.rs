@@ -261,65 +261,6 @@ fn mode_gram(x: &[f64], y: &[f64], dims: &[usize], d: usize, acc: &mut Mat<f64>)
     }
 }
 
-/// The unnormalised butterfly along mode `d` (`n_d` even): `out` holds the plus
-/// part `X_i + X_{n−1−i}`, then the minus part `X_i − X_{n−1−i}` (`i < n_d/2`),
-/// each a row-major tensor of shape `dims` with `n_d` halved.
-fn mode_butterfly(x: &[f64], dims: &[usize], d: usize, out: &mut [f64]) {
-    let nd = dims[d];
-    let post: usize = dims[d + 1..].iter().product();
-    let h = nd / 2;
-    let (plus, minus) = out.split_at_mut(x.len() / 2);
-    for ((xb, pb), mb) in x
-        .chunks(nd * post)
-        .zip(plus.chunks_mut(h * post))
-        .zip(minus.chunks_mut(h * post))
-    {
-        let (top, bottom) = xb.split_at(h * post);
-        for (((t, b), p), m) in top
-            .chunks(post)
-            .zip(bottom.chunks(post).rev())
-            .zip(pb.chunks_mut(post))
-            .zip(mb.chunks_mut(post))
-        {
-            for (((t, b), p), m) in t.iter().zip(b).zip(p.iter_mut()).zip(m.iter_mut()) {
-                *p = t + b;
-                *m = t - b;
-            }
-        }
-    }
-}
-
-/// The centrosymmetric part `(G + JGJ)/2` of `G = X_(d) Y_(d)ᵀ` (all that a
-/// symmetric Toeplitz matrix sees of `G`: `⟨G, T⟩ = ⟨(G + JGJ)/2, T⟩`) from the
-/// mode-`d` butterflies `x̂`, `ŷ` ([`mode_butterfly`]) by two half-size Gram
-/// products, half the flops of `G`: with `P = [[I, J], [I, −J]]/√2` the part is
-/// `Pᵀ diag(G₊, G₋) P`, where `G± = (P G Pᵀ)± = ½ x̂± ŷ±ᵀ` (the butterflies are
-/// unnormalised).
-fn centro_mode_gram(
-    x_hat: &[f64],
-    y_hat: &[f64],
-    half_dims: &[usize],
-    d: usize,
-    halves: &mut [Mat<f64>; 2],
-    out: &mut Mat<f64>,
-) {
-    let half = x_hat.len() / 2;
-    let [gp, gm] = halves;
-    mode_gram(&x_hat[..half], &y_hat[..half], half_dims, d, gp);
-    mode_gram(&x_hat[half..], &y_hat[half..], half_dims, d, gm);
-    // (P G Pᵀ)± = ½ x̂± ŷ±ᵀ, and Pᵀ diag(A, B) P = ½[[A + B, (A − B)J], [J(A − B), J(A + B)J]]
-    let h = gp.nrows();
-    let n = 2 * h;
-    for j in 0..n {
-        let (jj, jm) = if j < h { (j, false) } else { (n - 1 - j, true) };
-        for i in 0..n {
-            let (ii, im) = if i < h { (i, false) } else { (n - 1 - i, true) };
-            let (a, b) = (gp[(ii, jj)], gm[(ii, jj)]);
-            out[(i, j)] = 0.25 * if im == jm { a + b } else { a - b };
-        }
-    }
-}
-
 /// `‖T (B v) − v‖ / ‖v‖` for the symmetric Toeplitz `T` with first row `t`, its
 /// computed inverse `B` and a fixed oscillating `v`: O(n²).
 fn toeplitz_inverse_residual(t: &[f64], b: &Mat<f64>) -> f64 {
@@ -458,8 +399,6 @@ struct Factor {
     /// gradient; empty in 1-D, where everything is a Toeplitz product.
     d2: Mat<f64>,
     grams: [Mat<f64>; 2],
-    /// Scratch for the grams' half-size blocks (even `n_d`).
-    half_grams: [Mat<f64>; 2],
     log_det: f64,
     /// First row of `K_d` with the jitter, and the relative residual of `kinv`.
     k_row: Vec<f64>,
@@ -474,7 +413,6 @@ impl Factor {
             lags: LagTable::default(),
             d2: Mat::zeros(m, m),
             grams: [Mat::zeros(m, m), Mat::zeros(m, m)],
-            half_grams: [Mat::zeros(m / 2, m / 2), Mat::zeros(m / 2, m / 2)],
             log_det: 0.0,
             k_row: Vec::new(),
             residual: 0.0,
@@ -762,7 +700,6 @@ impl GpHm {
         let (loss, mut grad, tail) = self.loss_terms(factors, &a, &h)?;
         let mut kernel_grads = Vec::new();
         let (mut p, mut w) = (pool.take(n), pool.take(n));
-        let mut hat = [pool.take(n), pool.take(n), pool.take(n)];
         for (d, (fac, op)) in factors.iter_mut().zip(&ops).enumerate() {
             // P_d = H ×_d S_dᵀ, S_dᵀ = K_d⁻¹ D2_d
             mode_apply(&h, dims, d, op.st(), &mut p);
@@ -773,20 +710,8 @@ impl GpHm {
                 *wi = -0.5 * x - tau2 * y;
             }
             let [gk, gd2] = &mut fac.grams;
-            if let ModeOps::Centro(_) = op {
-                // only the grams' centrosymmetric parts enter (the kernel
-                // derivatives are symmetric Toeplitz): half-size products
-                let mut half_dims = dims.clone();
-                half_dims[d] /= 2;
-                mode_butterfly(&b[d], dims, d, &mut hat[0]);
-                mode_butterfly(&w, dims, d, &mut hat[1]);
-                mode_butterfly(&h, dims, d, &mut hat[2]);
-                centro_mode_gram(&hat[1], &hat[0], &half_dims, d, &mut fac.half_grams, gk);
-                centro_mode_gram(&hat[2], &hat[0], &half_dims, d, &mut fac.half_grams, gd2);
-            } else {
-                mode_gram(&w, &b[d], dims, d, gk);
-                mode_gram(&h, &b[d], dims, d, gd2);
-            }
+            mode_gram(&w, &b[d], dims, d, gk);
+            mode_gram(&h, &b[d], dims, d, gd2);
             let scale = 0.5 * (n / dims[d]) as f64;
             let mut c = folded_diagonal_sums(gk.as_ref());
             for (x, y) in c.iter_mut().zip(folded_diagonal_sums(fac.kinv.as_ref())) {
@@ -798,7 +723,6 @@ impl GpHm {
         }
         pool.give(b);
         pool.give([a, tmp, h, p, w]);
-        pool.give(hat);
         grad.extend(kernel_grads);
         grad.extend(tail);
         Ok((loss, grad))
