@@ -34,6 +34,7 @@ use std::cell::RefCell;
 use faer::linalg::matmul::matmul;
 use faer::linalg::solvers::Solve;
 use faer::{Accum, Mat, MatMut, MatRef};
+use rayon::prelude::*;
 
 use crate::centro::CentroHalves;
 use crate::error::{GpError, Result, invalid};
@@ -245,7 +246,8 @@ fn mode_gram(x: &[f64], y: &[f64], dims: &[usize], d: usize, acc: &mut Mat<f64>)
     let pre: usize = dims[..d].iter().product();
     let nd = dims[d];
     let post: usize = dims[d + 1..].iter().product();
-    let par = faer::get_global_parallelism();
+    // one thread: the callers run the grams of all dimensions side by side
+    let par = faer::Par::Seq;
     if post == 1 {
         // Σ_p x_p y_pᵀ = Xᵀ Y with X, Y (pre × n_d) row-major
         let xm = MatRef::from_row_major_slice(x, pre, nd);
@@ -669,60 +671,84 @@ impl GpHm {
         Ok((loss, grad))
     }
 
-    /// Two or more dimensions: mode products and mode Gram matrices (GEMMs).
+    /// Two or more dimensions: mode products and mode Gram matrices (GEMMs). The
+    /// dimensions' independent products run side by side (one task per dimension):
+    /// at GP-HM's sizes a single GEMM is too small to split well across threads.
+    /// Sums over dimensions are taken afterwards in dimension order, so the result
+    /// does not depend on the scheduling.
     fn loss_and_gradient_tensor(&self, factors: &mut [Factor]) -> Result<(f64, Vec<f64>)> {
         let dims = &self.dims;
         let n = self.u.len();
         let tau2 = self.precisions().1;
-        let ops: Vec<ModeOps> = factors.iter().map(ModeOps::new).collect();
+        let ops: Vec<ModeOps> = factors.par_iter().map(ModeOps::new).collect();
         let pool = &self.vecs;
+        let big_d = dims.len();
         // B_d = U ×_d K_d⁻¹; A = U ×_1 K_1⁻¹ … ×_D K_D⁻¹ continues from B_1;
         // U_dd = B_d ×_d D2_d
-        let mut b = Vec::with_capacity(dims.len());
-        for (d, (fac, op)) in factors.iter().zip(&ops).enumerate() {
-            let mut bd = pool.take(n);
-            mode_apply(&self.u, dims, d, op.kinv(fac), &mut bd);
-            b.push(bd);
-        }
+        let mut b: Vec<Vec<f64>> = (0..big_d).map(|_| pool.take(n)).collect();
+        let u = &self.u;
+        b.par_iter_mut().enumerate().for_each(|(d, bd)| {
+            mode_apply(u, dims, d, ops[d].kinv(&factors[d]), bd);
+        });
+        let mut udd: Vec<Vec<f64>> = (0..big_d).map(|_| pool.take(n)).collect();
         let (mut a, mut tmp) = (pool.take(n), pool.take(n));
-        a.copy_from_slice(&b[0]);
-        for (d, (fac, op)) in factors.iter().zip(&ops).enumerate().skip(1) {
-            mode_apply(&a, dims, d, op.kinv(fac), &mut tmp);
-            std::mem::swap(&mut a, &mut tmp);
-        }
+        rayon::join(
+            || {
+                a.copy_from_slice(&b[0]);
+                for (d, (fac, op)) in factors.iter().zip(&ops).enumerate().skip(1) {
+                    mode_apply(&a, dims, d, op.kinv(fac), &mut tmp);
+                    std::mem::swap(&mut a, &mut tmp);
+                }
+            },
+            || {
+                udd.par_iter_mut().enumerate().for_each(|(d, ud)| {
+                    mode_apply(&b[d], dims, d, ops[d].d2(&factors[d]), ud);
+                });
+            },
+        );
         let mut h = pool.take(n);
-        h.iter_mut().for_each(|v| *v = 0.0);
-        for (d, (fac, op)) in factors.iter().zip(&ops).enumerate() {
-            mode_apply(&b[d], dims, d, op.d2(fac), &mut tmp);
-            h.iter_mut().zip(&tmp).for_each(|(x, y)| *x += y);
+        h.copy_from_slice(&udd[0]);
+        for ud in &udd[1..] {
+            h.iter_mut().zip(ud).for_each(|(x, y)| *x += y);
         }
         self.finish_residual(&mut h);
         let (loss, mut grad, tail) = self.loss_terms(factors, &a, &h)?;
+        // per dimension: P_d = H ×_d S_dᵀ (S_dᵀ = K_d⁻¹ D2_d); and, as
+        // A ×_{e≠d} K_e = B_d, ∂L/∂K_d = (−½A − τ₂P_d)_(d) B_d(d)ᵀ + ½(N/n_d)K_d⁻¹
+        // and ∂L/∂D2_d = τ₂ H_(d) B_d(d)ᵀ
+        let (mut p, mut w) = (udd, vec![tmp]);
+        w.extend((1..big_d).map(|_| pool.take(n)));
+        factors
+            .par_iter_mut()
+            .zip(p.par_iter_mut().zip(w.par_iter_mut()))
+            .enumerate()
+            .for_each(|(d, (fac, (pd, wd)))| {
+                mode_apply(&h, dims, d, ops[d].st(), pd);
+                for ((wi, x), y) in wd.iter_mut().zip(&a).zip(pd.iter()) {
+                    *wi = -0.5 * x - tau2 * y;
+                }
+                let [gk, gd2] = &mut fac.grams;
+                rayon::join(
+                    || mode_gram(wd, &b[d], dims, d, gk),
+                    || mode_gram(&h, &b[d], dims, d, gd2),
+                );
+            });
         let mut kernel_grads = Vec::new();
-        let (mut p, mut w) = (pool.take(n), pool.take(n));
-        for (d, (fac, op)) in factors.iter_mut().zip(&ops).enumerate() {
-            // P_d = H ×_d S_dᵀ, S_dᵀ = K_d⁻¹ D2_d
-            mode_apply(&h, dims, d, op.st(), &mut p);
-            grad.iter_mut().zip(&p).for_each(|(g, v)| *g += tau2 * v);
-            // A ×_{e≠d} K_e = B_d, so ∂L/∂K_d = (−½A − τ₂P_d)_(d) B_d(d)ᵀ + ½(N/n_d)K_d⁻¹
-            // and ∂L/∂D2_d = τ₂ H_(d) B_d(d)ᵀ
-            for ((wi, x), y) in w.iter_mut().zip(&a).zip(&p) {
-                *wi = -0.5 * x - tau2 * y;
-            }
-            let [gk, gd2] = &mut fac.grams;
-            mode_gram(&w, &b[d], dims, d, gk);
-            mode_gram(&h, &b[d], dims, d, gd2);
+        for (d, (fac, pd)) in factors.iter().zip(&p).enumerate() {
+            grad.iter_mut().zip(pd).for_each(|(g, v)| *g += tau2 * v);
             let scale = 0.5 * (n / dims[d]) as f64;
-            let mut c = folded_diagonal_sums(gk.as_ref());
+            let mut c = folded_diagonal_sums(fac.grams[0].as_ref());
             for (x, y) in c.iter_mut().zip(folded_diagonal_sums(fac.kinv.as_ref())) {
                 *x += scale * y;
             }
-            let mut e = folded_diagonal_sums(gd2.as_ref());
+            let mut e = folded_diagonal_sums(fac.grams[1].as_ref());
             e.iter_mut().for_each(|v| *v *= tau2);
             kernel_grads.extend(self.kernel_gradient(fac, &c, &e));
         }
         pool.give(b);
-        pool.give([a, tmp, h, p, w]);
+        pool.give(p);
+        pool.give(w);
+        pool.give([a, h]);
         grad.extend(kernel_grads);
         grad.extend(tail);
         Ok((loss, grad))
