@@ -422,6 +422,64 @@ impl Factor {
     }
 }
 
+/// What a dimension's [`Factor`] is built from: the axes, kernels and jitter (shared
+/// by reference, so the dimensions' factors can be built side by side; the solver
+/// itself holds single-threaded buffers).
+struct FactorInputs<'a> {
+    axes: &'a [Vec<f64>],
+    kernels: &'a [SpectralMixture],
+    jitter: f64,
+    /// Two or more dimensions: the factor also needs dense `D2_d`.
+    tensor: bool,
+}
+
+impl FactorInputs<'_> {
+    /// Dimension `d`'s kernel factor into the buffers `fac`.
+    fn fill(&self, d: usize, mut fac: Factor) -> Result<Factor> {
+        let a = &self.axes[d];
+        let n = a.len();
+        let h = a[1] - a[0];
+        // the first rows of the symmetric Toeplitz K_d and D2_d: n kernel lags
+        let lags = self.kernels[d].lag_table(h, n);
+        let mut k_row = lags.k().to_vec();
+        k_row[0] += self.jitter;
+        let d2_row = lags.k2();
+        if self.tensor {
+            for j in 0..n {
+                for (i, v) in fac.d2.col_as_slice_mut(j).iter_mut().enumerate() {
+                    *v = d2_row[i.abs_diff(j)];
+                }
+            }
+        }
+        // O(n²) inverse (Trench), checked by a residual. Levinson-type recursions are
+        // only weakly stable: on the ill-conditioned kernels GP-HM learns (log|K| ≈
+        // −10⁴ at n = 900) the residual reaches ~1e-6, as a Cholesky inverse's does
+        // on the same matrix, so the inverse is kept up to TRENCH_ACCEPT and the
+        // 1-D solves are refined against K ([`refined_solve`]); a breakdown or a
+        // worse inverse falls back to Cholesky
+        let trench = toeplitz_inverse_into(&k_row, &mut fac.kinv)
+            .ok()
+            .map(|log_det| (log_det, toeplitz_inverse_residual(&k_row, &fac.kinv)))
+            .filter(|&(_, r)| r < TRENCH_ACCEPT);
+        match trench {
+            Some((log_det, r)) => {
+                fac.log_det = log_det;
+                fac.residual = r;
+            }
+            None => {
+                let k = Mat::from_fn(n, n, |i, j| k_row[i.abs_diff(j)]);
+                fac.log_det = cholesky_inverse(&k, &mut fac.kinv).map_err(|e| {
+                    GpError::NotPositiveDefinite(format!("K_{d} with jitter {}: {e}", self.jitter))
+                })?;
+                fac.residual = toeplitz_inverse_residual(&k_row, &fac.kinv);
+            }
+        }
+        fac.k_row = k_row;
+        fac.lags = lags;
+        Ok(fac)
+    }
+}
+
 /// Reusable [`Factor`] buffers, one slot per dimension.
 type FactorPool = Scratch<Vec<Option<Factor>>>;
 
@@ -561,59 +619,28 @@ impl GpHm {
     }
 
     fn factor(&self, d: usize) -> Result<Factor> {
-        let a = &self.axes[d];
-        let n = a.len();
-        let h = a[1] - a[0];
-        let mut fac = {
-            let mut pool = self.pool.0.borrow_mut();
-            if pool.len() < self.dims.len() {
-                pool.resize_with(self.dims.len(), || None);
-            }
-            pool[d]
-                .take()
-                .unwrap_or_else(|| Factor::new(n, self.dims.len() > 1))
-        };
-        // the first rows of the symmetric Toeplitz K_d and D2_d: n kernel lags
-        let lags = self.kernels[d].lag_table(h, n);
-        let mut k_row = lags.k().to_vec();
-        k_row[0] += self.opts.jitter;
-        let d2_row = lags.k2();
-        if self.dims.len() > 1 {
-            for j in 0..n {
-                for (i, v) in fac.d2.col_as_slice_mut(j).iter_mut().enumerate() {
-                    *v = d2_row[i.abs_diff(j)];
-                }
-            }
+        self.factor_inputs().fill(d, self.pooled_factor(d))
+    }
+
+    /// The pool's buffers for dimension `d`'s factor (fresh ones the first time).
+    fn pooled_factor(&self, d: usize) -> Factor {
+        let mut pool = self.pool.0.borrow_mut();
+        if pool.len() < self.dims.len() {
+            pool.resize_with(self.dims.len(), || None);
         }
-        // O(n²) inverse (Trench), checked by a residual. Levinson-type recursions are
-        // only weakly stable: on the ill-conditioned kernels GP-HM learns (log|K| ≈
-        // −10⁴ at n = 900) the residual reaches ~1e-6, as a Cholesky inverse's does
-        // on the same matrix, so the inverse is kept up to TRENCH_ACCEPT and the
-        // 1-D solves are refined against K ([`refined_solve`]); a breakdown or a
-        // worse inverse falls back to Cholesky
-        let trench = toeplitz_inverse_into(&k_row, &mut fac.kinv)
-            .ok()
-            .map(|log_det| (log_det, toeplitz_inverse_residual(&k_row, &fac.kinv)))
-            .filter(|&(_, r)| r < TRENCH_ACCEPT);
-        match trench {
-            Some((log_det, r)) => {
-                fac.log_det = log_det;
-                fac.residual = r;
-            }
-            None => {
-                let k = Mat::from_fn(n, n, |i, j| k_row[i.abs_diff(j)]);
-                fac.log_det = cholesky_inverse(&k, &mut fac.kinv).map_err(|e| {
-                    GpError::NotPositiveDefinite(format!(
-                        "K_{d} with jitter {}: {e}",
-                        self.opts.jitter
-                    ))
-                })?;
-                fac.residual = toeplitz_inverse_residual(&k_row, &fac.kinv);
-            }
+        pool[d]
+            .take()
+            .unwrap_or_else(|| Factor::new(self.dims[d], self.dims.len() > 1))
+    }
+
+    /// What filling a factor reads.
+    fn factor_inputs(&self) -> FactorInputs<'_> {
+        FactorInputs {
+            axes: &self.axes,
+            kernels: &self.kernels,
+            jitter: self.opts.jitter,
+            tensor: self.dims.len() > 1,
         }
-        fac.k_row = k_row;
-        fac.lags = lags;
-        Ok(fac)
     }
 
     /// Returns factor buffers to the pool.
@@ -628,10 +655,19 @@ impl GpHm {
 
     /// The loss and its gradient in the layout of [`Self::params`].
     pub fn loss_and_gradient(&self) -> Result<(f64, Vec<f64>)> {
-        let mut factors = Vec::with_capacity(self.dims.len());
-        for d in 0..self.dims.len() {
-            factors.push(self.factor(d)?);
-        }
+        // the dimensions' factors side by side (each O(n_d²))
+        let mut factors = if self.dims.len() == 1 {
+            vec![self.factor(0)?]
+        } else {
+            let bufs: Vec<Factor> = (0..self.dims.len())
+                .map(|d| self.pooled_factor(d))
+                .collect();
+            let inputs = self.factor_inputs();
+            bufs.into_par_iter()
+                .enumerate()
+                .map(|(d, fac)| inputs.fill(d, fac))
+                .collect::<Result<Vec<_>>>()?
+        };
         let out = if self.dims.len() == 1 {
             self.loss_and_gradient_1d(&factors[0])
         } else {
