@@ -36,6 +36,16 @@ fn rel_err(a: &[f64], b: &[f64]) -> f64 {
     num / den
 }
 
+/// The reference: `A⁻¹y` and `log det A` by dense Cholesky.
+fn dense_solve_and_log_det(a: &Mat<f64>, y: &[f64]) -> (Vec<f64>, f64) {
+    let llt = a.llt(Side::Lower).expect("SPD reference matrix");
+    let mut x = Mat::from_fn(y.len(), 1, |i, _| y[i]);
+    llt.solve_in_place(x.as_mut());
+    let l = llt.L();
+    let log_det = 2.0 * (0..y.len()).map(|i| l[(i, i)].ln()).sum::<f64>();
+    ((0..y.len()).map(|i| x[(i, 0)]).collect(), log_det)
+}
+
 fn shapes() -> impl Strategy<Value = Vec<usize>> {
     proptest::collection::vec(1usize..=8, 1..=3)
         .prop_filter("total ≤ 512", |s| s.iter().product::<usize>() <= 512)
@@ -78,13 +88,8 @@ proptest! {
         for i in 0..n { dense[(i, i)] += sigma2; }
         let y: Vec<f64> = (0..n).map(|_| rnd() - 0.5).collect();
         let x = gram.solve(&y).unwrap();
-        let llt = dense.llt(Side::Lower).unwrap();
-        let mut xd = Mat::from_fn(n, 1, |i, _| y[i]);
-        llt.solve_in_place(xd.as_mut());
-        let xd: Vec<f64> = (0..n).map(|i| xd[(i, 0)]).collect();
+        let (xd, ld) = dense_solve_and_log_det(&dense, &y);
         prop_assert!(rel_err(&x, &xd) < 1e-10, "solve {}", rel_err(&x, &xd));
-        let l = llt.L();
-        let ld: f64 = 2.0 * (0..n).map(|i| l[(i, i)].ln()).sum::<f64>();
         prop_assert!((gram.log_det() - ld).abs() <= 1e-10 * ld.abs().max(1.0), "logdet {} vs {}", gram.log_det(), ld);
     }
 
@@ -168,13 +173,8 @@ proptest! {
         let y: Vec<f64> = (0..n).map(|_| rnd() - 0.5).collect();
         prop_assert!(rel_err(&gram.apply(&y).unwrap(), &dense_apply(&dense, &y)) < 1e-12);
         let x = gram.solve(&y).unwrap();
-        let llt = dense.llt(Side::Lower).unwrap();
-        let mut xd = Mat::from_fn(n, 1, |i, _| y[i]);
-        llt.solve_in_place(xd.as_mut());
-        let xd: Vec<f64> = (0..n).map(|i| xd[(i, 0)]).collect();
+        let (xd, ld) = dense_solve_and_log_det(&dense, &y);
         prop_assert!(rel_err(&x, &xd) < 1e-10, "solve {}", rel_err(&x, &xd));
-        let l = llt.L();
-        let ld: f64 = 2.0 * (0..n).map(|i| l[(i, i)].ln()).sum::<f64>();
         prop_assert!((gram.log_det() - ld).abs() <= 1e-10 * ld.abs().max(1.0), "logdet {} vs {}", gram.log_det(), ld);
         let spec_logdet: f64 = gram.spectrum().iter().map(|v| v.ln()).sum();
         prop_assert!((spec_logdet - ld).abs() <= 1e-10 * ld.abs().max(1.0));
