@@ -9,9 +9,9 @@
 //! Walsh–Hadamard transform over the `2^D` mirror images of each point; after it
 //! the data fall into `2^D` independent half-size tensors ("orthants"), on which
 //! `⊗_d K_d` acts as `⊗_d K_{d,±}`. A solve is then one pass of butterflies, `2^D`
-//! half-size spectral solves (each `2^D` times smaller and with `2^{−D}` of the
-//! flops of the full problem, run side by side) and one pass back: half the flops
-//! of the dense eigenbasis for every `D`, on data that fit in cache.
+//! half-size spectral solves (each on `2^D` times fewer points, with half-size mode
+//! products; run side by side, one thread each) and one pass back: together half
+//! the flops of the dense eigenbasis for every `D`, on pieces that fit in cache.
 
 use faer::{Mat, MatRef, Par, Side};
 use rayon::prelude::*;
