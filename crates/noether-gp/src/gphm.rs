@@ -656,18 +656,15 @@ impl GpHm {
     /// The loss and its gradient in the layout of [`Self::params`].
     pub fn loss_and_gradient(&self) -> Result<(f64, Vec<f64>)> {
         // the dimensions' factors side by side (each O(n_d²))
-        let mut factors = if self.dims.len() == 1 {
-            vec![self.factor(0)?]
-        } else {
-            let bufs: Vec<Factor> = (0..self.dims.len())
-                .map(|d| self.pooled_factor(d))
-                .collect();
-            let inputs = self.factor_inputs();
-            bufs.into_par_iter()
-                .enumerate()
-                .map(|(d, fac)| inputs.fill(d, fac))
-                .collect::<Result<Vec<_>>>()?
-        };
+        let bufs: Vec<Factor> = (0..self.dims.len())
+            .map(|d| self.pooled_factor(d))
+            .collect();
+        let inputs = self.factor_inputs();
+        let mut factors = bufs
+            .into_par_iter()
+            .enumerate()
+            .map(|(d, fac)| inputs.fill(d, fac))
+            .collect::<Result<Vec<_>>>()?;
         let out = if self.dims.len() == 1 {
             self.loss_and_gradient_1d(&factors[0])
         } else {
