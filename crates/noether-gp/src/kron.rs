@@ -25,6 +25,8 @@ use std::sync::OnceLock;
 
 use crate::error::{GpError, Result, invalid};
 use crate::kron_mirror::{MirrorBasis, MirrorFactor};
+use crate::kron_spectral::spectral_in_place;
+use crate::workspace::with_buffer;
 
 /// Applies `⊗ factors` to `x` (row-major tensor, first factor on the slowest index)
 /// by rotating mode products: each step contracts the fastest index with its
@@ -249,7 +251,6 @@ impl KroneckerSum {
 #[derive(Debug, Clone)]
 pub struct KroneckerEigen {
     q: Kronecker,
-    qt: Kronecker,
     /// Per factor, its eigenvalues (in the order of its eigenvectors).
     lambdas: Vec<Vec<f64>>,
     sigma2: f64,
@@ -319,11 +320,9 @@ impl KroneckerEigen {
             )));
         }
         let q = Kronecker::new(qs)?;
-        let qt = q.transpose();
         Ok(Self {
             len: q.rows(),
             q,
-            qt,
             lambdas,
             sigma2,
             spectrum: OnceLock::new(),
@@ -374,8 +373,8 @@ impl KroneckerEigen {
         self.spectral(x, |a, s| *a *= s)
     }
 
-    /// `Q op(Λ + σ²) Qᵀ x`: in the mirror basis where there is one, else with two
-    /// work buffers for all mode products.
+    /// `Q op(Λ + σ²) Qᵀ x`: in the mirror basis where there is one, else by
+    /// layout-preserving mode products on the whole grid.
     fn spectral(&self, x: &[f64], op: impl Fn(&mut f64, f64) + Sync) -> Result<Vec<f64>> {
         if x.len() != self.len() {
             return Err(invalid("x", x.len(), "must have one entry per grid point"));
@@ -383,19 +382,21 @@ impl KroneckerEigen {
         if let Some(mirror) = &self.mirror {
             return Ok(mirror.spectral(x, self.sigma2, &op));
         }
-        let (mut cur, mut next) = (x.to_vec(), Vec::with_capacity(x.len()));
-        for f in self.qt.factors().iter().rev() {
-            rotate_mode_product(f.as_ref(), &cur, &mut next);
-            std::mem::swap(&mut cur, &mut next);
-        }
-        cur.par_chunks_mut(1 << 14)
-            .zip(self.spectrum().par_chunks(1 << 14))
-            .for_each(|(a, s)| a.iter_mut().zip(s).for_each(|(a, &s)| op(a, s)));
-        for f in self.q.factors().iter().rev() {
-            rotate_mode_product(f.as_ref(), &cur, &mut next);
-            std::mem::swap(&mut cur, &mut next);
-        }
-        Ok(cur)
+        let q: Vec<MatRef<'_, f64>> = self.q.factors().iter().map(|f| f.as_ref()).collect();
+        let lambda: Vec<&[f64]> = self.lambdas.iter().map(|l| l.as_slice()).collect();
+        let mut out = x.to_vec();
+        with_buffer(x.len(), |tmp| {
+            spectral_in_place(
+                &q,
+                &lambda,
+                self.sigma2,
+                &op,
+                &mut out,
+                tmp,
+                faer::get_global_parallelism(),
+            )
+        });
+        Ok(out)
     }
 
     /// `log det(⊗K_d + σ²I) = Σ log(Πλ + σ²)`, summed row by row (rows of the last

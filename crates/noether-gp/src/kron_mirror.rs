@@ -17,7 +17,7 @@ use faer::{Mat, MatRef, Par, Side};
 use rayon::prelude::*;
 
 use crate::error::{GpError, Result};
-use crate::kron::rotate_mode_product_into;
+use crate::kron_spectral::spectral_in_place;
 use crate::workspace::with_buffer;
 
 /// One centrosymmetric factor through its half-size eigendecompositions.
@@ -27,9 +27,6 @@ pub(crate) struct MirrorFactor {
     q_plus: Mat<f64>,
     /// Eigenvectors of `K₋` (skew eigenvectors of `K`), columns.
     q_minus: Mat<f64>,
-    /// `Q₊ᵀ`, `Q₋ᵀ`, kept for the forward transforms.
-    qt_plus: Mat<f64>,
-    qt_minus: Mat<f64>,
     lambda_plus: Vec<f64>,
     lambda_minus: Vec<f64>,
 }
@@ -69,8 +66,6 @@ impl MirrorFactor {
         let (q_plus, lambda_plus) = eigh(half(1.0))?;
         let (q_minus, lambda_minus) = eigh(half(-1.0))?;
         Ok(Some(Self {
-            qt_plus: q_plus.transpose().to_owned(),
-            qt_minus: q_minus.transpose().to_owned(),
             q_plus,
             q_minus,
             lambda_plus,
@@ -114,14 +109,6 @@ impl MirrorFactor {
             self.q_minus.as_ref()
         } else {
             self.q_plus.as_ref()
-        }
-    }
-
-    fn qt(&self, minus: bool) -> MatRef<'_, f64> {
-        if minus {
-            self.qt_minus.as_ref()
-        } else {
-            self.qt_plus.as_ref()
         }
     }
 }
@@ -173,41 +160,23 @@ impl MirrorBasis {
     }
 
     /// The spectral operation on orthant `s` (bit `D−1−d` of `s` set when the
-    /// orthant is skew in dimension `d`), in place, with `tmp` of the same size.
+    /// orthant is skew in dimension `d`), in place, with `tmp` of the same size, on
+    /// this thread.
     fn orthant_spectral(
         &self,
         s: usize,
         data: &mut [f64],
         tmp: &mut [f64],
         sigma2: f64,
-        op: &impl Fn(&mut f64, f64),
+        op: &(impl Fn(&mut f64, f64) + Sync),
     ) {
         let big_d = self.dims.len();
         let minus = |d: usize| (s >> (big_d - 1 - d)) & 1 == 1;
-        // Qᵀ by D rotating mode products (the last factor first), then Q: 2D in
-        // all, an even number, so the result ends in `data` where it started
-        let (mut cur, mut other) = (data, tmp);
-        for d in (0..big_d).rev() {
-            rotate_mode_product_into(self.factors[d].qt(minus(d)), cur, other, Par::Seq);
-            std::mem::swap(&mut cur, &mut other);
-        }
-        let last = self.factors[big_d - 1].lambda(minus(big_d - 1));
-        for (r, row) in cur.chunks_mut(last.len()).enumerate() {
-            // Π over the leading dimensions of this row's eigenvalues
-            let (mut p, mut rest) = (1.0, r);
-            for d in (0..big_d - 1).rev() {
-                let l = self.factors[d].lambda(minus(d));
-                p *= l[rest % l.len()];
-                rest /= l.len();
-            }
-            row.iter_mut()
-                .zip(last)
-                .for_each(|(a, &l)| op(a, p * l + sigma2));
-        }
-        for d in (0..big_d).rev() {
-            rotate_mode_product_into(self.factors[d].q(minus(d)), cur, other, Par::Seq);
-            std::mem::swap(&mut cur, &mut other);
-        }
+        let q: Vec<MatRef<'_, f64>> = (0..big_d).map(|d| self.factors[d].q(minus(d))).collect();
+        let lambda: Vec<&[f64]> = (0..big_d)
+            .map(|d| self.factors[d].lambda(minus(d)))
+            .collect();
+        spectral_in_place(&q, &lambda, sigma2, op, data, tmp, Par::Seq);
     }
 }
 
@@ -240,6 +209,7 @@ fn mirror_row_offsets(dims: &[usize], half_row: usize, offsets: &mut [usize]) {
 
 /// In place on `2^D` rows of `w` (each `len` long): the unnormalised
 /// Walsh–Hadamard transform over bits `1..D` of the row index.
+#[inline(always)]
 fn hadamard_leading(w: &mut [f64], len: usize, rows: usize) {
     let mut bit = 2;
     while bit < rows {
@@ -261,7 +231,7 @@ fn hadamard_leading(w: &mut [f64], len: usize, rows: usize) {
 /// `Σ_m (−1)^{|s∧m|} x[mirror_m(i)]`.
 fn fold(x: &[f64], dims: &[usize], out: &mut [f64]) {
     let big_d = dims.len();
-    let (n_last, h_last) = (dims[big_d - 1], dims[big_d - 1] / 2);
+    let h_last = dims[big_d - 1] / 2;
     let rows = 1 << big_d;
     let block = out.len() / rows;
     let half_rows = block / h_last;
@@ -275,27 +245,85 @@ fn fold(x: &[f64], dims: &[usize], out: &mut [f64]) {
     }
     pieces.into_par_iter().enumerate().for_each_init(
         || (vec![0.0; rows * h_last], vec![0; rows / 2]),
-        |(w, offsets), (t, mut piece)| {
+        |(w, offsets), (t, mut pieces)| {
             let first = t * chunk / h_last;
-            for r in first..(first + chunk / h_last).min(half_rows) {
-                mirror_row_offsets(dims, r, offsets);
-                for (pair, &off) in w.chunks_mut(2 * h_last).zip(offsets.iter()) {
-                    let (top, bottom) = x[off..off + n_last].split_at(h_last);
-                    let (wp, wm) = pair.split_at_mut(h_last);
-                    for (((p, q), a), b) in wp.iter_mut().zip(wm).zip(top).zip(bottom.iter().rev())
-                    {
-                        *p = a + b;
-                        *q = a - b;
-                    }
-                }
-                hadamard_leading(w, h_last, rows);
-                let at = (r - first) * h_last;
-                for (s, dst) in piece.iter_mut().enumerate() {
-                    dst[at..at + h_last].copy_from_slice(&w[s * h_last..(s + 1) * h_last]);
-                }
-            }
+            pulp::Arch::new().dispatch(FoldRows {
+                x,
+                dims,
+                w,
+                offsets,
+                pieces: &mut pieces,
+                half_rows: first..(first + chunk / h_last).min(half_rows),
+            });
         },
     );
+}
+
+/// One task of [`fold`]: half rows `half_rows`, written to `pieces` (this task's
+/// stretch of every orthant). A [`pulp::WithSimd`] so that its butterflies run
+/// four wide on AVX2.
+struct FoldRows<'a, 'b> {
+    x: &'a [f64],
+    dims: &'a [usize],
+    w: &'a mut [f64],
+    offsets: &'a mut [usize],
+    pieces: &'a mut [&'b mut [f64]],
+    half_rows: std::ops::Range<usize>,
+}
+
+impl pulp::WithSimd for FoldRows<'_, '_> {
+    type Output = ();
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _simd: S) {
+        let Self {
+            x,
+            dims,
+            w,
+            offsets,
+            pieces,
+            half_rows,
+        } = self;
+        let n_last = dims[dims.len() - 1];
+        let h_last = n_last / 2;
+        let first = half_rows.start;
+        for r in half_rows {
+            mirror_row_offsets(dims, r, offsets);
+            for (pair, &off) in w.chunks_mut(2 * h_last).zip(offsets.iter()) {
+                let (top, bottom) = x[off..off + n_last].split_at(h_last);
+                let (wp, wm) = pair.split_at_mut(h_last);
+                for (((p, q), a), b) in wp.iter_mut().zip(wm).zip(top).zip(bottom.iter().rev()) {
+                    *p = a + b;
+                    *q = a - b;
+                }
+            }
+            hadamard_leading(w, h_last, pieces.len());
+            let at = (r - first) * h_last;
+            for (s, dst) in pieces.iter_mut().enumerate() {
+                dst[at..at + h_last].copy_from_slice(&w[s * h_last..(s + 1) * h_last]);
+            }
+        }
+    }
+}
+
+/// Half row `r` of the orthants → `w`: the `2^{D−1}` pairs (plus, minus) of its
+/// mirror images' full rows, unscaled.
+#[inline(always)]
+fn gather(orthants: &[f64], w: &mut [f64], r: usize, h_last: usize, rows: usize) {
+    let block = orthants.len() / rows;
+    for (s, dst) in w.chunks_mut(h_last).enumerate() {
+        dst.copy_from_slice(&orthants[s * block + r * h_last..][..h_last]);
+    }
+    hadamard_leading(w, h_last, rows);
+}
+
+/// A full row `dst` from its pair `(wp, wm)`: the last butterfly, scaled.
+#[inline(always)]
+fn fill(dst: &mut [f64], wp: &[f64], wm: &[f64], scale: f64) {
+    let (top, bottom) = dst.split_at_mut(wp.len());
+    for (((t, b), p), q) in top.iter_mut().zip(bottom.iter_mut().rev()).zip(wp).zip(wm) {
+        *t = scale * (p + q);
+        *b = scale * (p - q);
+    }
 }
 
 /// The inverse of [`fold`] (`H⁻¹ = 2^{−D} H`): orthants → full tensor. Tasks own
@@ -303,35 +331,18 @@ fn fold(x: &[f64], dims: &[usize], out: &mut [f64]) {
 /// index `p` writes only into slabs `p` and `n₀ − 1 − p`).
 fn unfold(orthants: &[f64], dims: &[usize], out: &mut [f64]) {
     let big_d = dims.len();
-    let (n_last, h_last) = (dims[big_d - 1], dims[big_d - 1] / 2);
+    let h_last = dims[big_d - 1] / 2;
     let rows = 1 << big_d;
-    let block = orthants.len() / rows;
     let scale = 1.0 / rows as f64;
-    // half row r → the 2^{D−1} pairs (plus, minus) of its mirror images' full rows
-    let gather = |w: &mut [f64], r: usize| {
-        for (s, dst) in w.chunks_mut(h_last).enumerate() {
-            dst.copy_from_slice(&orthants[s * block + r * h_last..][..h_last]);
-        }
-        hadamard_leading(w, h_last, rows);
-    };
-    let fill = |dst: &mut [f64], wp: &[f64], wm: &[f64]| {
-        let (top, bottom) = dst.split_at_mut(h_last);
-        for (((t, b), p), q) in top.iter_mut().zip(bottom.iter_mut().rev()).zip(wp).zip(wm) {
-            *t = scale * (p + q);
-            *b = scale * (p - q);
-        }
-    };
     if big_d == 1 {
         let mut w = vec![0.0; rows * h_last];
-        gather(&mut w, 0);
+        gather(orthants, &mut w, 0, h_last, rows);
         let (wp, wm) = w.split_at(h_last);
-        fill(out, wp, wm);
+        fill(out, wp, wm, scale);
         return;
     }
     let (n0, h0) = (dims[0], dims[0] / 2);
     let slab = out.len() / n0;
-    let per_slab = block / h_last / h0;
-    let lead_bit = 1 << (big_d - 2);
     let (lo, hi) = out.split_at_mut(h0 * slab);
     lo.par_chunks_mut(slab)
         .zip(hi.par_chunks_mut(slab).rev())
@@ -339,20 +350,65 @@ fn unfold(orthants: &[f64], dims: &[usize], out: &mut [f64]) {
         .for_each_init(
             || (vec![0.0; rows * h_last], vec![0; rows / 2]),
             |(w, offsets), (p, (slab_lo, slab_hi))| {
-                let (base_lo, base_hi) = (p * slab, (n0 - 1 - p) * slab);
-                for r in p * per_slab..(p + 1) * per_slab {
-                    mirror_row_offsets(dims, r, offsets);
-                    gather(w, r);
-                    for (m, pair) in w.chunks(2 * h_last).enumerate() {
-                        let dst = if m & lead_bit == 0 {
-                            &mut slab_lo[offsets[m] - base_lo..][..n_last]
-                        } else {
-                            &mut slab_hi[offsets[m] - base_hi..][..n_last]
-                        };
-                        let (wp, wm) = pair.split_at(h_last);
-                        fill(dst, wp, wm);
-                    }
-                }
+                pulp::Arch::new().dispatch(UnfoldSlabs {
+                    orthants,
+                    dims,
+                    w,
+                    offsets,
+                    p,
+                    slab_lo,
+                    slab_hi,
+                });
             },
         );
+}
+
+/// One task of [`unfold`]: the half rows with leading index `p`, written into the
+/// slabs `p` (`slab_lo`) and `n₀ − 1 − p` (`slab_hi`). A [`pulp::WithSimd`] so that
+/// its butterflies run four wide on AVX2.
+struct UnfoldSlabs<'a> {
+    orthants: &'a [f64],
+    dims: &'a [usize],
+    w: &'a mut [f64],
+    offsets: &'a mut [usize],
+    p: usize,
+    slab_lo: &'a mut [f64],
+    slab_hi: &'a mut [f64],
+}
+
+impl pulp::WithSimd for UnfoldSlabs<'_> {
+    type Output = ();
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _simd: S) {
+        let Self {
+            orthants,
+            dims,
+            w,
+            offsets,
+            p,
+            slab_lo,
+            slab_hi,
+        } = self;
+        let big_d = dims.len();
+        let (n_last, h_last) = (dims[big_d - 1], dims[big_d - 1] / 2);
+        let rows = 1 << big_d;
+        let scale = 1.0 / rows as f64;
+        let slab = slab_lo.len();
+        let (base_lo, base_hi) = (p * slab, (dims[0] - 1 - p) * slab);
+        let per_slab = orthants.len() / rows / h_last / (dims[0] / 2);
+        let lead_bit = 1 << (big_d - 2);
+        for r in p * per_slab..(p + 1) * per_slab {
+            mirror_row_offsets(dims, r, offsets);
+            gather(orthants, w, r, h_last, rows);
+            for (m, pair) in w.chunks(2 * h_last).enumerate() {
+                let dst = if m & lead_bit == 0 {
+                    &mut slab_lo[offsets[m] - base_lo..][..n_last]
+                } else {
+                    &mut slab_hi[offsets[m] - base_hi..][..n_last]
+                };
+                let (wp, wm) = pair.split_at(h_last);
+                fill(dst, wp, wm, scale);
+            }
+        }
+    }
 }

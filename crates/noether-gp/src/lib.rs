@@ -41,6 +41,7 @@ pub mod iterative;
 pub mod kernel;
 pub mod kron;
 mod kron_mirror;
+mod kron_spectral;
 pub mod scattered;
 pub mod toeplitz;
 mod workspace;
