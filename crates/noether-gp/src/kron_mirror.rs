@@ -8,16 +8,21 @@
 //! `Q = Pᵀ diag(Q₊, Q₋)` with `K± = Q± Λ± Q±ᵀ`. On the tensor, `⊗_d P_d` is a
 //! Walsh–Hadamard transform over the `2^D` mirror images of each point; after it
 //! the data fall into `2^D` independent half-size tensors ("orthants"), on which
-//! `⊗_d K_d` acts as `⊗_d K_{d,±}`. A solve is then one pass of butterflies, `2^D`
-//! half-size spectral solves (each on `2^D` times fewer points, with half-size mode
-//! products; run side by side, one thread each) and one pass back: together half
-//! the flops of the dense eigenbasis for every `D`, on pieces that fit in cache.
+//! `⊗_d K_d` acts as `⊗_d K_{d,±}`: half-size mode products on `2^D` times fewer
+//! points, half the flops of the dense eigenbasis for every `D`.
+//!
+//! The butterflies are fused with the mode products of the last two dimensions,
+//! slab by slab, so the data make three trips through memory (see
+//! [`MirrorBasis::spectral`]): a slab of the full tensor is split into its
+//! orthants' half-size slabs and transformed while in cache; the leading
+//! dimensions' products and the division run per orthant (one thread each); the
+//! way back mirrors the first trip.
 
 use faer::{Mat, MatRef, Par, Side};
 use rayon::prelude::*;
 
 use crate::error::{GpError, Result};
-use crate::kron_spectral::spectral_in_place;
+use crate::kron_spectral::{leading_pass, scale, slab_transform};
 use crate::workspace::with_buffer;
 
 /// One centrosymmetric factor through its half-size eigendecompositions.
@@ -138,31 +143,58 @@ impl MirrorBasis {
     /// `Q op(Λ + σ²) Qᵀ x` for the full tensor `x` (row-major, first factor
     /// slowest), `op(a, s)` applied to each coefficient `a` with its eigenvalue
     /// `s = Πλ + σ²`.
+    ///
+    /// Three passes over the data: (1) per slab of the last two modes, the
+    /// butterflies that split it into the `2^D` orthants' half-size slabs and,
+    /// while those are in cache, the orthants' last two mode products; (2) per
+    /// orthant, the leading modes' products, the division, and back; (3) per slab,
+    /// the last two modes back and the butterflies that reassemble it.
     pub(crate) fn spectral(
         &self,
         x: &[f64],
         sigma2: f64,
         op: &(impl Fn(&mut f64, f64) + Sync),
     ) -> Vec<f64> {
-        let block = x.len() >> self.dims.len();
+        let big_d = self.dims.len();
+        if big_d == 1 {
+            return self.spectral_1d(x, sigma2, op);
+        }
+        let block = x.len() >> big_d;
         let mut out = vec![0.0; x.len()];
         with_buffer(x.len(), |orthants| {
-            fold(x, &self.dims, orthants);
+            self.split_slabs(x, orthants);
             // each orthant borrows its stretch of `out` as work space
             orthants
                 .par_chunks_mut(block)
                 .zip(out.par_chunks_mut(block))
                 .enumerate()
-                .for_each(|(s, (data, tmp))| self.orthant_spectral(s, data, tmp, sigma2, op));
-            unfold(orthants, &self.dims, &mut out);
+                .for_each(|(s, (data, tmp))| self.orthant_leading(s, data, tmp, sigma2, op));
+            self.join_slabs(orthants, &mut out);
         });
         out
     }
 
-    /// The spectral operation on orthant `s` (bit `D−1−d` of `s` set when the
-    /// orthant is skew in dimension `d`), in place, with `tmp` of the same size, on
-    /// this thread.
-    fn orthant_spectral(
+    /// The half sizes of the dimensions (an orthant's shape).
+    fn half_dims(&self) -> Vec<usize> {
+        self.dims.iter().map(|n| n / 2).collect()
+    }
+
+    /// Orthant `s`'s factors: per dimension `d`, `Q₋` when bit `D−1−d` of `s` is set
+    /// (the orthant is skew in `d`), else `Q₊`; and their eigenvalues.
+    fn orthant_factors(&self, s: usize) -> (Vec<MatRef<'_, f64>>, Vec<&[f64]>) {
+        let big_d = self.dims.len();
+        let minus = |d: usize| (s >> (big_d - 1 - d)) & 1 == 1;
+        (
+            (0..big_d).map(|d| self.factors[d].q(minus(d))).collect(),
+            (0..big_d)
+                .map(|d| self.factors[d].lambda(minus(d)))
+                .collect(),
+        )
+    }
+
+    /// Pass (2) on orthant `s`, in place (`tmp` of the same size): the leading
+    /// modes' `Qᵀ`, `op`, the leading modes' `Q`, on this thread.
+    fn orthant_leading(
         &self,
         s: usize,
         data: &mut [f64],
@@ -170,20 +202,247 @@ impl MirrorBasis {
         sigma2: f64,
         op: &(impl Fn(&mut f64, f64) + Sync),
     ) {
+        let (q, lambda) = self.orthant_factors(s);
+        let half = self.half_dims();
+        let leading = half.len() - 2;
+        // 2·leading passes: the result ends in `data`
+        let (mut cur, mut other) = (data, tmp);
+        for d in (0..leading).rev() {
+            leading_pass(q[d].transpose(), &half, d, cur, other, Par::Seq);
+            std::mem::swap(&mut cur, &mut other);
+        }
+        scale(cur, &lambda, sigma2, op, Par::Seq);
+        for (d, &f) in q.iter().enumerate().take(leading) {
+            leading_pass(f, &half, d, cur, other, Par::Seq);
+            std::mem::swap(&mut cur, &mut other);
+        }
+    }
+
+    /// The slab geometry: full slab `(rows, cols)` of the last two modes, the
+    /// pseudo-dimensions whose mirror offsets locate a slab (the leading
+    /// dimensions, then the full slab size), and the number of half-size slabs per
+    /// orthant.
+    fn slab_geometry(&self) -> SlabGeometry {
         let big_d = self.dims.len();
-        let minus = |d: usize| (s >> (big_d - 1 - d)) & 1 == 1;
-        let q: Vec<MatRef<'_, f64>> = (0..big_d).map(|d| self.factors[d].q(minus(d))).collect();
-        let lambda: Vec<&[f64]> = (0..big_d)
-            .map(|d| self.factors[d].lambda(minus(d)))
+        let (rows, cols) = (self.dims[big_d - 2], self.dims[big_d - 1]);
+        let lead_dims: Vec<usize> = self.dims[..big_d - 2]
+            .iter()
+            .copied()
+            .chain([rows * cols])
             .collect();
-        spectral_in_place(&q, &lambda, sigma2, op, data, tmp, Par::Seq);
+        let half_slabs = self.dims[..big_d - 2].iter().map(|n| n / 2).product();
+        SlabGeometry {
+            rows,
+            cols,
+            lead_dims,
+            mirrors: 1 << (big_d - 2),
+            half_slabs,
+        }
+    }
+
+    /// Pass (1): `x` → the `2^D` orthants (one after another, each row-major of
+    /// the half sizes) after the unnormalised butterflies `2^{D/2} ⊗P_d` and the
+    /// last two modes' `Q±ᵀ` products.
+    fn split_slabs(&self, x: &[f64], orthants: &mut [f64]) {
+        let g = self.slab_geometry();
+        let big_d = self.dims.len();
+        let (full, half) = (g.rows * g.cols, g.rows * g.cols / 4);
+        let block = orthants.len() >> big_d;
+        // per half slab r, its slab in every orthant
+        let mut pieces: Vec<Vec<&mut [f64]>> = (0..g.half_slabs).map(|_| Vec::new()).collect();
+        for orthant in orthants.chunks_mut(block) {
+            for (r, piece) in orthant.chunks_mut(half).enumerate() {
+                pieces[r].push(piece);
+            }
+        }
+        let (right, left) = (&self.factors[big_d - 1], &self.factors[big_d - 2]);
+        let few = g.half_slabs < 2 * rayon::current_num_threads();
+        pieces.into_par_iter().enumerate().for_each_init(
+            || {
+                let w = vec![0.0; g.mirrors * full];
+                (w.clone(), w, vec![0; g.mirrors], vec![0.0; half])
+            },
+            |(w, quarters, offsets, t), (r, mut dst)| {
+                mirror_row_offsets(&g.lead_dims, r, offsets);
+                for (m, &off) in offsets.iter().enumerate() {
+                    w[m * full..(m + 1) * full].copy_from_slice(&x[off..off + full]);
+                }
+                hadamard(w, full, g.mirrors);
+                // the quarters of every combination, in orthant order
+                for (c, slab) in w.chunks(full).enumerate() {
+                    quarter_fold(
+                        slab,
+                        g.rows,
+                        g.cols,
+                        &mut quarters[c * full..(c + 1) * full],
+                    );
+                }
+                let transform = |s: usize, src: &[f64], dst: &mut [f64], t: &mut [f64]| {
+                    let (m1, m2) = (s & 2 == 2, s & 1 == 1);
+                    slab_transform(
+                        Some(left.q(m1).transpose()),
+                        right.q(m2),
+                        src,
+                        dst,
+                        t,
+                        Par::Seq,
+                    );
+                };
+                if few {
+                    quarters
+                        .par_chunks(half)
+                        .zip(dst.par_iter_mut())
+                        .enumerate()
+                        .for_each_init(
+                            || vec![0.0; half],
+                            |t, (s, (src, d))| transform(s, src, d, t),
+                        );
+                } else {
+                    for (s, (src, d)) in quarters.chunks(half).zip(dst.iter_mut()).enumerate() {
+                        transform(s, src, d, t);
+                    }
+                }
+            },
+        );
+    }
+
+    /// Pass (3), the inverse of [`Self::split_slabs`] (`Q±` products, then the
+    /// butterflies scaled by `2^{−D}`): orthants → full tensor `out`. Tasks own a
+    /// pair of mirrored slices of the first dimension (every half slab with leading
+    /// index `p` writes only into slices `p` and `n₀ − 1 − p`).
+    fn join_slabs(&self, orthants: &[f64], out: &mut [f64]) {
+        let g = self.slab_geometry();
+        let big_d = self.dims.len();
+        let (full, half) = (g.rows * g.cols, g.rows * g.cols / 4);
+        let block = orthants.len() >> big_d;
+        let scale = 1.0 / (1usize << big_d) as f64;
+        let (right, left) = (&self.factors[big_d - 1], &self.factors[big_d - 2]);
+        let few = g.half_slabs < 2 * rayon::current_num_threads();
+        // half slab r → its mirror images' full slabs, written through `write`
+        let one = |r: usize,
+                   w: &mut [f64],
+                   quarters: &mut [f64],
+                   offsets: &mut [usize],
+                   t: &mut [f64],
+                   write: &mut dyn FnMut(usize, &[f64])| {
+            let transform = |s: usize, dst: &mut [f64], t: &mut [f64]| {
+                let (m1, m2) = (s & 2 == 2, s & 1 == 1);
+                let src = &orthants[s * block + r * half..][..half];
+                slab_transform(
+                    Some(left.q(m1)),
+                    right.q(m2).transpose(),
+                    src,
+                    dst,
+                    t,
+                    Par::Seq,
+                );
+            };
+            if few {
+                quarters
+                    .par_chunks_mut(half)
+                    .enumerate()
+                    .for_each_init(|| vec![0.0; half], |t, (s, d)| transform(s, d, t));
+            } else {
+                for (s, d) in quarters.chunks_mut(half).enumerate() {
+                    transform(s, d, t);
+                }
+            }
+            for (c, slab) in w.chunks_mut(full).enumerate() {
+                quarter_unfold(&quarters[c * full..(c + 1) * full], g.rows, g.cols, slab);
+            }
+            hadamard(w, full, g.mirrors);
+            mirror_row_offsets(&g.lead_dims, r, offsets);
+            for (m, &off) in offsets.iter().enumerate() {
+                w[m * full..(m + 1) * full]
+                    .iter_mut()
+                    .for_each(|v| *v *= scale);
+                write(off, &w[m * full..(m + 1) * full]);
+            }
+        };
+        let init = || {
+            (
+                vec![0.0; g.mirrors * full],
+                vec![0.0; g.mirrors * full],
+                vec![0; g.mirrors],
+                vec![0.0; half],
+            )
+        };
+        if big_d == 2 {
+            let (mut w, mut quarters, mut offsets, mut t) = init();
+            one(
+                0,
+                &mut w,
+                &mut quarters,
+                &mut offsets,
+                &mut t,
+                &mut |off, v| out[off..off + full].copy_from_slice(v),
+            );
+            return;
+        }
+        let (n0, h0) = (self.dims[0], self.dims[0] / 2);
+        let slice = out.len() / n0;
+        let per_slice = g.half_slabs / h0;
+        let lead_bit = 1 << (big_d - 3);
+        let (lo, hi) = out.split_at_mut(h0 * slice);
+        lo.par_chunks_mut(slice)
+            .zip(hi.par_chunks_mut(slice).rev())
+            .enumerate()
+            .for_each_init(init, |(w, quarters, offsets, t), (p, (lo, hi))| {
+                let (base_lo, base_hi) = (p * slice, (n0 - 1 - p) * slice);
+                for r in p * per_slice..(p + 1) * per_slice {
+                    let mut m = 0;
+                    one(r, w, quarters, offsets, t, &mut |off, v| {
+                        let dst = if m & lead_bit == 0 {
+                            &mut lo[off - base_lo..]
+                        } else {
+                            &mut hi[off - base_hi..]
+                        };
+                        dst[..full].copy_from_slice(v);
+                        m += 1;
+                    });
+                }
+            });
+    }
+
+    /// One dimension: fold into the symmetric and skew halves, a half-size spectral
+    /// operation on each, unfold.
+    fn spectral_1d(
+        &self,
+        x: &[f64],
+        sigma2: f64,
+        op: &(impl Fn(&mut f64, f64) + Sync),
+    ) -> Vec<f64> {
+        let n = x.len();
+        let h = n / 2;
+        let mut halves = vec![0.0; n];
+        let (plus, minus) = halves.split_at_mut(h);
+        for i in 0..h {
+            (plus[i], minus[i]) = (x[i] + x[n - 1 - i], x[i] - x[n - 1 - i]);
+        }
+        let mut t = vec![0.0; h];
+        for (skew, v) in [(false, plus), (true, minus)] {
+            let f = &self.factors[0];
+            slab_transform(None, f.q(skew), v, &mut t, &mut [], Par::Seq);
+            scale(&mut t, &[f.lambda(skew)], sigma2, op, Par::Seq);
+            slab_transform(None, f.q(skew).transpose(), &t, v, &mut [], Par::Seq);
+        }
+        let (plus, minus) = halves.split_at(h);
+        let mut out = vec![0.0; n];
+        for i in 0..h {
+            out[i] = 0.5 * (plus[i] + minus[i]);
+            out[n - 1 - i] = 0.5 * (plus[i] - minus[i]);
+        }
+        out
     }
 }
 
-/// Rows (in half-size index space) of each orthant handled by one parallel task.
-fn task_rows(dims: &[usize]) -> usize {
-    let half_row = dims[dims.len() - 1] / 2;
-    (4096 / half_row.max(1)).max(1)
+/// Where the slabs of the last two modes sit; see [`MirrorBasis::slab_geometry`].
+struct SlabGeometry {
+    rows: usize,
+    cols: usize,
+    lead_dims: Vec<usize>,
+    mirrors: usize,
+    half_slabs: usize,
 }
 
 /// The half-size row index → for each mirror image over the leading dimensions
@@ -207,13 +466,12 @@ fn mirror_row_offsets(dims: &[usize], half_row: usize, offsets: &mut [usize]) {
     }
 }
 
-/// In place on `2^D` rows of `w` (each `len` long): the unnormalised
-/// Walsh–Hadamard transform over bits `1..D` of the row index.
-#[inline(always)]
-fn hadamard_leading(w: &mut [f64], len: usize, rows: usize) {
-    let mut bit = 2;
-    while bit < rows {
-        for u in (0..rows).filter(|u| u & bit == 0) {
+/// In place on `count` (a power of two) blocks of `w`, each `len` long: the
+/// unnormalised Walsh–Hadamard transform over the block index.
+fn hadamard(w: &mut [f64], len: usize, count: usize) {
+    let mut bit = 1;
+    while bit < count {
+        for u in (0..count).filter(|u| u & bit == 0) {
             let (lo, hi) = w.split_at_mut((u | bit) * len);
             let (a, b) = (&mut lo[u * len..(u + 1) * len], &mut hi[..len]);
             a.iter_mut().zip(b.iter_mut()).for_each(|(a, b)| {
@@ -226,189 +484,60 @@ fn hadamard_leading(w: &mut [f64], len: usize, rows: usize) {
     }
 }
 
-/// The unnormalised butterfly `H = 2^{D/2} ⊗P_d`: `x` (full tensor) → `out`, the
-/// `2^D` orthants one after another, orthant `s` holding at half-index `i`
-/// `Σ_m (−1)^{|s∧m|} x[mirror_m(i)]`.
-fn fold(x: &[f64], dims: &[usize], out: &mut [f64]) {
-    let big_d = dims.len();
-    let h_last = dims[big_d - 1] / 2;
-    let rows = 1 << big_d;
-    let block = out.len() / rows;
-    let half_rows = block / h_last;
-    let chunk = task_rows(dims) * h_last;
-    // per task, its piece of every orthant
-    let mut pieces: Vec<Vec<&mut [f64]>> = (0..block.div_ceil(chunk)).map(|_| Vec::new()).collect();
-    for orthant in out.chunks_mut(block) {
-        for (t, piece) in orthant.chunks_mut(chunk).enumerate() {
-            pieces[t].push(piece);
-        }
-    }
-    pieces.into_par_iter().enumerate().for_each_init(
-        || (vec![0.0; rows * h_last], vec![0; rows / 2]),
-        |(w, offsets), (t, mut pieces)| {
-            let first = t * chunk / h_last;
-            pulp::Arch::new().dispatch(FoldRows {
-                x,
-                dims,
-                w,
-                offsets,
-                pieces: &mut pieces,
-                half_rows: first..(first + chunk / h_last).min(half_rows),
-            });
-        },
-    );
-}
-
-/// One task of [`fold`]: half rows `half_rows`, written to `pieces` (this task's
-/// stretch of every orthant). A [`pulp::WithSimd`] so that its butterflies run
-/// four wide on AVX2.
-struct FoldRows<'a, 'b> {
-    x: &'a [f64],
-    dims: &'a [usize],
-    w: &'a mut [f64],
-    offsets: &'a mut [usize],
-    pieces: &'a mut [&'b mut [f64]],
-    half_rows: std::ops::Range<usize>,
-}
-
-impl pulp::WithSimd for FoldRows<'_, '_> {
-    type Output = ();
-    #[inline(always)]
-    fn with_simd<S: pulp::Simd>(self, _simd: S) {
-        let Self {
-            x,
-            dims,
-            w,
-            offsets,
-            pieces,
-            half_rows,
-        } = self;
-        let n_last = dims[dims.len() - 1];
-        let h_last = n_last / 2;
-        let first = half_rows.start;
-        for r in half_rows {
-            mirror_row_offsets(dims, r, offsets);
-            for (pair, &off) in w.chunks_mut(2 * h_last).zip(offsets.iter()) {
-                let (top, bottom) = x[off..off + n_last].split_at(h_last);
-                let (wp, wm) = pair.split_at_mut(h_last);
-                for (((p, q), a), b) in wp.iter_mut().zip(wm).zip(top).zip(bottom.iter().rev()) {
-                    *p = a + b;
-                    *q = a - b;
-                }
-            }
-            hadamard_leading(w, h_last, pieces.len());
-            let at = (r - first) * h_last;
-            for (s, dst) in pieces.iter_mut().enumerate() {
-                dst[at..at + h_last].copy_from_slice(&w[s * h_last..(s + 1) * h_last]);
-            }
+/// A full slab `f` (`rows × cols`, row-major, both even) → its four half-size
+/// quarters in `q` (one after another, index `2σ₁ + σ₂`, `σ₁` the sign of the
+/// row mirror and `σ₂` of the column mirror): `f[i,j] ± f[i,c−1−j] ±
+/// (f[r−1−i,j] ± f[r−1−i,c−1−j])`, unnormalised.
+fn quarter_fold(f: &[f64], rows: usize, cols: usize, q: &mut [f64]) {
+    let (hr, hc) = (rows / 2, cols / 2);
+    let half = hr * hc;
+    let (q0, rest) = q.split_at_mut(half);
+    let (q1, rest) = rest.split_at_mut(half);
+    let (q2, q3) = rest.split_at_mut(half);
+    for i in 0..hr {
+        let (top, bottom) = (&f[i * cols..][..cols], &f[(rows - 1 - i) * cols..][..cols]);
+        let (tl, tr) = top.split_at(hc);
+        let (bl, br) = bottom.split_at(hc);
+        let at = i * hc..(i + 1) * hc;
+        let dst = q0[at.clone()]
+            .iter_mut()
+            .zip(q1[at.clone()].iter_mut())
+            .zip(q2[at.clone()].iter_mut().zip(q3[at].iter_mut()));
+        for ((((p0, p1), (p2, p3)), (a, b)), (c, d)) in dst
+            .zip(tl.iter().zip(tr.iter().rev()))
+            .zip(bl.iter().zip(br.iter().rev()))
+        {
+            let (s_top, d_top, s_bot, d_bot) = (a + b, a - b, c + d, c - d);
+            (*p0, *p1, *p2, *p3) = (s_top + s_bot, d_top + d_bot, s_top - s_bot, d_top - d_bot);
         }
     }
 }
 
-/// Half row `r` of the orthants → `w`: the `2^{D−1}` pairs (plus, minus) of its
-/// mirror images' full rows, unscaled.
-#[inline(always)]
-fn gather(orthants: &[f64], w: &mut [f64], r: usize, h_last: usize, rows: usize) {
-    let block = orthants.len() / rows;
-    for (s, dst) in w.chunks_mut(h_last).enumerate() {
-        dst.copy_from_slice(&orthants[s * block + r * h_last..][..h_last]);
-    }
-    hadamard_leading(w, h_last, rows);
-}
-
-/// A full row `dst` from its pair `(wp, wm)`: the last butterfly, scaled.
-#[inline(always)]
-fn fill(dst: &mut [f64], wp: &[f64], wm: &[f64], scale: f64) {
-    let (top, bottom) = dst.split_at_mut(wp.len());
-    for (((t, b), p), q) in top.iter_mut().zip(bottom.iter_mut().rev()).zip(wp).zip(wm) {
-        *t = scale * (p + q);
-        *b = scale * (p - q);
-    }
-}
-
-/// The inverse of [`fold`] (`H⁻¹ = 2^{−D} H`): orthants → full tensor. Tasks own
-/// a pair of mirrored slabs of the first dimension (every half row with leading
-/// index `p` writes only into slabs `p` and `n₀ − 1 − p`).
-fn unfold(orthants: &[f64], dims: &[usize], out: &mut [f64]) {
-    let big_d = dims.len();
-    let h_last = dims[big_d - 1] / 2;
-    let rows = 1 << big_d;
-    let scale = 1.0 / rows as f64;
-    if big_d == 1 {
-        let mut w = vec![0.0; rows * h_last];
-        gather(orthants, &mut w, 0, h_last, rows);
-        let (wp, wm) = w.split_at(h_last);
-        fill(out, wp, wm, scale);
-        return;
-    }
-    let (n0, h0) = (dims[0], dims[0] / 2);
-    let slab = out.len() / n0;
-    let (lo, hi) = out.split_at_mut(h0 * slab);
-    lo.par_chunks_mut(slab)
-        .zip(hi.par_chunks_mut(slab).rev())
-        .enumerate()
-        .for_each_init(
-            || (vec![0.0; rows * h_last], vec![0; rows / 2]),
-            |(w, offsets), (p, (slab_lo, slab_hi))| {
-                pulp::Arch::new().dispatch(UnfoldSlabs {
-                    orthants,
-                    dims,
-                    w,
-                    offsets,
-                    p,
-                    slab_lo,
-                    slab_hi,
-                });
-            },
-        );
-}
-
-/// One task of [`unfold`]: the half rows with leading index `p`, written into the
-/// slabs `p` (`slab_lo`) and `n₀ − 1 − p` (`slab_hi`). A [`pulp::WithSimd`] so that
-/// its butterflies run four wide on AVX2.
-struct UnfoldSlabs<'a> {
-    orthants: &'a [f64],
-    dims: &'a [usize],
-    w: &'a mut [f64],
-    offsets: &'a mut [usize],
-    p: usize,
-    slab_lo: &'a mut [f64],
-    slab_hi: &'a mut [f64],
-}
-
-impl pulp::WithSimd for UnfoldSlabs<'_> {
-    type Output = ();
-    #[inline(always)]
-    fn with_simd<S: pulp::Simd>(self, _simd: S) {
-        let Self {
-            orthants,
-            dims,
-            w,
-            offsets,
-            p,
-            slab_lo,
-            slab_hi,
-        } = self;
-        let big_d = dims.len();
-        let (n_last, h_last) = (dims[big_d - 1], dims[big_d - 1] / 2);
-        let rows = 1 << big_d;
-        let scale = 1.0 / rows as f64;
-        let slab = slab_lo.len();
-        let (base_lo, base_hi) = (p * slab, (dims[0] - 1 - p) * slab);
-        let per_slab = orthants.len() / rows / h_last / (dims[0] / 2);
-        let lead_bit = 1 << (big_d - 2);
-        for r in p * per_slab..(p + 1) * per_slab {
-            mirror_row_offsets(dims, r, offsets);
-            gather(orthants, w, r, h_last, rows);
-            for (m, pair) in w.chunks(2 * h_last).enumerate() {
-                let dst = if m & lead_bit == 0 {
-                    &mut slab_lo[offsets[m] - base_lo..][..n_last]
-                } else {
-                    &mut slab_hi[offsets[m] - base_hi..][..n_last]
-                };
-                let (wp, wm) = pair.split_at(h_last);
-                fill(dst, wp, wm, scale);
-            }
+/// The inverse butterflies of [`quarter_fold`] (unnormalised): the four quarters
+/// `q` → the full slab `f`.
+fn quarter_unfold(q: &[f64], rows: usize, cols: usize, f: &mut [f64]) {
+    let (hr, hc) = (rows / 2, cols / 2);
+    let half = hr * hc;
+    let (q0, rest) = q.split_at(half);
+    let (q1, rest) = rest.split_at(half);
+    let (q2, q3) = rest.split_at(half);
+    let (upper, lower) = f.split_at_mut(hr * cols);
+    for i in 0..hr {
+        let top = &mut upper[i * cols..][..cols];
+        let bottom = &mut lower[(hr - 1 - i) * cols..][..cols];
+        let (tl, tr) = top.split_at_mut(hc);
+        let (bl, br) = bottom.split_at_mut(hc);
+        let at = i * hc..(i + 1) * hc;
+        let src = q0[at.clone()]
+            .iter()
+            .zip(&q1[at.clone()])
+            .zip(q2[at.clone()].iter().zip(&q3[at]));
+        for ((((p0, p1), (p2, p3)), (a, b)), (c, d)) in src
+            .zip(tl.iter_mut().zip(tr.iter_mut().rev()))
+            .zip(bl.iter_mut().zip(br.iter_mut().rev()))
+        {
+            let (s01, d01, s23, d23) = (p0 + p1, p0 - p1, p2 + p3, p2 - p3);
+            (*a, *b, *c, *d) = (s01 + s23, d01 + d23, s01 - s23, d01 - d23);
         }
     }
 }

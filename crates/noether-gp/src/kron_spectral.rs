@@ -63,21 +63,9 @@ fn slab_pass(q: &[MatRef<'_, f64>], dir: Direction, src: &[f64], dst: &mut [f64]
         Direction::Forward => (last, (big_d >= 2).then(|| q[big_d - 2].transpose())),
         Direction::Backward => (last.transpose(), (big_d >= 2).then(|| q[big_d - 2])),
     };
-    let rows = left.map_or(1, |l| l.nrows());
-    let slab = rows * right.nrows();
+    let slab = left.map_or(1, |l| l.nrows()) * right.nrows();
     let one = |s: &[f64], d: &mut [f64], t: &mut [f64], par: Par| {
-        let (n, s) = (
-            right.nrows(),
-            MatRef::from_row_major_slice(s, rows, right.nrows()),
-        );
-        match left {
-            None => gemm(MatMut::from_row_major_slice_mut(d, rows, n), s, right, par),
-            Some(l) => {
-                gemm(MatMut::from_row_major_slice_mut(t, rows, n), s, right, par);
-                let t = MatRef::from_row_major_slice(t, rows, n);
-                gemm(MatMut::from_row_major_slice_mut(d, rows, n), l, t, par);
-            }
-        }
+        slab_transform(left, right, s, d, t, par)
     };
     let slabs = src.len() / slab;
     if slabs == 1 || matches!(par, Par::Seq) {
@@ -93,9 +81,42 @@ fn slab_pass(q: &[MatRef<'_, f64>], dir: Direction, src: &[f64], dst: &mut [f64]
     }
 }
 
+/// One row-major slab `S` (`left`'s columns × `right`'s rows; one row when `left`
+/// is `None`): `dst = left · S · right` (`S · right` when `left` is `None`), with
+/// `t` of the slab's size as work space.
+pub(crate) fn slab_transform(
+    left: Option<MatRef<'_, f64>>,
+    right: MatRef<'_, f64>,
+    src: &[f64],
+    dst: &mut [f64],
+    t: &mut [f64],
+    par: Par,
+) {
+    let (rows, n) = (left.map_or(1, |l| l.ncols()), right.nrows());
+    let s = MatRef::from_row_major_slice(src, rows, n);
+    match left {
+        None => gemm(
+            MatMut::from_row_major_slice_mut(dst, rows, n),
+            s,
+            right,
+            par,
+        ),
+        Some(l) => {
+            gemm(MatMut::from_row_major_slice_mut(t, rows, n), s, right, par);
+            let t = MatRef::from_row_major_slice(t, rows, n);
+            gemm(
+                MatMut::from_row_major_slice_mut(dst, l.nrows(), n),
+                l,
+                t,
+                par,
+            );
+        }
+    }
+}
+
 /// Mode `d < D − 2`, `src` → `dst`: `dst_B = m · src_B` for every row-major block
 /// `B` of shape `(n_d, Π_{e>d} n_e)` (one per value of the indices before `d`).
-fn leading_pass(
+pub(crate) fn leading_pass(
     m: MatRef<'_, f64>,
     dims: &[usize],
     d: usize,
@@ -133,7 +154,7 @@ fn gemm(dst: MatMut<'_, f64>, a: MatRef<'_, f64>, b: MatRef<'_, f64>, par: Par) 
 
 /// Each coefficient through `op(a, Π_d λ_d + σ²)`, by rows of the last mode,
 /// in parallel chunks unless `par` is `Par::Seq`.
-fn scale(
+pub(crate) fn scale(
     x: &mut [f64],
     lambda: &[&[f64]],
     sigma2: f64,
