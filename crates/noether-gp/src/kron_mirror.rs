@@ -264,12 +264,14 @@ impl MirrorBasis {
             },
             |(w, quarters, offsets, t), (r, mut dst)| {
                 mirror_row_offsets(&g.lead_dims, r, offsets);
-                for (m, &off) in offsets.iter().enumerate() {
-                    w[m * full..(m + 1) * full].copy_from_slice(&x[off..off + full]);
-                }
-                hadamard(w, full, g.mirrors);
+                let combined: &[f64] = if g.mirrors == 1 {
+                    &x[offsets[0]..][..full]
+                } else {
+                    gather_hadamard(x, offsets, w, full);
+                    w
+                };
                 // the quarters of every combination, in orthant order
-                for (c, slab) in w.chunks(full).enumerate() {
+                for (c, slab) in combined.chunks(full).enumerate() {
                     quarter_fold(
                         slab,
                         g.rows,
@@ -350,12 +352,9 @@ impl MirrorBasis {
             for (c, slab) in w.chunks_mut(full).enumerate() {
                 quarter_unfold(&quarters[c * full..(c + 1) * full], g.rows, g.cols, slab);
             }
-            hadamard(w, full, g.mirrors);
+            hadamard(w, full, g.mirrors, g.mirrors);
             mirror_row_offsets(&g.lead_dims, r, offsets);
             for (m, &off) in offsets.iter().enumerate() {
-                w[m * full..(m + 1) * full]
-                    .iter_mut()
-                    .for_each(|v| *v *= scale);
                 write(off, &w[m * full..(m + 1) * full]);
             }
         };
@@ -375,7 +374,7 @@ impl MirrorBasis {
                 &mut quarters,
                 &mut offsets,
                 &mut t,
-                &mut |off, v| out[off..off + full].copy_from_slice(v),
+                &mut |off, v| scaled_copy(v, scale, &mut out[off..off + full]),
             );
             return;
         }
@@ -397,7 +396,7 @@ impl MirrorBasis {
                         } else {
                             &mut hi[off - base_hi..]
                         };
-                        dst[..full].copy_from_slice(v);
+                        scaled_copy(v, scale, &mut dst[..full]);
                         m += 1;
                     });
                 }
@@ -466,11 +465,33 @@ fn mirror_row_offsets(dims: &[usize], half_row: usize, offsets: &mut [usize]) {
     }
 }
 
+/// `dst = scale · src`.
+fn scaled_copy(src: &[f64], scale: f64, dst: &mut [f64]) {
+    dst.iter_mut().zip(src).for_each(|(d, s)| *d = scale * s);
+}
+
+/// The blocks of `w` (each `len` long) ← the unnormalised Walsh–Hadamard
+/// transform of the slabs of `x` starting at `offsets` (a power of two of them,
+/// at least two), its first stage read straight from `x`.
+fn gather_hadamard(x: &[f64], offsets: &[usize], w: &mut [f64], len: usize) {
+    let top = offsets.len() / 2;
+    for u in 0..top {
+        let (a, b) = (&x[offsets[u]..][..len], &x[offsets[u + top]..][..len]);
+        let (lo, hi) = w.split_at_mut((u + top) * len);
+        let pairs = lo[u * len..][..len].iter_mut().zip(&mut hi[..len]);
+        for ((p, q), (a, b)) in pairs.zip(a.iter().zip(b)) {
+            (*p, *q) = (a + b, a - b);
+        }
+    }
+    hadamard(w, len, offsets.len(), top);
+}
+
 /// In place on `count` (a power of two) blocks of `w`, each `len` long: the
-/// unnormalised Walsh–Hadamard transform over the block index.
-fn hadamard(w: &mut [f64], len: usize, count: usize) {
+/// stages of the unnormalised Walsh–Hadamard transform over the block index for
+/// the index bits below `until` (all of them when `until = count`).
+fn hadamard(w: &mut [f64], len: usize, count: usize, until: usize) {
     let mut bit = 1;
-    while bit < count {
+    while bit < until {
         for u in (0..count).filter(|u| u & bit == 0) {
             let (lo, hi) = w.split_at_mut((u | bit) * len);
             let (a, b) = (&mut lo[u * len..(u + 1) * len], &mut hi[..len]);
