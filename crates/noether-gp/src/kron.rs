@@ -60,7 +60,7 @@ fn rotate_mode_product(f: MatRef<'_, f64>, cur: &[f64], out: &mut Vec<f64>) {
 }
 
 /// [`rotate_mode_product`] into a slice of the right size, with parallelism `par`.
-pub(crate) fn rotate_mode_product_into(
+fn rotate_mode_product_into(
     f: MatRef<'_, f64>,
     cur: &[f64],
     out: &mut [f64],
@@ -233,10 +233,11 @@ impl KroneckerSum {
 ///
 /// When every factor is centrosymmetric of even size (`J K J = K`, as the Gram
 /// matrix of a stationary kernel on a uniform grid is), the eigenvectors are
-/// symmetric or skew and the solve runs in the mirror basis: one butterfly pass,
-/// `2^D` independent half-size problems side by side, one pass back — half the
-/// flops of the dense eigenbasis, with the same result to rounding
-/// ([`Self::uses_mirror_symmetry`] says which path a factorisation took).
+/// symmetric or skew and the solve runs in the mirror basis: `2^D` independent
+/// half-size problems, half the flops of the dense eigenbasis, with the same result
+/// to rounding ([`Self::uses_mirror_symmetry`] says which path a factorisation
+/// took). Both paths apply the eigenvectors by layout-preserving mode products (the
+/// last two modes slab by slab, in cache).
 ///
 /// ```
 /// use faer::Mat;
