@@ -60,12 +60,7 @@ fn rotate_mode_product(f: MatRef<'_, f64>, cur: &[f64], out: &mut Vec<f64>) {
 }
 
 /// [`rotate_mode_product`] into a slice of the right size, with parallelism `par`.
-fn rotate_mode_product_into(
-    f: MatRef<'_, f64>,
-    cur: &[f64],
-    out: &mut [f64],
-    par: faer::Par,
-) {
+fn rotate_mode_product_into(f: MatRef<'_, f64>, cur: &[f64], out: &mut [f64], par: faer::Par) {
     let (n_out, n_in) = (f.nrows(), f.ncols());
     let m = cur.len() / n_in;
     faer::linalg::matmul::matmul(
