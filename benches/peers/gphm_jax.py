@@ -2,6 +2,7 @@
 gradients, optax Adam), used two ways:
 
     python gphm_jax.py trajectory OUT.json   # reference losses for the Rust test
+    python gphm_jax.py advection OUT.json    # the same for 2-D advection
     python gphm_jax.py time N STEPS          # ms per Adam step (for `bench gp`)
     python gphm_jax.py time2d N STEPS        # the same on an N² grid (2-D Poisson)
 
@@ -111,6 +112,50 @@ def setup2d(k, n, q, fs):
     return adam(loss, p)
 
 
+def setup_advection(k, beta, nx, nt, q, fs):
+    """2-D advection βu_x + u_t = 0, u = sin k(x − βt) on [0, 1]² (x the first
+    axis, t the second), vec U ~ N(0, K₁ ⊗ K₂): the residual's first derivatives
+    are D1₁K₁⁻¹U and UK₂⁻¹D1₂ᵀ with D1 = k'(Z) (skew); boundary on all four sides
+    (corners twice)."""
+    x = jnp.linspace(0.0, 1.0, nx)
+    t = jnp.linspace(0.0, 1.0, nt)
+    exact = jnp.sin(k * (x[:, None] - beta * t[None, :]))
+
+    def edges(m):
+        return jnp.concatenate([m[0, :], m[-1, :], m[:, 0], m[:, -1]])
+
+    g = edges(exact)
+
+    def factor(p, axis):
+        z = axis[:, None] - axis[None, :]
+        kk = kernel(z, p) + 1e-6 * jnp.eye(axis.size)
+        d1 = jax.vmap(jax.vmap(lambda v: jax.grad(lambda w: kernel(w, p))(v)))(z)
+        return kk, d1
+
+    def loss(p):
+        k1, d1 = factor(p["k1"], x)
+        k2, d2 = factor(p["k2"], t)
+        u = p["u"]
+        b1 = jnp.linalg.solve(k1, u)
+        b2 = jnp.linalg.solve(k2, u.T).T
+        a = jnp.linalg.solve(k2, b1.T).T
+        h = beta * (d1 @ b1) + b2 @ d2.T
+        rb = edges(u) - g
+        t1, t2 = jnp.exp(p["lt1"]), jnp.exp(p["lt2"])
+        return (0.5 * nt * jnp.linalg.slogdet(k1)[1] + 0.5 * nx * jnp.linalg.slogdet(k2)[1]
+                + 0.5 * jnp.sum(u * a)
+                + 200.0 * (0.5 * t1 * rb @ rb - 0.5 * rb.size * p["lt1"])
+                + 0.5 * t2 * jnp.sum(h * h) - 0.5 * nx * nt * p["lt2"])
+
+    def kp():
+        return {"logw": jnp.full(q, np.log(1 / q)), "logls": jnp.zeros(q),
+                "mu": jnp.linspace(0, 1, q) * fs}
+
+    p = {"u": jnp.zeros((nx, nt)), "k1": kp(), "k2": kp(),
+         "lt1": jnp.float64(0.0), "lt2": jnp.float64(0.0)}
+    return adam(loss, p)
+
+
 def time_steps(p, st, step, steps):
     """Median seconds per jitted Adam step, after one compiling step."""
     p, st, _ = step(p, st)
@@ -135,6 +180,17 @@ def main():
         with open(sys.argv[2], "w") as fh:
             json.dump({"k": k, "n": n, "q": q, "freq_scale": fs, "jax": jax.__version__,
                        "losses": losses, "u_final": [float(v) for v in p["u"]]}, fh)
+    elif sys.argv[1] == "advection":
+        k, beta, nx, nt, q, fs, steps = 3.0, 2.0, 16, 12, 5, 3.0, 60
+        p, st, step = setup_advection(k, beta, nx, nt, q, fs)
+        losses = []
+        for _ in range(steps):
+            p, st, l = step(p, st)
+            losses.append(float(l))
+        with open(sys.argv[2], "w") as fh:
+            json.dump({"k": k, "beta": beta, "nx": nx, "nt": nt, "q": q, "freq_scale": fs,
+                       "jax": jax.__version__, "losses": losses,
+                       "u_final": [float(v) for v in p["u"].ravel()]}, fh)
     else:
         n, steps = int(sys.argv[2]), int(sys.argv[3])
         if sys.argv[1] == "time2d":

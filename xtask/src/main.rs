@@ -43,13 +43,14 @@ enum Cmd {
         #[arg(long)]
         no_criterion: bool,
     },
-    /// Reproduce an experiment. Available: krylov-laplacian, maxwell, gp-hm.
+    /// Reproduce an experiment. Available: krylov-laplacian, maxwell, gp-hm,
+    /// gp-hm-advection.
     Reproduce {
         /// Target name (default: all).
         name: Option<String>,
         /// Budget multiplier for long targets (gp-hm: 1 = 5·10³ Adam steps per
         /// GP-HM run, 5% of the paper's; the default 20 = the paper's 10⁵, about
-        /// 51 minutes on a 2-core machine).
+        /// 51 minutes on a 2-core machine; gp-hm-advection: 20 = 10⁵ steps).
         #[arg(long, default_value_t = 20.0)]
         budget: f64,
         /// Only the cases whose name contains this (gp-hm: e.g. `x_sin200x-GP-HM`).

@@ -1,8 +1,9 @@
 //! GP-HM (Fang et al., "Solving High Frequency and Multi-Scale PDEs with Gaussian
 //! Processes", ICLR 2024): the solution values `U` on a uniform tensor grid are the
 //! unknowns of a GP with a spectral-mixture kernel per dimension; derivatives are GP
-//! conditional means through the Kronecker structure, `∂²_{x_d} U = U ×_d D2_d K_d⁻¹`;
-//! the loss
+//! conditional means through the Kronecker structure, `∂²_{x_d} U = U ×_d D2_d K_d⁻¹`
+//! (Poisson, Allen–Cahn) or `∂_{x_d} U = U ×_d D1_d K_d⁻¹` with the skew
+//! `D1_d = [k'(x_i − x_j)]` (advection, [`Pde::Advection`]); the loss
 //!
 //! `L = ½ Σ_d (N/n_d) log|K_d| + ½⟨U, U ×₁K₁⁻¹ … ×_D K_D⁻¹⟩
 //!      + λ_b (½τ₁‖u_b − g‖² − ½N_b log τ₁) + ½τ₂‖H‖² − ½N log τ₂`
@@ -40,16 +41,35 @@ use crate::centro::CentroHalves;
 use crate::error::{GpError, Result, invalid};
 use crate::kernel::{Envelope, Kernel1d, LagTable, SpectralMixture};
 use crate::toeplitz::{
-    folded_cross_correlation, folded_diagonal_sums, symmetric_matvec, toeplitz_inverse_into,
+    folded_cross_correlation, folded_diagonal_sums, signed_diagonal_sums, symmetric_matvec,
+    toeplitz_inverse_into,
 };
 
 /// The PDE whose residual enters the loss.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Pde {
     /// `Δu = f`.
     Poisson,
     /// `Δu + u(u² − 1) = f` (as GP-HM codes Allen–Cahn).
     AllenCahn,
+    /// `β ∂u/∂x + ∂u/∂t = f` on a 2-D grid whose first axis is `x` and second `t`
+    /// (GP-HM's advection benchmark, `β = 200`); the boundary datum is imposed on
+    /// all four sides, as the paper does.
+    Advection {
+        /// The velocity `β`.
+        beta: f64,
+    },
+}
+
+impl Pde {
+    /// The coefficient of dimension `d`'s first derivative in an advection
+    /// residual; `None` for the second-order PDEs.
+    fn slope_coefficient(self, d: usize) -> Option<f64> {
+        match self {
+            Self::Advection { beta } => Some(if d == 0 { beta } else { 1.0 }),
+            _ => None,
+        }
+    }
 }
 
 /// Settings of [`GpHm`], defaulting to the paper's.
@@ -197,9 +217,11 @@ impl VecPool {
     }
 }
 
-/// One dimension's mode-product operators `K_d⁻¹`, `D2_d` and `S_dᵀ = K_d⁻¹ D2_d`,
-/// all symmetric and centrosymmetric (a stationary kernel on a uniform axis): by
-/// their halves when `n_d` is even, else dense.
+/// One dimension's mode-product operators `K_d⁻¹`, the residual's derivative
+/// operator `D_d` and `S_dᵀ = K_d⁻¹ D_dᵀ`. For a second derivative (`D_d = D2_d`)
+/// all are symmetric and centrosymmetric (a stationary kernel on a uniform axis):
+/// by their halves when `n_d` is even; else (odd `n_d`, or the skew first-derivative
+/// operator of advection) dense.
 enum ModeOps {
     Centro(Box<[CentroHalves; 3]>),
     Dense(Mat<f64>),
@@ -207,15 +229,17 @@ enum ModeOps {
 
 impl ModeOps {
     fn new(fac: &Factor) -> Self {
-        match (
-            CentroHalves::new(fac.kinv.as_ref()),
-            CentroHalves::new(fac.d2.as_ref()),
-        ) {
-            (Some(k), Some(d2)) => {
+        let halves = if fac.first_order {
+            None
+        } else {
+            CentroHalves::new(fac.kinv.as_ref()).zip(CentroHalves::new(fac.d2.as_ref()))
+        };
+        match halves {
+            Some((k, d2)) => {
                 let st = k.product(&d2);
                 Self::Centro(Box::new([k, d2, st]))
             }
-            _ => Self::Dense(&fac.kinv * &fac.d2),
+            None => Self::Dense(&fac.kinv * fac.d2.transpose()),
         }
     }
 
@@ -397,9 +421,12 @@ struct Factor {
     /// The kernel at the grid's lags: first rows of the symmetric Toeplitz `K_d`
     /// (before the jitter) and `D2_d`, and their parameter gradients.
     lags: LagTable,
-    /// Dense `D2_d` and scratch for the two mode Gram matrices of the kernel
-    /// gradient; empty in 1-D, where everything is a Toeplitz product.
+    /// Dense `D_d`, the residual's derivative operator in this dimension (`D2_d`,
+    /// or `c_d·D1_d` for advection), and scratch for the two mode Gram matrices of
+    /// the kernel gradient; empty in 1-D, where everything is a Toeplitz product.
     d2: Mat<f64>,
+    /// Whether `D_d` is a first derivative (skew) rather than `D2_d`.
+    first_order: bool,
     grams: [Mat<f64>; 2],
     log_det: f64,
     /// First row of `K_d` with the jitter, and the relative residual of `kinv`.
@@ -414,6 +441,7 @@ impl Factor {
             kinv: Mat::zeros(n, n),
             lags: LagTable::default(),
             d2: Mat::zeros(m, m),
+            first_order: false,
             grams: [Mat::zeros(m, m), Mat::zeros(m, m)],
             log_det: 0.0,
             k_row: Vec::new(),
@@ -429,8 +457,9 @@ struct FactorInputs<'a> {
     axes: &'a [Vec<f64>],
     kernels: &'a [SpectralMixture],
     jitter: f64,
-    /// Two or more dimensions: the factor also needs dense `D2_d`.
+    /// Two or more dimensions: the factor also needs dense `D_d`.
     tensor: bool,
+    pde: Pde,
 }
 
 impl FactorInputs<'_> {
@@ -439,15 +468,26 @@ impl FactorInputs<'_> {
         let a = &self.axes[d];
         let n = a.len();
         let h = a[1] - a[0];
-        // the first rows of the symmetric Toeplitz K_d and D2_d: n kernel lags
-        let lags = self.kernels[d].lag_table(h, n);
+        // the first rows of the symmetric Toeplitz K_d and D2_d (or the skew
+        // Toeplitz D1_d): n kernel lags
+        let slope = self.pde.slope_coefficient(d);
+        let lags = match slope {
+            Some(_) => self.kernels[d].lag_table_with_slope(h, n),
+            None => self.kernels[d].lag_table(h, n),
+        };
         let mut k_row = lags.k().to_vec();
         k_row[0] += self.jitter;
-        let d2_row = lags.k2();
+        fac.first_order = slope.is_some();
         if self.tensor {
+            let (k1_row, d2_row) = (lags.k1(), lags.k2());
             for j in 0..n {
                 for (i, v) in fac.d2.col_as_slice_mut(j).iter_mut().enumerate() {
-                    *v = d2_row[i.abs_diff(j)];
+                    *v = match slope {
+                        // D1_ij = k'(x_i − x_j), k' odd
+                        Some(c) if i >= j => c * k1_row[i - j],
+                        Some(c) => -c * k1_row[j - i],
+                        None => d2_row[i.abs_diff(j)],
+                    };
                 }
             }
         }
@@ -514,6 +554,15 @@ impl GpHm {
                     "must be uniform and increasing",
                 ));
             }
+        }
+        if let Pde::Advection { beta } = opts.pde
+            && (axes.len() != 2 || !beta.is_finite())
+        {
+            return Err(invalid(
+                "pde",
+                format!("advection with β = {beta} on {} axes", axes.len()),
+                "advection needs two axes (x, t) and a finite velocity",
+            ));
         }
         let dims: Vec<usize> = axes.iter().map(|a| a.len()).collect();
         let n: usize = dims.iter().product();
@@ -640,6 +689,7 @@ impl GpHm {
             kernels: &self.kernels,
             jitter: self.opts.jitter,
             tensor: self.dims.len() > 1,
+            pde: self.opts.pde,
         }
     }
 
@@ -774,9 +824,26 @@ impl GpHm {
             for (x, y) in c.iter_mut().zip(folded_diagonal_sums(fac.kinv.as_ref())) {
                 *x += scale * y;
             }
-            let mut e = folded_diagonal_sums(fac.grams[1].as_ref());
-            e.iter_mut().for_each(|v| *v *= tau2);
-            kernel_grads.extend(self.kernel_gradient(fac, &c, &e));
+            // ∂L/∂D_d = τ₂ H_(d) B_d(d)ᵀ, summed per lag of the Toeplitz D2_d or the
+            // skew Toeplitz c_d·D1_d
+            let grads = match self.opts.pde.slope_coefficient(d) {
+                None => {
+                    let mut e = folded_diagonal_sums(fac.grams[1].as_ref());
+                    e.iter_mut().for_each(|v| *v *= tau2);
+                    self.kernel_gradient(fac, &c, &e)
+                }
+                Some(coef) => {
+                    let mut e1 = signed_diagonal_sums(fac.grams[1].as_ref());
+                    e1.iter_mut().for_each(|v| *v *= tau2 * coef);
+                    let mut g = self.kernel_gradient(fac, &c, &vec![0.0; c.len()]);
+                    let g1 = fac.lags.gradient_first(&e1);
+                    g.iter_mut()
+                        .zip(self.frequency_mask(g1))
+                        .for_each(|(x, y)| *x += y);
+                    g
+                }
+            };
+            kernel_grads.extend(grads);
         }
         pool.give(b);
         pool.give(p);
@@ -854,9 +921,13 @@ impl GpHm {
     /// The gradient in a dimension's kernel parameters from the folded diagonal
     /// sums `c` of `∂L/∂K_d` and `e` of `∂L/∂D2_d`.
     fn kernel_gradient(&self, fac: &Factor, c: &[f64], e: &[f64]) -> Vec<f64> {
-        let mut gk = fac.lags.gradient(c, e);
+        self.frequency_mask(fac.lags.gradient(c, e))
+    }
+
+    /// A kernel-parameter gradient with the frequencies' entries zeroed when they
+    /// are not learned (μ stays 0, so its Adam update must be zero).
+    fn frequency_mask(&self, mut gk: Vec<f64>) -> Vec<f64> {
         if !self.opts.learn_frequencies {
-            // μ stays 0: its gradient (and so its Adam update) is zero
             gk.iter_mut().skip(2).step_by(3).for_each(|g| *g = 0.0);
         }
         gk

@@ -524,6 +524,10 @@ pub struct LagTable {
     /// Per component, six runs of `n`: `∂k/∂log w, ∂k''/∂log w, ∂k/∂ρ, ∂k''/∂ρ,
     /// ∂k/∂μ, ∂k''/∂μ`.
     partials: Vec<f64>,
+    /// `k'(z_m)` and, per component, three runs of `n`: `∂k'/∂log w, ∂k'/∂ρ,
+    /// ∂k'/∂μ`; empty unless asked for ([`SpectralMixture::lag_table_with_slope`]).
+    k1: Vec<f64>,
+    partials1: Vec<f64>,
 }
 
 impl LagTable {
@@ -535,6 +539,27 @@ impl LagTable {
     /// `k''(z_m)`.
     pub fn k2(&self) -> &[f64] {
         &self.k2
+    }
+
+    /// `k'(z_m)` (empty unless the table was built with
+    /// [`SpectralMixture::lag_table_with_slope`]). `k'` is odd: the skew Toeplitz
+    /// matrix `[k'(x_i − x_j)]` has `sign(i − j)·k'(z_{|i−j|})` at `(i, j)`.
+    pub fn k1(&self) -> &[f64] {
+        &self.k1
+    }
+
+    /// `Σ_m e_m ∂k'(z_m)/∂θ` for every parameter θ (layout of
+    /// [`Kernel1d::params`]): the parameter gradient of a loss whose derivative in
+    /// the skew Toeplitz matrix `[k'(x_i − x_j)]` has the signed diagonal sums `e`
+    /// (`e_l = Σ_{i−j=l} G_ij − Σ_{j−i=l} G_ij`). Zeros when the table holds no
+    /// slopes.
+    pub fn gradient_first(&self, e: &[f64]) -> Vec<f64> {
+        let n = self.n;
+        assert_eq!(e.len(), n, "LagTable::gradient_first: one value per lag");
+        if self.partials1.is_empty() {
+            return vec![0.0; self.partials.len() / (2 * n.max(1))];
+        }
+        self.partials1.chunks(n).map(|run| dot(e, run)).collect()
     }
 
     /// `Σ_m (c_m ∂k(z_m)/∂θ + e_m ∂k''(z_m)/∂θ)` for every parameter θ (layout of
@@ -663,6 +688,8 @@ impl SpectralMixture {
             k: vec![0.0; n],
             k2: vec![0.0; n],
             partials: vec![0.0; 6 * q * n],
+            k1: Vec::new(),
+            partials1: Vec::new(),
         };
         for (comp, part) in self.p.chunks(3).zip(t.partials.chunks_mut(6 * n)) {
             let (w, m) = (comp[0].exp(), 2.0 * PI * comp[2]);
@@ -693,6 +720,33 @@ impl SpectralMixture {
                         + m * m * z * g.v * s);
                 t.k[i] += kq[i];
                 t.k2[i] += k2q[i];
+            }
+        }
+        t
+    }
+
+    /// [`Self::lag_table`] with the first derivative too: `k'(z_m)` and its
+    /// parameter gradients ([`LagTable::k1`], [`LagTable::gradient_first`]), for
+    /// residuals with first derivatives (advection).
+    pub fn lag_table_with_slope(&self, h: f64, n: usize) -> LagTable {
+        let mut t = self.lag_table(h, n);
+        t.k1 = vec![0.0; n];
+        t.partials1 = vec![0.0; 3 * self.components() * n];
+        for (comp, part) in self.p.chunks(3).zip(t.partials1.chunks_mut(3 * n)) {
+            let (w, m) = (comp[0].exp(), 2.0 * PI * comp[2]);
+            let (k1w, rest) = part.split_at_mut(n);
+            let (k1r, k1m) = rest.split_at_mut(n);
+            for i in 0..n {
+                let z = i as f64 * h;
+                let [g, g1, _, _] = self.shape_with_rho_derivative(comp[1], z);
+                let (s, co) = (m * z).sin_cos();
+                // k' = w (g' cos mz − m g sin mz), also its log w derivative …
+                k1w[i] = w * (g1.v * co - m * g.v * s);
+                // … its ρ derivative through the envelope …
+                k1r[i] = w * (g1.d * co - m * g.d * s);
+                // … and its μ derivative, ∂/∂μ = 2π ∂/∂m
+                k1m[i] = 2.0 * PI * w * (-z * g1.v * s - g.v * s - m * z * g.v * co);
+                t.k1[i] += k1w[i];
             }
         }
         t

@@ -248,6 +248,26 @@ pub fn folded_cross_correlation(x: &[f64], y: &[f64]) -> Vec<f64> {
     c
 }
 
+/// The signed diagonal sums `e_l = Σ_{i−j = l} M_ij − Σ_{j−i = l} M_ij`,
+/// `l = 0 … n − 1` (`e_0 = 0`), of a square matrix `M`: the gradient of `⟨M, T⟩` in
+/// the first column `t` of a skew Toeplitz `T` (`T_ij = sign(i − j)·t_{|i−j|}`,
+/// the matrix of an odd kernel's values such as `k'`).
+pub fn signed_diagonal_sums(m: MatRef<'_, f64>) -> Vec<f64> {
+    let n = m.nrows();
+    assert_eq!(m.ncols(), n, "signed_diagonal_sums: square matrix");
+    let mut e = vec![0.0; n];
+    for j in 0..n {
+        let col = m.col(j);
+        for i in 0..j {
+            e[j - i] -= col[i];
+        }
+        for i in j + 1..n {
+            e[i - j] += col[i];
+        }
+    }
+    e
+}
+
 /// The folded diagonal sums `c_l = Σ_{|i−j| = l} M_ij`, `l = 0 … n − 1`, of a square
 /// matrix `M`: the gradient of `⟨M, T⟩` in the first row of a symmetric Toeplitz `T`.
 pub fn folded_diagonal_sums(m: MatRef<'_, f64>) -> Vec<f64> {

@@ -1,5 +1,5 @@
 //! GP-HM: the hand-written gradient of the loss against central differences in every
-//! parameter (1-D and 2-D, Poisson and Allen–Cahn), and a small high-frequency
+//! parameter (1-D to 3-D, Poisson, Allen–Cahn and advection), and a small high-frequency
 //! Poisson problem solved to the accuracy the paper's method reaches.
 
 use noether_gp::gphm::{GpHm, GpHmOptions, Pde, relative_l2};
@@ -74,6 +74,17 @@ fn gradient_equals_finite_differences() {
     check_gradient(
         vec![axis(3, 1.0), axis(4, 1.2), axis(6, 0.8)],
         Pde::AllenCahn,
+        Envelope::Matern52,
+    );
+    // advection: first derivatives through the skew D1_d, odd and even sizes
+    check_gradient(
+        vec![axis(6, 1.0), axis(5, 1.5)],
+        Pde::Advection { beta: 2.5 },
+        Envelope::Gaussian,
+    );
+    check_gradient(
+        vec![axis(5, 1.0), axis(6, 0.7)],
+        Pde::Advection { beta: -1.5 },
         Envelope::Matern52,
     );
 }
@@ -161,4 +172,75 @@ fn trajectory_equals_an_independent_jax_implementation() {
         "60 steps: worst relative loss difference {worst:.2e}; final U differs by {du:.2e} (scale {scale:.2e})"
     );
     assert!(du < 1e-6 * scale.max(1.0));
+}
+
+#[test]
+fn advection_trajectory_equals_an_independent_jax_implementation() {
+    // tests/data/gphm_jax_advection.json: losses of 60 Adam steps of the advection
+    // loss written independently in JAX (autodiff through k'(Z), optax's Adam;
+    // benches/peers/gphm_jax.py advection): βu_x + u_t = 0, u = sin 3(x − 2t) on
+    // [0, 1]², 16 × 12 grid, GM, Q = 5, freq_scale 3.
+    let path = format!(
+        "{}/tests/data/gphm_jax_advection.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let series = |key: &str| -> Vec<f64> {
+        v[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_f64().unwrap())
+            .collect()
+    };
+    let (losses, u_final) = (series("losses"), series("u_final"));
+    let beta = 2.0;
+    let (x, t) = (axis(16, 1.0), axis(12, 1.0));
+    let f = vec![0.0; x.len() * t.len()];
+    let opts = GpHmOptions {
+        envelope: Envelope::Gaussian,
+        components: 5,
+        freq_scale: 3.0,
+        pde: Pde::Advection { beta },
+        ..GpHmOptions::default()
+    };
+    let exact = |p: &[f64]| (3.0 * (p[0] - beta * p[1])).sin();
+    let mut s = GpHm::new(vec![x, t], &f, &exact, opts).unwrap();
+    let mut worst = 0.0f64;
+    for (i, &reference) in losses.iter().enumerate() {
+        let ours = s.step().unwrap();
+        let rel = (ours - reference).abs() / reference.abs();
+        worst = worst.max(rel);
+        assert!(rel < 1e-6, "step {i}: loss {ours} vs JAX {reference}");
+    }
+    let du = u_final
+        .iter()
+        .zip(s.values())
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f64::max);
+    let scale = u_final.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    println!(
+        "advection, 60 steps: worst relative loss difference {worst:.2e}; final U differs by {du:.2e} (scale {scale:.2e})"
+    );
+    assert!(du < 1e-6 * scale.max(1.0));
+}
+
+#[test]
+fn advection_needs_two_axes_and_a_finite_velocity() {
+    let opts = |beta| GpHmOptions {
+        pde: Pde::Advection { beta },
+        ..GpHmOptions::default()
+    };
+    let x = axis(8, 1.0);
+    let one_d = GpHm::new(vec![x.clone()], &[0.0; 8], &|_| 0.0, opts(1.0));
+    assert!(
+        matches!(one_d, Err(noether_gp::GpError::InvalidArgument { .. })),
+        "{one_d:?}"
+    );
+    let nan = GpHm::new(vec![x.clone(), x], &[0.0; 64], &|_| 0.0, opts(f64::NAN));
+    assert!(
+        matches!(nan, Err(noether_gp::GpError::InvalidArgument { .. })),
+        "{nan:?}"
+    );
 }

@@ -9,7 +9,8 @@ use noether_gp::GpError;
 use noether_gp::centro::CentroHalves;
 use noether_gp::kernel::{Envelope, Kernel1d, SpectralMixture};
 use noether_gp::toeplitz::{
-    folded_cross_correlation, folded_diagonal_sums, symmetric_matvec, toeplitz_inverse,
+    folded_cross_correlation, folded_diagonal_sums, signed_diagonal_sums, symmetric_matvec,
+    toeplitz_inverse,
 };
 use proptest::prelude::*;
 
@@ -117,6 +118,19 @@ proptest! {
             prop_assert!((c[l] - dense).abs() <= 1e-12 * (1.0 + dense.abs()));
             prop_assert!((d[l] - dense).abs() <= 1e-12 * (1.0 + dense.abs()));
         }
+        // signed sums: the gradient of ⟨M, T⟩ in the first column t of a skew
+        // Toeplitz T (T_ij = sign(i − j)·t_|i−j|): lag-l entries below the
+        // diagonal count +, above it −
+        let e = signed_diagonal_sums(outer.as_ref());
+        prop_assert_eq!(e[0], 0.0);
+        for (l, el) in e.iter().enumerate().skip(1) {
+            let dense: f64 = (0..n)
+                .flat_map(|i| (0..n).map(move |j| (i, j)))
+                .filter(|&(i, j)| i.abs_diff(j) == l)
+                .map(|(i, j)| if i > j { x[i] * y[j] } else { -x[i] * y[j] })
+                .sum();
+            prop_assert!((el - dense).abs() <= 1e-12 * (1.0 + dense.abs()));
+        }
     }
 }
 
@@ -149,6 +163,27 @@ fn lag_table_matches_pointwise_kernel_and_dual_gradients() {
             assert!(
                 (a - b).abs() <= 1e-10 * (1.0 + b.abs()),
                 "{envelope:?}: {a} vs {b}"
+            );
+        }
+        // without slopes the first-derivative contraction is zero
+        assert!(table.k1().is_empty());
+        assert!(table.gradient_first(&c).iter().all(|&g| g == 0.0));
+        // with slopes: k' and the contraction of its parameter gradients
+        let sloped = k.lag_table_with_slope(h, n);
+        assert_eq!(sloped.k(), table.k());
+        let mut expect1 = vec![0.0; k.n_params()];
+        for (m, (&em, &got)) in e.iter().zip(sloped.k1()).enumerate() {
+            let z = m as f64 * h;
+            let k1 = k.derivatives(z)[1];
+            assert!((got - k1).abs() <= 1e-12 * (1.0 + k1.abs()));
+            for (g, pg) in expect1.iter_mut().zip(k.param_gradients_fast(z)) {
+                *g += em * pg[1];
+            }
+        }
+        for (a, b) in sloped.gradient_first(&e).iter().zip(&expect1) {
+            assert!(
+                (a - b).abs() <= 1e-10 * (1.0 + b.abs()),
+                "{envelope:?} k': {a} vs {b}"
             );
         }
     }
