@@ -232,14 +232,14 @@ impl ModeOps {
         let halves = if fac.first_order {
             None
         } else {
-            CentroHalves::new(fac.kinv.as_ref()).zip(CentroHalves::new(fac.d2.as_ref()))
+            CentroHalves::new(fac.kinv.as_ref()).zip(CentroHalves::new(fac.deriv.as_ref()))
         };
         match halves {
             Some((k, d2)) => {
                 let st = k.product(&d2);
                 Self::Centro(Box::new([k, d2, st]))
             }
-            None => Self::Dense(&fac.kinv * fac.d2.transpose()),
+            None => Self::Dense(&fac.kinv * fac.deriv.transpose()),
         }
     }
 
@@ -250,10 +250,10 @@ impl ModeOps {
         }
     }
 
-    fn d2<'a>(&'a self, fac: &'a Factor) -> ModeOperator<'a> {
+    fn deriv<'a>(&'a self, fac: &'a Factor) -> ModeOperator<'a> {
         match self {
             Self::Centro(h) => ModeOperator::Centro(&h[1]),
-            Self::Dense(_) => ModeOperator::Dense(fac.d2.as_ref()),
+            Self::Dense(_) => ModeOperator::Dense(fac.deriv.as_ref()),
         }
     }
 
@@ -424,7 +424,7 @@ struct Factor {
     /// Dense `D_d`, the residual's derivative operator in this dimension (`D2_d`,
     /// or `c_d·D1_d` for advection), and scratch for the two mode Gram matrices of
     /// the kernel gradient; empty in 1-D, where everything is a Toeplitz product.
-    d2: Mat<f64>,
+    deriv: Mat<f64>,
     /// Whether `D_d` is a first derivative (skew) rather than `D2_d`.
     first_order: bool,
     grams: [Mat<f64>; 2],
@@ -440,7 +440,7 @@ impl Factor {
         Self {
             kinv: Mat::zeros(n, n),
             lags: LagTable::default(),
-            d2: Mat::zeros(m, m),
+            deriv: Mat::zeros(m, m),
             first_order: false,
             grams: [Mat::zeros(m, m), Mat::zeros(m, m)],
             log_det: 0.0,
@@ -481,7 +481,7 @@ impl FactorInputs<'_> {
         if self.tensor {
             let (k1_row, d2_row) = (lags.k1(), lags.k2());
             for j in 0..n {
-                for (i, v) in fac.d2.col_as_slice_mut(j).iter_mut().enumerate() {
+                for (i, v) in fac.deriv.col_as_slice_mut(j).iter_mut().enumerate() {
                     *v = match slope {
                         // D1_ij = k'(x_i − x_j), k' odd
                         Some(c) if i >= j => c * k1_row[i - j],
@@ -767,7 +767,7 @@ impl GpHm {
         let pool = &self.vecs;
         let big_d = dims.len();
         // B_d = U ×_d K_d⁻¹; A = U ×_1 K_1⁻¹ … ×_D K_D⁻¹ continues from B_1;
-        // U_dd = B_d ×_d D2_d
+        // U_dd = B_d ×_d D_d (the residual's derivative in dimension d)
         let mut b: Vec<Vec<f64>> = (0..big_d).map(|_| pool.take(n)).collect();
         let u = &self.u;
         b.par_iter_mut().enumerate().for_each(|(d, bd)| {
@@ -785,7 +785,7 @@ impl GpHm {
             },
             || {
                 udd.par_iter_mut().enumerate().for_each(|(d, ud)| {
-                    mode_apply(&b[d], dims, d, ops[d].d2(&factors[d]), ud);
+                    mode_apply(&b[d], dims, d, ops[d].deriv(&factors[d]), ud);
                 });
             },
         );
@@ -796,9 +796,9 @@ impl GpHm {
         }
         self.finish_residual(&mut h);
         let (loss, mut grad, tail) = self.loss_terms(factors, &a, &h)?;
-        // per dimension: P_d = H ×_d S_dᵀ (S_dᵀ = K_d⁻¹ D2_d); and, as
+        // per dimension: P_d = H ×_d S_dᵀ (S_dᵀ = K_d⁻¹ D_dᵀ); and, as
         // A ×_{e≠d} K_e = B_d, ∂L/∂K_d = (−½A − τ₂P_d)_(d) B_d(d)ᵀ + ½(N/n_d)K_d⁻¹
-        // and ∂L/∂D2_d = τ₂ H_(d) B_d(d)ᵀ
+        // and ∂L/∂D_d = τ₂ H_(d) B_d(d)ᵀ
         let (mut p, mut w) = (udd, vec![tmp]);
         w.extend((1..big_d).map(|_| pool.take(n)));
         factors
@@ -854,7 +854,7 @@ impl GpHm {
         Ok((loss, grad))
     }
 
-    /// `H ← ΣU_dd − f` (+ `U(U² − 1)` for Allen–Cahn), given `ΣU_dd` in `h`.
+    /// `H ← ΣU_dd − f` (`U_dd` the derivative terms) (+ `U(U² − 1)` for Allen–Cahn), given `ΣU_dd` in `h`.
     fn finish_residual(&self, h: &mut [f64]) {
         for ((x, f), u) in h.iter_mut().zip(&self.f).zip(&self.u) {
             *x -= f;
