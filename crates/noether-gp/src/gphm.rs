@@ -854,7 +854,8 @@ impl GpHm {
         Ok((loss, grad))
     }
 
-    /// `H ← ΣU_dd − f` (`U_dd` the derivative terms) (+ `U(U² − 1)` for Allen–Cahn), given `ΣU_dd` in `h`.
+    /// `H ← ΣU_dd − f` (+ `U(U² − 1)` for Allen–Cahn), given the sum of the
+    /// derivative terms `ΣU_dd` in `h`.
     fn finish_residual(&self, h: &mut [f64]) {
         for ((x, f), u) in h.iter_mut().zip(&self.f).zip(&self.u) {
             *x -= f;
