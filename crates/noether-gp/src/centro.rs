@@ -5,17 +5,25 @@
 //! blocks `M± = A ± B J` of `M = [[A, B], [J B J, J A J]]`, so `M X` costs two
 //! half-size products (half the flops of one full product) and two `O(nm)`
 //! butterflies.
+//!
+//! Centro-skew matrices (`J S J = −S`, such as a skew Toeplitz matrix
+//! `[k'(x_i − x_j)]` of an odd kernel derivative) have the same halves
+//! `S± = A ± BJ` of `S = [[A, B], [−J B J, −J A J]]`, but swap the parts:
+//! `P S Pᵀ = [[0, S₋], [S₊, 0]]`. The two kinds multiply like signs.
 
 use faer::linalg::matmul::matmul;
 use faer::reborrow::{Reborrow, ReborrowMut};
 use faer::{Accum, Mat, MatMut, MatRef, unzip, zip};
 
 /// The half-size blocks `M₊ = A + BJ`, `M₋ = A − BJ` of an even-sized
-/// centrosymmetric matrix.
+/// centrosymmetric (or centro-skew) matrix.
 #[derive(Debug, Clone)]
 pub struct CentroHalves {
     plus: Mat<f64>,
     minus: Mat<f64>,
+    /// Centro-skew (`J M J = −M`): `M₊` maps the symmetric part of `x` to the
+    /// skew part of `M x`, `M₋` the skew part to the symmetric part.
+    skew: bool,
 }
 
 impl CentroHalves {
@@ -34,6 +42,29 @@ impl CentroHalves {
     /// assert!((&y - &m * &x).norm_max() < 1e-12);
     /// ```
     pub fn new(m: MatRef<'_, f64>) -> Option<Self> {
+        Self::from_top(m, false)
+    }
+
+    /// The halves of a centro-skew `m` (`J m J = −m`), or `None` if it is not
+    /// square of even size. Only the top half is read: the symmetry is assumed,
+    /// not checked.
+    ///
+    /// ```
+    /// use faer::Mat;
+    /// use noether_gp::centro::CentroHalves;
+    /// // a skew Toeplitz matrix (an odd function of x_i − x_j) is centro-skew
+    /// let t = [0.0, 1.0, 0.5, 0.25];
+    /// let m = Mat::from_fn(4, 4, |i, j| if i >= j { t[i - j] } else { -t[j - i] });
+    /// let x = Mat::from_fn(4, 3, |i, j| (i * 3 + j) as f64);
+    /// let mut y = Mat::zeros(4, 3);
+    /// CentroHalves::new_skew(m.as_ref()).unwrap().apply(x.as_ref(), y.as_mut());
+    /// assert!((&y - &m * &x).norm_max() < 1e-12);
+    /// ```
+    pub fn new_skew(m: MatRef<'_, f64>) -> Option<Self> {
+        Self::from_top(m, true)
+    }
+
+    fn from_top(m: MatRef<'_, f64>, skew: bool) -> Option<Self> {
         let n = m.nrows();
         if m.ncols() != n || n % 2 != 0 || n == 0 {
             return None;
@@ -44,7 +75,13 @@ impl CentroHalves {
         Some(Self {
             plus: Mat::from_fn(h, h, |i, j| a[(i, j)] + bj[(i, j)]),
             minus: Mat::from_fn(h, h, |i, j| a[(i, j)] - bj[(i, j)]),
+            skew,
         })
+    }
+
+    /// Whether the matrix is centro-skew rather than centrosymmetric.
+    pub fn is_skew(&self) -> bool {
+        self.skew
     }
 
     /// The size `n` of the full matrix.
@@ -52,11 +89,34 @@ impl CentroHalves {
         2 * self.plus.nrows()
     }
 
-    /// The halves of the product `M N` (centrosymmetric too): `(MN)± = M± N±`.
+    /// The halves of the product `M N`: in the butterfly basis a centrosymmetric
+    /// matrix is `diag(M₊, M₋)` and a centro-skew one `[[0, S₋], [S₊, 0]]`, so
+    /// `(MN)± = M± N±` (both centrosymmetric), `M∓ N±` (`M` centrosymmetric, `N`
+    /// skew), `M± N±` (`M` skew, `N` centrosymmetric) and `M∓ N±` (both skew, a
+    /// centrosymmetric product).
     pub fn product(&self, other: &Self) -> Self {
+        let (left_plus, left_minus) = if other.skew {
+            (&self.minus, &self.plus)
+        } else {
+            (&self.plus, &self.minus)
+        };
         Self {
-            plus: &self.plus * &other.plus,
-            minus: &self.minus * &other.minus,
+            plus: left_plus * &other.plus,
+            minus: left_minus * &other.minus,
+            skew: self.skew != other.skew,
+        }
+    }
+
+    /// The halves of `c·M`.
+    pub fn scaled(&self, c: f64) -> Self {
+        Self {
+            plus: Mat::from_fn(self.plus.nrows(), self.plus.ncols(), |i, j| {
+                c * self.plus[(i, j)]
+            }),
+            minus: Mat::from_fn(self.minus.nrows(), self.minus.ncols(), |i, j| {
+                c * self.minus[(i, j)]
+            }),
+            skew: self.skew,
         }
     }
 
@@ -94,12 +154,14 @@ impl CentroHalves {
                 || half_product(zs.rb_mut(), &self.plus, s.rb()),
                 || half_product(zd.rb_mut(), &self.minus, d.rb()),
             );
-            // Pᵀ diag(M₊, M₋) P x = ½ [zs + zd; J (zs − zd)]
+            // Pᵀ diag(M₊, M₋) P x = ½ [zs + zd; J (zs − zd)]; centro-skew:
+            // Pᵀ [[0, M₋], [M₊, 0]] P x = ½ [zd + zs; J (zd − zs)]
+            let sign = if self.skew { -0.5 } else { 0.5 };
             let (out_top, out_bottom) = out.split_at_row_mut(h);
             zip!(out_top, out_bottom.reverse_rows_mut(), zs.rb(), zd.rb()).for_each(
                 |unzip!(ot, ob, a, b)| {
                     *ot = 0.5 * (*a + *b);
-                    *ob = 0.5 * (*a - *b);
+                    *ob = sign * (*a - *b);
                 },
             );
         });

@@ -218,10 +218,9 @@ impl VecPool {
 }
 
 /// One dimension's mode-product operators `K_d⁻¹`, the residual's derivative
-/// operator `D_d` and `S_dᵀ = K_d⁻¹ D_dᵀ`. For a second derivative (`D_d = D2_d`)
-/// all are symmetric and centrosymmetric (a stationary kernel on a uniform axis):
-/// by their halves when `n_d` is even; else (odd `n_d`, or the skew first-derivative
-/// operator of advection) dense.
+/// operator `D_d` and `S_dᵀ = K_d⁻¹ D_dᵀ`. On a uniform axis `K_d⁻¹` is
+/// centrosymmetric, `D2_d` too, and the skew `c_d·D1_d` of advection centro-skew:
+/// by their half-size blocks when `n_d` is even (half the flops), else dense.
 enum ModeOps {
     Centro(Box<[CentroHalves; 3]>),
     Dense(Mat<f64>),
@@ -229,16 +228,17 @@ enum ModeOps {
 
 impl ModeOps {
     fn new(fac: &Factor) -> Self {
+        let kinv = CentroHalves::new(fac.kinv.as_ref());
+        // S_dᵀ = K_d⁻¹ D_dᵀ: K_d⁻¹ D2_d, or −K_d⁻¹ D_d for the skew-symmetric c_d·D1_d
         let halves = if fac.first_order {
-            None
+            kinv.zip(CentroHalves::new_skew(fac.deriv.as_ref()))
+                .map(|(k, d)| (k.product(&d).scaled(-1.0), k, d))
         } else {
-            CentroHalves::new(fac.kinv.as_ref()).zip(CentroHalves::new(fac.deriv.as_ref()))
+            kinv.zip(CentroHalves::new(fac.deriv.as_ref()))
+                .map(|(k, d)| (k.product(&d), k, d))
         };
         match halves {
-            Some((k, d2)) => {
-                let st = k.product(&d2);
-                Self::Centro(Box::new([k, d2, st]))
-            }
+            Some((st, k, d)) => Self::Centro(Box::new([k, d, st])),
             None => Self::Dense(&fac.kinv * fac.deriv.transpose()),
         }
     }
@@ -483,8 +483,9 @@ impl FactorInputs<'_> {
             for j in 0..n {
                 for (i, v) in fac.deriv.col_as_slice_mut(j).iter_mut().enumerate() {
                     *v = match slope {
-                        // D1_ij = k'(x_i − x_j), k' odd
-                        Some(c) if i >= j => c * k1_row[i - j],
+                        // D1_ij = k'(x_i − x_j), k' odd (so 0 on the diagonal)
+                        Some(_) if i == j => 0.0,
+                        Some(c) if i > j => c * k1_row[i - j],
                         Some(c) => -c * k1_row[j - i],
                         None => d2_row[i.abs_diff(j)],
                     };

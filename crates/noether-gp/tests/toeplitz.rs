@@ -192,10 +192,11 @@ fn lag_table_matches_pointwise_kernel_and_dual_gradients() {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(32))]
 
-    /// Centrosymmetric halves: `M x` through the butterfly and two half-size
-    /// products equals the dense product, for a symmetric Toeplitz `T`, its inverse
-    /// (centrosymmetric, not Toeplitz) and the product of the two, applied to
-    /// row-major and column-major right-hand sides; odd sizes are refused.
+    /// Centrosymmetric and centro-skew halves: `M x` through the butterfly and two
+    /// half-size products equals the dense product, for a symmetric Toeplitz `T`,
+    /// its inverse (centrosymmetric, not Toeplitz), a skew Toeplitz `S` (centro-skew)
+    /// and every kind of product among them, also scaled, applied to row-major and
+    /// column-major right-hand sides; odd sizes are refused.
     #[test]
     fn centrosymmetric_halves_equal_dense_products(half in 1usize..20, m in 1usize..9, seed in 0u64..300) {
         let n = 2 * half;
@@ -203,11 +204,27 @@ proptest! {
         t[0] = 2.0 + t.iter().map(|v| v.abs()).sum::<f64>();
         let dense = Mat::from_fn(n, n, |i, j| t[i.abs_diff(j)]);
         let (inv, _) = toeplitz_inverse(&t).unwrap();
+        let mut r = vector(seed + 7, n);
+        r[0] = 0.0;
+        let skew = Mat::from_fn(n, n, |i, j| if i >= j { r[i - j] } else { -r[j - i] });
         let ht = CentroHalves::new(dense.as_ref()).unwrap();
         let hi = CentroHalves::new(inv.as_ref()).unwrap();
+        let hs = CentroHalves::new_skew(skew.as_ref()).unwrap();
+        prop_assert!(hs.is_skew() && !ht.is_skew());
+        prop_assert!(hi.product(&hs).is_skew() && hs.product(&ht).is_skew());
+        prop_assert!(!hs.product(&hs).is_skew());
         let x = Mat::from_fn(n, m, |i, j| ((i * m + j) as f64 * 0.37 + seed as f64).sin());
         let xt = x.transpose().to_owned();
-        for (halves, full) in [(&ht, &dense), (&hi, &inv), (&hi.product(&ht), &(&inv * &dense))] {
+        let cases = [
+            (ht.clone(), dense.clone()),
+            (hi.clone(), inv.clone()),
+            (hi.product(&ht), &inv * &dense),
+            (hs.clone(), skew.clone()),
+            (hi.product(&hs).scaled(-1.5), -1.5 * (&inv * &skew)),
+            (hs.product(&ht), &skew * &dense),
+            (hs.product(&hs), &skew * &skew),
+        ];
+        for (halves, full) in &cases {
             let expect = full * &x;
             let mut y = Mat::zeros(n, m);
             halves.apply(x.as_ref(), y.as_mut());
