@@ -62,6 +62,17 @@ def adam(loss, p):
     return p, opt.init(p), step
 
 
+def initial_2d(shape, q, fs):
+    """The paper's initialisation on a 2-D grid: U = 0, log τ = 0, and per dimension
+    log w = log(1/Q), log ls = 0, μ = linspace(0, 1, Q)·freq_scale."""
+    def kp():
+        return {"logw": jnp.full(q, np.log(1 / q)), "logls": jnp.zeros(q),
+                "mu": jnp.linspace(0, 1, q) * fs}
+
+    return {"u": jnp.zeros(shape), "k1": kp(), "k2": kp(),
+            "lt1": jnp.float64(0.0), "lt2": jnp.float64(0.0)}
+
+
 def kernel(t, p):
     """The Gaussian spectral mixture Σ w e^{−r t²} cos(2πμt) at every entry of t."""
     w, r, mu = jnp.exp(p["logw"]), jnp.exp(p["logls"]), p["mu"]
@@ -103,13 +114,7 @@ def setup2d(k, n, q, fs):
                 + 200.0 * (0.5 * t1 * rb @ rb - 0.5 * rb.size * p["lt1"])
                 + 0.5 * t2 * jnp.sum(h * h) - 0.5 * n * n * p["lt2"])
 
-    def kp():
-        return {"logw": jnp.full(q, np.log(1 / q)), "logls": jnp.zeros(q),
-                "mu": jnp.linspace(0, 1, q) * fs}
-
-    p = {"u": jnp.zeros((n, n)), "k1": kp(), "k2": kp(),
-         "lt1": jnp.float64(0.0), "lt2": jnp.float64(0.0)}
-    return adam(loss, p)
+    return adam(loss, initial_2d((n, n), q, fs))
 
 
 def setup_advection(k, beta, nx, nt, q, fs):
@@ -147,13 +152,7 @@ def setup_advection(k, beta, nx, nt, q, fs):
                 + 200.0 * (0.5 * t1 * rb @ rb - 0.5 * rb.size * p["lt1"])
                 + 0.5 * t2 * jnp.sum(h * h) - 0.5 * nx * nt * p["lt2"])
 
-    def kp():
-        return {"logw": jnp.full(q, np.log(1 / q)), "logls": jnp.zeros(q),
-                "mu": jnp.linspace(0, 1, q) * fs}
-
-    p = {"u": jnp.zeros((nx, nt)), "k1": kp(), "k2": kp(),
-         "lt1": jnp.float64(0.0), "lt2": jnp.float64(0.0)}
-    return adam(loss, p)
+    return adam(loss, initial_2d((nx, nt), q, fs))
 
 
 def time_steps(p, st, step, steps):

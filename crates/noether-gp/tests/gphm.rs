@@ -122,68 +122,11 @@ fn matches_the_authors_logged_trajectory() {
     assert!((best - 0.2756).abs() < 0.1 * 0.2756, "{best}");
 }
 
-#[test]
-fn trajectory_equals_an_independent_jax_implementation() {
-    // tests/data/gphm_jax_trajectory.json: losses of 60 Adam steps of the same loss
-    // written independently in JAX with autodiff gradients and optax's Adam
-    // (benches/peers/gphm_jax.py trajectory): u = sin 20x, N = 60, GM, Q = 5,
-    // freq_scale 5.
-    let path = format!(
-        "{}/tests/data/gphm_jax_trajectory.json",
-        std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").into())
-    );
-    let v: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    let losses: Vec<f64> = v["losses"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap())
-        .collect();
-    let u_final: Vec<f64> = v["u_final"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap())
-        .collect();
-    let x = axis(60, 2.0 * PI);
-    let f: Vec<f64> = x.iter().map(|t| -400.0 * (20.0 * t).sin()).collect();
-    let opts = GpHmOptions {
-        envelope: Envelope::Gaussian,
-        components: 5,
-        freq_scale: 5.0,
-        ..GpHmOptions::default()
-    };
-    let mut s = GpHm::new(vec![x], &f, &|p| (20.0 * p[0]).sin(), opts).unwrap();
-    let mut worst = 0.0f64;
-    for (i, &reference) in losses.iter().enumerate() {
-        let ours = s.step().unwrap();
-        let rel = (ours - reference).abs() / reference.abs();
-        worst = worst.max(rel);
-        assert!(rel < 1e-6, "step {i}: loss {ours} vs JAX {reference}");
-    }
-    let du = u_final
-        .iter()
-        .zip(s.values())
-        .map(|(a, b)| (a - b).abs())
-        .fold(0.0, f64::max);
-    let scale = u_final.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-    println!(
-        "60 steps: worst relative loss difference {worst:.2e}; final U differs by {du:.2e} (scale {scale:.2e})"
-    );
-    assert!(du < 1e-6 * scale.max(1.0));
-}
-
-#[test]
-fn advection_trajectory_equals_an_independent_jax_implementation() {
-    // tests/data/gphm_jax_advection.json: losses of 60 Adam steps of the advection
-    // loss written independently in JAX (autodiff through k'(Z), optax's Adam;
-    // benches/peers/gphm_jax.py advection): βu_x + u_t = 0, u = sin 3(x − 2t) on
-    // [0, 1]², 16 × 12 grid, GM, Q = 5, freq_scale 3.
-    let path = format!(
-        "{}/tests/data/gphm_jax_advection.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
+/// Runs `s` for as many Adam steps as the JAX reference `tests/data/FILE` holds
+/// losses, asserting every loss equal to 1e-6 relative and the final grid values
+/// equal to 1e-6 of their scale.
+fn assert_matches_jax_trajectory(s: &mut GpHm, file: &str) {
+    let path = format!("{}/tests/data/{file}", env!("CARGO_MANIFEST_DIR"));
     let v: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let series = |key: &str| -> Vec<f64> {
@@ -195,6 +138,54 @@ fn advection_trajectory_equals_an_independent_jax_implementation() {
             .collect()
     };
     let (losses, u_final) = (series("losses"), series("u_final"));
+    let mut worst = 0.0f64;
+    for (i, &reference) in losses.iter().enumerate() {
+        let ours = s.step().unwrap();
+        let rel = (ours - reference).abs() / reference.abs();
+        worst = worst.max(rel);
+        assert!(
+            rel < 1e-6,
+            "{file}, step {i}: loss {ours} vs JAX {reference}"
+        );
+    }
+    let du = u_final
+        .iter()
+        .zip(s.values())
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f64::max);
+    let scale = u_final.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    println!(
+        "{file}, {} steps: worst relative loss difference {worst:.2e}; final U differs by {du:.2e} (scale {scale:.2e})",
+        losses.len()
+    );
+    assert!(du < 1e-6 * scale.max(1.0));
+}
+
+#[test]
+fn trajectory_equals_an_independent_jax_implementation() {
+    // tests/data/gphm_jax_trajectory.json: losses of 60 Adam steps of the same loss
+    // written independently in JAX with autodiff gradients and optax's Adam
+    // (benches/peers/gphm_jax.py trajectory): u = sin 20x, N = 60, GM, Q = 5,
+    // freq_scale 5.
+    let x = axis(60, 2.0 * PI);
+    let f: Vec<f64> = x.iter().map(|t| -400.0 * (20.0 * t).sin()).collect();
+    let opts = GpHmOptions {
+        envelope: Envelope::Gaussian,
+        components: 5,
+        freq_scale: 5.0,
+        ..GpHmOptions::default()
+    };
+    let mut s = GpHm::new(vec![x], &f, &|p| (20.0 * p[0]).sin(), opts).unwrap();
+    assert_matches_jax_trajectory(&mut s, "gphm_jax_trajectory.json");
+}
+
+#[test]
+fn advection_trajectory_equals_an_independent_jax_implementation() {
+    // tests/data/gphm_jax_advection.json: losses of 60 Adam steps of the advection
+    // loss written independently in JAX (autodiff through k'(Z), optax's Adam;
+    // benches/peers/gphm_jax.py advection): βu_x + u_t = 0, u = sin 3(x − 2t) on
+    // [0, 1]², 16 × 12 grid (both even: the centro-skew halves), GM, Q = 5,
+    // freq_scale 3.
     let beta = 2.0;
     let (x, t) = (axis(16, 1.0), axis(12, 1.0));
     let f = vec![0.0; x.len() * t.len()];
@@ -207,23 +198,7 @@ fn advection_trajectory_equals_an_independent_jax_implementation() {
     };
     let exact = |p: &[f64]| (3.0 * (p[0] - beta * p[1])).sin();
     let mut s = GpHm::new(vec![x, t], &f, &exact, opts).unwrap();
-    let mut worst = 0.0f64;
-    for (i, &reference) in losses.iter().enumerate() {
-        let ours = s.step().unwrap();
-        let rel = (ours - reference).abs() / reference.abs();
-        worst = worst.max(rel);
-        assert!(rel < 1e-6, "step {i}: loss {ours} vs JAX {reference}");
-    }
-    let du = u_final
-        .iter()
-        .zip(s.values())
-        .map(|(a, b)| (a - b).abs())
-        .fold(0.0, f64::max);
-    let scale = u_final.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-    println!(
-        "advection, 60 steps: worst relative loss difference {worst:.2e}; final U differs by {du:.2e} (scale {scale:.2e})"
-    );
-    assert!(du < 1e-6 * scale.max(1.0));
+    assert_matches_jax_trajectory(&mut s, "gphm_jax_advection.json");
 }
 
 #[test]
