@@ -20,10 +20,13 @@
 //! - [`scattered`]: exact GP regression on scattered points by jittered Cholesky
 //!   (likelihood, gradient, prediction) and conditioning on linear functionals.
 //! - [`gphm`]: the GP-HM solver for high-frequency and multi-scale PDEs
-//!   (spectral-mixture kernels, hand-written adjoints, Adam).
+//!   (Poisson, Allen–Cahn, advection; spectral-mixture kernels, hand-written
+//!   adjoints, Adam).
 //!
 //! - [`toeplitz`]: inverse and log-determinant of symmetric positive definite
 //!   Toeplitz matrices in `O(n²)` (Durbin and Trench), used by GP-HM's uniform grids.
+//! - [`centro`]: centrosymmetric and centro-skew matrices by their half-size blocks
+//!   (half the flops of a product), used by GP-HM's mode products.
 //!
 //! - [`iterative`]: large scattered data: a matrix-free kernel operator, CG
 //!   (optionally preconditioned by a pivoted Cholesky factor) for the representer
