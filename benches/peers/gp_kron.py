@@ -4,7 +4,11 @@ products by tensordot), on the same factors noether builds (squared-exponential
 Gram matrices on a uniform grid of [0, 1], jitter 1e-6). Prints one JSON object with
 the median time over repeats.
 
-    VENV/bin/python gp_kron.py N SIGMA2 REPEATS
+    VENV/bin/python gp_kron.py N SIGMA2 REPEATS [--serve]
+
+With `--serve`, it then answers `solve 0 N` requests (N wall times of the solve, as
+a JSON list) until `quit`, so that `cargo xtask bench gp` can interleave its timings
+with ours under the same machine load.
 """
 
 import json
@@ -44,7 +48,18 @@ def main():
         "solve_s": sorted(times)[len(times) // 2],
         "checksum": float(z.ravel()[:1000].sum()),
         "logdet": float(logdet),
-    }))
+    }), flush=True)
+    if "--serve" in sys.argv:
+        for line in sys.stdin:
+            parts = line.split()
+            if not parts or parts[0] == "quit":
+                break
+            times = []
+            for _ in range(int(parts[2])):
+                t0 = time.perf_counter()
+                solve()
+                times.append(time.perf_counter() - t0)
+            print(json.dumps(times), flush=True)
 
 
 if __name__ == "__main__":

@@ -32,8 +32,8 @@
 //!   (optionally preconditioned by a pivoted Cholesky factor) for the representer
 //!   weights, stochastic Lanczos quadrature for the log-determinant.
 //!
-//! Status: issue 6's acceptance items hold (Kronecker 128³ solve 0.11–0.28× numpy,
-//! median 0.20 over six runs of `cargo xtask bench gp`).
+//! Status: issue 6's acceptance items hold (Kronecker 128³ solve 0.21–0.27× numpy,
+//! median 0.23 over six runs of `cargo xtask bench gp`).
 #![deny(missing_docs)]
 
 pub mod centro;
