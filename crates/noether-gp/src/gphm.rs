@@ -227,10 +227,12 @@ enum ModeOps {
 }
 
 impl ModeOps {
-    fn new(fac: &Factor) -> Self {
+    /// The operators of `fac`, whose `D_d` is a first derivative (skew) when
+    /// `first_order`, else `D2_d`.
+    fn new(fac: &Factor, first_order: bool) -> Self {
         let kinv = CentroHalves::new(fac.kinv.as_ref());
         // S_dᵀ = K_d⁻¹ D_dᵀ: K_d⁻¹ D2_d, or −K_d⁻¹ D_d for the skew-symmetric c_d·D1_d
-        let halves = if fac.first_order {
+        let halves = if first_order {
             kinv.zip(CentroHalves::new_skew(fac.deriv.as_ref()))
                 .map(|(k, d)| (k.product(&d).scaled(-1.0), k, d))
         } else {
@@ -425,8 +427,6 @@ struct Factor {
     /// or `c_d·D1_d` for advection), and scratch for the two mode Gram matrices of
     /// the kernel gradient; empty in 1-D, where everything is a Toeplitz product.
     deriv: Mat<f64>,
-    /// Whether `D_d` is a first derivative (skew) rather than `D2_d`.
-    first_order: bool,
     grams: [Mat<f64>; 2],
     log_det: f64,
     /// First row of `K_d` with the jitter, and the relative residual of `kinv`.
@@ -441,7 +441,6 @@ impl Factor {
             kinv: Mat::zeros(n, n),
             lags: LagTable::default(),
             deriv: Mat::zeros(m, m),
-            first_order: false,
             grams: [Mat::zeros(m, m), Mat::zeros(m, m)],
             log_det: 0.0,
             k_row: Vec::new(),
@@ -477,7 +476,6 @@ impl FactorInputs<'_> {
         };
         let mut k_row = lags.k().to_vec();
         k_row[0] += self.jitter;
-        fac.first_order = slope.is_some();
         if self.tensor {
             let (k1_row, d2_row) = (lags.k1(), lags.k2());
             for j in 0..n {
@@ -764,7 +762,12 @@ impl GpHm {
         let dims = &self.dims;
         let n = self.u.len();
         let tau2 = self.precisions().1;
-        let ops: Vec<ModeOps> = factors.par_iter().map(ModeOps::new).collect();
+        let pde = self.opts.pde;
+        let ops: Vec<ModeOps> = factors
+            .par_iter()
+            .enumerate()
+            .map(|(d, fac)| ModeOps::new(fac, pde.slope_coefficient(d).is_some()))
+            .collect();
         let pool = &self.vecs;
         let big_d = dims.len();
         // B_d = U ×_d K_d⁻¹; A = U ×_1 K_1⁻¹ … ×_D K_D⁻¹ continues from B_1;

@@ -25,7 +25,7 @@ use std::sync::OnceLock;
 
 use crate::error::{GpError, Result, invalid};
 use crate::kron_mirror::{MirrorBasis, MirrorFactor};
-use crate::kron_spectral::spectral_in_place;
+use crate::kron_spectral::{lead_product, spectral_in_place};
 use crate::workspace::with_buffer;
 
 /// Applies `⊗ factors` to `x` (row-major tensor, first factor on the slowest index)
@@ -409,11 +409,7 @@ impl KroneckerEigen {
             .map_init(
                 || vec![0.0; last.len()],
                 |row, r| {
-                    let (mut p, mut rest) = (1.0, r);
-                    for l in lead.iter().rev() {
-                        p *= l[rest % l.len()];
-                        rest /= l.len();
-                    }
+                    let p = lead_product(lead, r);
                     row.iter_mut()
                         .zip(last)
                         .for_each(|(v, &l)| *v = p * l + self.sigma2);

@@ -167,15 +167,7 @@ pub(crate) fn scale(
 ) {
     let (lead, last) = lambda.split_at(lambda.len() - 1);
     let last = last[0];
-    // Π over the leading modes of row r's eigenvalues
-    let lead = |r: usize| {
-        let (mut p, mut rest) = (1.0, r);
-        for l in lead.iter().rev() {
-            p *= l[rest % l.len()];
-            rest /= l.len();
-        }
-        p
-    };
+    let lead = |r: usize| lead_product(lead, r);
     let run = |data: &mut [f64], first_row: usize| {
         pulp::Arch::new().dispatch(ScaleRows {
             data,
@@ -194,6 +186,19 @@ pub(crate) fn scale(
             .enumerate()
             .for_each(|(t, chunk)| run(chunk, t * rows_per_task));
     }
+}
+
+/// Row `r`'s product of the leading modes' eigenvalues: a row of the last mode
+/// sits at one index per leading mode (row-major, the first slowest), and the
+/// spectrum there is `lead_product(r)·λ_last + σ²`.
+pub(crate) fn lead_product(lead: &[impl AsRef<[f64]>], r: usize) -> f64 {
+    let (mut p, mut rest) = (1.0, r);
+    for l in lead.iter().rev() {
+        let l = l.as_ref();
+        p *= l[rest % l.len()];
+        rest /= l.len();
+    }
+    p
 }
 
 /// Rows `first_row, first_row + 1, …` of the tensor (each as long as `last`),
