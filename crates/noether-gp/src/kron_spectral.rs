@@ -9,12 +9,9 @@
 //! before it, on the row-major block `B` of shape `(n_d, Π_{e>d} n_e)`. So the
 //! tensor streams through memory once for the two slab modes and once per leading
 //! mode, not once per mode, and every GEMM reads its operands in their stored
-//! layout. On the dense eigenbasis of a 128³ grid this halves the time of one
-//! rotating GEMM per mode (criterion, stretched grid: 64 ms; 122 ms in an earlier
-//! run of the same bench before this change); on one
-//! 64³ orthant the GEMMs themselves run at the same speed either way (faer's
-//! kernel, 55–60% of the FMA peak measured here), and what it saves is memory
-//! traffic.
+//! layout. On one 64³ orthant the GEMMs themselves run at the same speed as one
+//! rotating GEMM per mode (faer's kernel, 55–60% of the FMA peak measured here):
+//! what the layout saves is memory traffic.
 
 use faer::{Accum, MatMut, MatRef, Par};
 use rayon::prelude::*;
