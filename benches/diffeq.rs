@@ -3,12 +3,13 @@
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use faer::Mat;
-use noether_diffeq::bdf::solve_bdf;
-use noether_diffeq::esdirk::{KVAERNO5, TRBDF2, solve_esdirk};
+use noether_diffeq::bdf::Bdf;
+use noether_diffeq::erk::Erk;
+use noether_diffeq::esdirk::{Esdirk, KVAERNO5, TRBDF2};
 use noether_diffeq::newton::DenseNewton;
 use noether_diffeq::problems::{lorenz, robertson, robertson_jacobian};
-use noether_diffeq::solve::{OdeOptions, solve_ode};
 use noether_diffeq::tableau::{DOP853, DOPRI5, TSIT5};
+use noether_diffeq::{OdeProblem, SolveOptions, solve};
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -16,15 +17,11 @@ fn explicit(c: &mut Criterion) {
     let mut g = c.benchmark_group("lorenz_t100");
     let y0 = vec![1.0, 1.0, 1.0];
     for tol in [1e-6, 1e-9] {
-        let opts = OdeOptions {
-            max_steps: 10_000_000,
-            ..OdeOptions::tolerances(tol, tol)
-        };
+        let problem = OdeProblem::new(&lorenz, (0.0, 100.0), y0.clone()).tolerances(tol, tol);
+        let opts = || SolveOptions::default().max_steps(10_000_000);
         for tab in [&TSIT5, &DOPRI5, &DOP853] {
             g.bench_with_input(BenchmarkId::new(tab.name, tol), &tol, |b, _| {
-                b.iter(|| {
-                    solve_ode(tab, &lorenz, 0.0, 100.0, black_box(&y0), &opts).expect("solve")
-                })
+                b.iter(|| solve(black_box(&problem), Erk::new(tab), opts()).expect("solve"))
             });
         }
     }
@@ -41,31 +38,18 @@ fn stiff(c: &mut Criterion) {
         })
     };
     for rtol in [1e-4, 1e-8] {
-        let opts = OdeOptions {
-            max_steps: 1_000_000,
-            ..OdeOptions::tolerances(rtol, rtol * 1e-4)
-        };
+        let problem =
+            OdeProblem::new(&robertson, (0.0, 1e5), y0.clone()).tolerances(rtol, rtol * 1e-4);
+        let opts = || SolveOptions::default().max_steps(1_000_000);
         for (name, tab) in [("Kvaerno5", &KVAERNO5), ("TRBDF2", &TRBDF2)] {
             g.bench_with_input(BenchmarkId::new(name, rtol), &rtol, |b, _| {
                 b.iter(|| {
-                    solve_esdirk(
-                        tab,
-                        &robertson,
-                        &mut newton(),
-                        0.0,
-                        1e5,
-                        black_box(&y0),
-                        &opts,
-                    )
-                    .expect("solve")
+                    solve(black_box(&problem), Esdirk::new(tab, newton()), opts()).expect("solve")
                 })
             });
         }
         g.bench_with_input(BenchmarkId::new("BDF", rtol), &rtol, |b, _| {
-            b.iter(|| {
-                solve_bdf(&robertson, &mut newton(), 0.0, 1e5, black_box(&y0), &opts)
-                    .expect("solve")
-            })
+            b.iter(|| solve(black_box(&problem), Bdf::new(newton()), opts()).expect("solve"))
         });
     }
     g.finish();

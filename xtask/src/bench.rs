@@ -227,9 +227,10 @@ struct DiffeqPeers {
 /// Work-precision on Lorenz (t ∈ [0, 100]) against diffrax and scipy, same run.
 fn diffeq(criterion: bool) -> Result<()> {
     use noether_benches::median;
+    use noether_diffeq::erk::Erk;
     use noether_diffeq::problems::{lorenz, relative_l2_error as rel_err};
-    use noether_diffeq::solve::{OdeOptions, solve_ode};
     use noether_diffeq::tableau::{DOP853, DOPRI5, DOPRI5_SHAMPINE, DOPRI8, TSIT5};
+    use noether_diffeq::{OdeProblem, SolveOptions, solve};
 
     const TOLS: [f64; 3] = [1e-5, 1e-7, 1e-9];
     const REPEATS: usize = 21;
@@ -263,20 +264,18 @@ fn diffeq(criterion: bool) -> Result<()> {
     ];
     for (tab, diffrax_method, scipy_method) in methods {
         for &tol in &TOLS {
-            let opts = OdeOptions {
-                max_steps: 10_000_000,
-                ..OdeOptions::tolerances(tol, tol)
-            };
+            let problem = OdeProblem::new(&lorenz, (0.0, 100.0), y0.clone()).tolerances(tol, tol);
+            let opts = || SolveOptions::default().max_steps(10_000_000);
             let start = Instant::now();
             // Rounds of ours then diffrax's (when it is a peer), so that both medians
             // come from the same stretch of machine load.
             let mut samples = Vec::with_capacity(REPEATS);
             let mut peer_samples = Vec::with_capacity(REPEATS);
-            let mut sol = solve_ode(tab, &lorenz, 0.0, 100.0, &y0, &opts)?;
+            let mut sol = solve(&problem, Erk::new(tab), opts())?;
             for _ in 0..REPEATS / PER_ROUND {
                 for _ in 0..PER_ROUND {
                     let t = Instant::now();
-                    sol = solve_ode(tab, &lorenz, 0.0, 100.0, &y0, &opts)?;
+                    sol = solve(&problem, Erk::new(tab), opts())?;
                     samples.push(t.elapsed().as_secs_f64());
                 }
                 if let Some(m) = diffrax_method
@@ -367,11 +366,11 @@ fn diffeq(criterion: bool) -> Result<()> {
 fn robertson(py: &std::path::Path, report: &mut Report) -> Result<()> {
     use faer::Mat;
     use noether_benches::median;
-    use noether_diffeq::bdf::solve_bdf;
-    use noether_diffeq::esdirk::{KVAERNO5, NewtonPolicy, solve_esdirk_with_policy};
+    use noether_diffeq::bdf::Bdf;
+    use noether_diffeq::esdirk::{Esdirk, KVAERNO5, NewtonPolicy};
     use noether_diffeq::newton::DenseNewton;
     use noether_diffeq::problems::{relative_l2_error as rel_err, robertson, robertson_jacobian};
-    use noether_diffeq::solve::{OdeOptions, StepSize};
+    use noether_diffeq::{OdeProblem, SolveOptions, solve};
 
     const TOLS: [(f64, f64); 3] = [(1e-4, 1e-8), (1e-6, 1e-10), (1e-8, 1e-12)];
     const REPEATS: usize = 7;
@@ -398,18 +397,10 @@ fn robertson(py: &std::path::Path, report: &mut Report) -> Result<()> {
     };
     let y0 = vec![1.0, 0.0, 0.0];
     for (rtol, atol) in TOLS {
-        let opts = OdeOptions {
-            max_steps: 1_000_000,
-            ..OdeOptions::tolerances(rtol, atol)
-        };
+        let problem = OdeProblem::new(&robertson, (0.0, 1e5), y0.clone()).tolerances(rtol, atol);
+        let opts = || SolveOptions::default().max_steps(1_000_000);
         // diffrax 0.7 starts from dt0 = 0.01 whenever dt0=None.
-        let diffrax_start = OdeOptions {
-            step: StepSize::Adaptive {
-                h0: Some(0.01),
-                controller: Default::default(),
-            },
-            ..opts.clone()
-        };
+        let diffrax_start = || opts().h0(0.01);
         let very_chord = NewtonPolicy::VeryChord {
             kappa: 0.01,
             max_norm: false,
@@ -420,33 +411,14 @@ fn robertson(py: &std::path::Path, report: &mut Report) -> Result<()> {
             ("bdf", &peers.scipy, "BDF"),
         ] {
             let start = Instant::now();
-            let run = || {
-                let mut newton = jac();
-                match name {
-                    "bdf" => solve_bdf(&robertson, &mut newton, 0.0, 1e5, &y0, &opts),
-                    "kvaerno5" => solve_esdirk_with_policy(
-                        &KVAERNO5,
-                        NewtonPolicy::Adaptive,
-                        &robertson,
-                        &mut newton,
-                        0.0,
-                        1e5,
-                        &y0,
-                        &opts,
-                        &[],
-                    ),
-                    _ => solve_esdirk_with_policy(
-                        &KVAERNO5,
-                        very_chord,
-                        &robertson,
-                        &mut newton,
-                        0.0,
-                        1e5,
-                        &y0,
-                        &diffrax_start,
-                        &[],
-                    ),
-                }
+            let run = || match name {
+                "bdf" => solve(&problem, Bdf::new(jac()), opts()),
+                "kvaerno5" => solve(&problem, Esdirk::new(&KVAERNO5, jac()), opts()),
+                _ => solve(
+                    &problem,
+                    Esdirk::new(&KVAERNO5, jac()).policy(very_chord),
+                    diffrax_start(),
+                ),
             };
             let mut sol = run()?;
             let mut samples = Vec::with_capacity(REPEATS);

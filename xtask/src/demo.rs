@@ -6,10 +6,11 @@ use noether_core::Hamiltonian;
 use noether_core::krylov::{KrylovOptions, LanczosOptions, cg, gmres, lanczos_extremes, minres};
 use noether_core::operator::Laplacian2d;
 use noether_core::precond::Ic0;
+use noether_diffeq::erk::Erk;
 use noether_diffeq::problems::{Kepler, lorenz};
-use noether_diffeq::solve::{OdeOptions, SaveAt, solve_ode};
 use noether_diffeq::symplectic::{SymplecticMethod, integrate_separable};
 use noether_diffeq::tableau::{RK4, TSIT5};
+use noether_diffeq::{OdeProblem, SaveAt, SolveOptions, solve};
 
 use crate::paths::reports_dir;
 use crate::plot::{self, Series};
@@ -184,17 +185,12 @@ fn diffeq_showcase(report: &mut Report) -> Result<()> {
     pb.set_message("Lorenz, Tsit5, rtol 1e-8");
     let times: Vec<f64> = (0..=20_000).map(|i| i as f64 * 0.0025).collect();
     let t0 = Instant::now();
-    let sol = solve_ode(
-        &TSIT5,
-        &lorenz,
-        0.0,
-        50.0,
-        &vec![1.0, 1.0, 1.0],
-        &OdeOptions {
-            save_at: SaveAt::Times(times),
-            max_steps: 1_000_000,
-            ..OdeOptions::tolerances(1e-8, 1e-8)
-        },
+    let sol = solve(
+        &OdeProblem::new(&lorenz, (0.0, 50.0), vec![1.0, 1.0, 1.0]).tolerances(1e-8, 1e-8),
+        Erk::new(&TSIT5),
+        SolveOptions::default()
+            .save_at(SaveAt::Times(times))
+            .max_steps(1_000_000),
     )?;
     report.push(Row {
         case: "lorenz-t50-tsit5-rtol1e-8".into(),
@@ -260,17 +256,13 @@ fn diffeq_showcase(report: &mut Report) -> Result<()> {
         .map(|k| k as f64 * 2.0 * std::f64::consts::PI)
         .collect();
     let t_end = *period_times.last().unwrap_or(&0.0);
-    let rk = solve_ode(
-        &RK4,
-        &f,
-        0.0,
-        t_end,
-        &vec![q0[0], q0[1], p0[0], p0[1]],
-        &OdeOptions {
-            save_at: SaveAt::Times(period_times),
-            max_steps: 10_000_000,
-            ..OdeOptions::fixed(dt)
-        },
+    let rk = solve(
+        &OdeProblem::new(&f, (0.0, t_end), vec![q0[0], q0[1], p0[0], p0[1]]),
+        Erk::new(&RK4),
+        SolveOptions::default()
+            .fixed(dt)
+            .save_at(SaveAt::Times(period_times))
+            .max_steps(10_000_000),
     )?;
     let rk_energy: Vec<(f64, f64)> = rk
         .ys
@@ -427,7 +419,7 @@ fn mesh_showcase(report: &mut Report) -> Result<()> {
 /// Poisson's exact local conservation, leapfrog energy for the wave equation, and
 /// heat decay through noether-diffeq.
 fn fem_showcase(report: &mut Report) -> Result<()> {
-    use noether_diffeq::esdirk::{KVAERNO5, solve_esdirk};
+    use noether_diffeq::esdirk::{Esdirk, KVAERNO5};
     use noether_diffeq::newton::KrylovNewton;
     use noether_fem::element::Element;
     use noether_fem::evolution::{HeatEquation, Semidiscrete, WaveHamiltonian};
@@ -631,17 +623,10 @@ fn fem_showcase(report: &mut Report) -> Result<()> {
         .restrict(&space.interpolate(&|x, o| o[0] = mode(x))?);
     let mut newton = KrylovNewton::finite_difference(KrylovNewton::<Vec<f64>>::default_options());
     let times: Vec<f64> = (0..=20).map(|i| i as f64 * 0.01).collect();
-    let sol = solve_esdirk(
-        &KVAERNO5,
-        &heat,
-        &mut newton,
-        0.0,
-        0.2,
-        &u0,
-        &OdeOptions {
-            save_at: SaveAt::Times(times.clone()),
-            ..OdeOptions::tolerances(1e-8, 1e-10)
-        },
+    let sol = solve(
+        &OdeProblem::new(&heat, (0.0, 0.2), u0.clone()).tolerances(1e-8, 1e-10),
+        Esdirk::new(&KVAERNO5, &mut newton),
+        SolveOptions::default().save_at(SaveAt::Times(times.clone())),
     )?;
     let mut norms = Vec::new();
     let mut exact_norms = Vec::new();

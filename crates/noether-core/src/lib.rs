@@ -46,4 +46,4 @@ pub use field::{
 };
 pub use operator::LinearOperator;
 pub use real::Real;
-pub use space::{HostSpace, Space};
+pub use space::{Atol, HostSpace, Space, Tolerance};

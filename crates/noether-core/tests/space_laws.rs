@@ -5,7 +5,7 @@
 use faer::Col;
 use nalgebra::DVector;
 use noether_core::space::kernels::{CHUNK, PAR_THRESHOLD};
-use noether_core::{HostSpace, Real, Space};
+use noether_core::{HostSpace, Real, Space, Tolerance};
 use proptest::prelude::*;
 
 /// The reference results, computed naively in f64.
@@ -20,6 +20,16 @@ struct Reference {
     norm_inf: f64,
     wrms: f64,
     wmax: f64,
+    /// The weighted norms with `atolᵢ = atol·(1 + |x₂ᵢ|)`.
+    wrms_vec: f64,
+    wmax_vec: f64,
+    /// `⟨x₀, xⱼ⟩` for every `j`.
+    multi_dot: Vec<f64>,
+}
+
+/// The per-component absolute tolerance of the law tests.
+fn atol_vector(xs: &[Vec<f64>], atol: f64) -> Vec<f64> {
+    xs[2].iter().map(|v| atol * (1.0 + v.abs())).collect()
 }
 
 fn reference(
@@ -39,7 +49,29 @@ fn reference(
             .collect()
     };
     let e: Vec<f64> = x.clone();
+    let av = atol_vector(xs, atol);
+    let wrms = |at: &dyn Fn(usize) -> f64| {
+        if n == 0 {
+            return 0.0;
+        }
+        ((0..n)
+            .map(|i| (e[i] / (at(i) + rtol * y[i].abs().max(xs[2][i].abs()))).powi(2))
+            .sum::<f64>()
+            / n as f64)
+            .sqrt()
+    };
+    let wmax = |at: &dyn Fn(usize) -> f64| {
+        (0..n).fold(0.0, |m: f64, i| {
+            m.max(e[i].abs() / (at(i) + rtol * y[i].abs()))
+        })
+    };
     Reference {
+        wrms_vec: wrms(&|i| av[i]),
+        wmax_vec: wmax(&|i| av[i]),
+        multi_dot: xs
+            .iter()
+            .map(|v| (0..n).map(|i| x[i] * v[i]).sum())
+            .collect(),
         axpy: (0..n).map(|i| y[i] + a * x[i]).collect(),
         scale: x.iter().map(|v| a * v).collect(),
         lincomb: lin(0.0, y),
@@ -144,18 +176,59 @@ fn check<V: Space>(
         "norm_inf {ni} vs {}",
         r.norm_inf
     );
-    let w = vs[0].wrms_norm(&vs[1], &vs[2], s(atol), s(rtol)).as_f64();
+    let tolerance = Tolerance::new(rtol, atol);
+    let w = vs[0].wrms_norm(&vs[1], &vs[2], &tolerance).as_f64();
     assert!(
         close(w, r.wrms, tol * 10.0, r.wrms),
         "wrms {w} vs {}",
         r.wrms
     );
-    let w = vs[0].wmax_norm(&vs[1], s(atol), s(rtol)).as_f64();
+    let w = vs[0].wmax_norm(&vs[1], &tolerance).as_f64();
     assert!(
         close(w, r.wmax, tol * 10.0, r.wmax),
         "wmax {w} vs {}",
         r.wmax
     );
+    let per_component = Tolerance::per_component(rtol, make(&atol_vector(xs, atol)));
+    let w = vs[0].wrms_norm(&vs[1], &vs[2], &per_component).as_f64();
+    assert!(
+        close(w, r.wrms_vec, tol * 10.0, r.wrms_vec),
+        "wrms (vector atol) {w} vs {}",
+        r.wrms_vec
+    );
+    let w = vs[0].wmax_norm(&vs[1], &per_component).as_f64();
+    assert!(
+        close(w, r.wmax_vec, tol * 10.0, r.wmax_vec),
+        "wmax (vector atol) {w} vs {}",
+        r.wmax_vec
+    );
+    let refs: Vec<&V> = vs.iter().collect();
+    let mut dots = vec![s(0.0); vs.len()];
+    vs[0].multi_dot(&refs, &mut dots);
+    for (j, (d, want)) in dots.iter().zip(&r.multi_dot).enumerate() {
+        let scale = r.norm2 * xs[j].iter().map(|v| v * v).sum::<f64>().sqrt();
+        assert!(
+            close(d.as_f64(), *want, tol * (n as f64).sqrt().max(1.0), scale),
+            "multi_dot[{j}] {} vs {want}",
+            d.as_f64()
+        );
+    }
+    // The step-control norms report a non-finite state themselves.
+    if n > 0 {
+        let mut bad = xs[2].clone();
+        bad[n / 2] = f64::INFINITY;
+        let bad = make(&bad);
+        assert!(vs[0].wrms_norm(&vs[1], &bad, &tolerance).as_f64().is_nan());
+        assert!(vs[0].wmax_norm(&bad, &tolerance).as_f64().is_nan());
+        let mut nan = xs[1].clone();
+        nan[0] = f64::NAN;
+        assert!(
+            vs[0]
+                .wrms_norm(&make(&nan), &vs[2], &per_component)
+                .as_f64()
+                .is_nan()
+        );
+    }
 
     let mut c = vs[0].zeros_like();
     assert_eq!(c.len(), n);

@@ -1,21 +1,20 @@
 //! Times the Tsit5 solve of Lorenz on [0, 100] at rtol = atol = 1e-9 (the
 //! benchmark's hardest case), for profiling:
 //! `cargo run --release -p noether-diffeq --example lorenz_speed`.
+use noether_diffeq::erk::Erk;
 use noether_diffeq::problems::lorenz;
-use noether_diffeq::solve::{OdeOptions, solve_ode};
 use noether_diffeq::tableau::TSIT5;
+use noether_diffeq::{OdeProblem, SolveOptions, solve};
 
 fn main() {
-    let opts = OdeOptions {
-        max_steps: 10_000_000,
-        ..OdeOptions::tolerances(1e-9, 1e-9)
-    };
-    let y0 = vec![1.0, 1.0, 1.0];
+    let problem =
+        OdeProblem::new(&lorenz, (0.0, 100.0), vec![1.0, 1.0, 1.0]).tolerances(1e-9, 1e-9);
     let mut times = Vec::new();
     let mut steps = 0;
     for _ in 0..200 {
         let t = std::time::Instant::now();
-        let sol = solve_ode(&TSIT5, &lorenz, 0.0, 100.0, &y0, &opts).expect("solve");
+        let opts = SolveOptions::default().max_steps(10_000_000);
+        let sol = solve(&problem, Erk::new(&TSIT5), opts).expect("solve");
         times.push(t.elapsed().as_secs_f64());
         steps = sol.stats.accepted;
     }

@@ -11,14 +11,13 @@
 //! prediction. After `k + 1` equal steps the order moves to whichever of `k − 1, k,
 //! k + 1` allows the largest step.
 
-use noether_core::{Real, Space, VectorField};
+use noether_core::{Real, Space, Tolerance, VectorField};
 
 use crate::controller::initial_step;
-use crate::error::{DiffeqError, Result, invalid};
-use crate::events::{Event, handle_step};
+use crate::error::{DiffeqError, Result};
 use crate::newton::NewtonLinearSolver;
-use crate::output::Recorder;
-use crate::solve::{OdeOptions, OdeSolution, SolveStats, StepSize, check_budget, validate};
+use crate::options::SolveStats;
+use crate::solver::{Attempt, OdeSolver, StepControl};
 
 /// Highest order.
 pub const MAX_ORDER: usize = 5;
@@ -99,18 +98,19 @@ fn change_d<V: Space>(d: &mut [V], scratch: &mut [V], order: usize, factor: f64)
     }
 }
 
-/// Integrates `y' = f(t, y)` with the variable-order NDF/BDF method, solving the
-/// corrector with `newton`. Only adaptive steps (`StepSize::Adaptive`; its `h0`, and
-/// the controller's `dtmax` and `dtmin`, are honoured — the step and order selection
-/// are the method's own). Dense output is the method's interpolating polynomial.
+/// The variable-order NDF/BDF method as an [`OdeSolver`], solving the corrector
+/// with a [`NewtonLinearSolver`]. Adaptive steps only: the step and order
+/// selection are the method's own (scipy's), honouring the first step `h0` and
+/// the controller's `dtmax` and `dtmin`. Dense output is the method's
+/// interpolating polynomial.
 ///
-/// Errors: [`DiffeqError::StepSizeUnderflow`], [`DiffeqError::MaxSteps`],
-/// [`DiffeqError::NonFinite`], [`DiffeqError::InvalidOption`].
+/// Errors during a solve: [`DiffeqError::StepSizeUnderflow`],
+/// [`DiffeqError::NonFinite`].
 ///
 /// ```
-/// use noether_diffeq::bdf::solve_bdf;
+/// use noether_diffeq::{solve, OdeProblem, SolveOptions};
+/// use noether_diffeq::bdf::Bdf;
 /// use noether_diffeq::newton::DenseNewton;
-/// use noether_diffeq::solve::OdeOptions;
 ///
 /// // Robertson's chemical kinetics to t = 40.
 /// let f = |_t: f64, y: &Vec<f64>, dy: &mut Vec<f64>| {
@@ -118,235 +118,309 @@ fn change_d<V: Space>(d: &mut [V], scratch: &mut [V], order: usize, factor: f64)
 ///     dy[2] = 3e7 * y[1] * y[1];
 ///     dy[1] = -dy[0] - dy[2];
 /// };
-/// let mut newton = DenseNewton::finite_difference();
-/// let sol = solve_bdf(&f, &mut newton, 0.0, 40.0, &vec![1.0, 0.0, 0.0],
-///                     &OdeOptions::tolerances(1e-6, 1e-10)).unwrap();
+/// let problem = OdeProblem::new(&f, (0.0, 40.0), vec![1.0, 0.0, 0.0]).tolerances(1e-6, 1e-10);
+/// let sol = solve(&problem, Bdf::new(DenseNewton::finite_difference()), SolveOptions::default())
+///     .unwrap();
 /// assert!((sol.ys[0][0] - 0.7158).abs() < 1e-3); // y₁(40) = 0.71583…
 /// ```
-pub fn solve_bdf<V, F, N>(
-    f: &F,
-    newton: &mut N,
-    t0: f64,
-    t1: f64,
-    y0: &V,
-    opts: &OdeOptions,
-) -> Result<OdeSolution<V>>
-where
-    V: Space,
-    F: VectorField<V> + ?Sized,
-    N: NewtonLinearSolver<V>,
-{
-    solve_bdf_with_events(f, newton, t0, t1, y0, opts, &[])
+pub struct Bdf<V, N> {
+    newton: N,
+    state: Option<BdfState<V>>,
 }
 
-/// [`solve_bdf`] with events located on the method's interpolating polynomial (see
-/// [`solve_ode_with_events`](crate::solve::solve_ode_with_events)).
-pub fn solve_bdf_with_events<V, F, N>(
-    f: &F,
-    newton: &mut N,
-    t0: f64,
-    t1: f64,
-    y0: &V,
-    opts: &OdeOptions,
-    events: &[Event<'_, V>],
-) -> Result<OdeSolution<V>>
-where
-    V: Space,
-    F: VectorField<V> + ?Sized,
-    N: NewtonLinearSolver<V>,
-{
-    validate("BDF", true, t0, t1, y0, opts)?;
-    let (h0, dtmax, dtmin) = match &opts.step {
-        StepSize::Fixed(_) => {
-            return Err(invalid(
-                "step",
-                "Fixed",
-                "the BDF method chooses its own steps (use StepSize::Adaptive)",
-            ));
-        }
-        StepSize::Adaptive { h0, controller } => (*h0, controller.dtmax, controller.dtmin),
-    };
-    let sc = V::Scalar::of_f64;
-    let one = sc(1.0);
-    let (atol, rtol) = (sc(opts.atol), sc(opts.rtol));
-    let cf = coefficients();
-    let dir = if t1 >= t0 { 1.0 } else { -1.0 };
-    let mut stats = SolveStats::default();
-    let mut rec = Recorder::new(&opts.save_at, t0, y0, dir);
-    let mut g_old: Vec<f64> = events.iter().map(|e| (e.g)(t0, y0)).collect();
-    let mut hits = Vec::new();
-    let newton_tol = crate::esdirk::newton_tolerance(opts.rtol);
+struct BdfState<V> {
+    cf: Coefficients,
+    newton_tol: f64,
+    /// Backward differences `D[0..=order+2]` and scratch space for rescaling.
+    d: Vec<V>,
+    scratch: Vec<V>,
+    order: usize,
+    n_equal_steps: usize,
+    h_abs: f64,
+    /// The next attempt starts a new step (not a retry).
+    fresh: bool,
+    current_jac: bool,
+    min_step: f64,
+    y_predict: V,
+    psi: V,
+    y_new: V,
+    corr: V,
+    rhs: V,
+    dy: V,
+    fy: V,
+    err: V,
+    /// The pending step: its size, Newton iterations and error norm.
+    h: f64,
+    t_new: f64,
+    n_iter: usize,
+    error_norm: f64,
+}
 
-    let mut fy = y0.zeros_like();
-    f.eval(t0, y0, &mut fy);
-    stats.nfev += 1;
-    let mut h_abs = match h0 {
-        Some(h) => h.abs(),
-        None => {
-            let (h, n) = initial_step(f, t0, y0, &fy, 2, opts.rtol, opts.atol, dir);
-            stats.nfev += n;
-            h.abs()
+impl<V: Space, N: NewtonLinearSolver<V>> Bdf<V, N> {
+    /// The method with `newton` for its corrector.
+    pub fn new(newton: N) -> Self {
+        Self {
+            newton,
+            state: None,
         }
     }
-    .min(dtmax);
-    let n = newton.update_jacobian(f, t0, y0, &fy)?;
-    stats.nfev += n;
-    stats.jacobians += 1;
 
-    let mut d: Vec<V> = (0..MAX_ORDER + 3).map(|_| y0.zeros_like()).collect();
-    let mut scratch: Vec<V> = (0..=MAX_ORDER).map(|_| y0.zeros_like()).collect();
-    d[0].copy_from(y0);
-    d[1].lincomb(&[(sc(h_abs * dir), &fy)]);
-    let mut order = 1usize;
-    let mut n_equal_steps = 0usize;
-    let mut t = t0;
-    let mut y_predict = y0.zeros_like();
-    let mut psi = y0.zeros_like();
-    let mut y_new = y0.zeros_like();
-    let mut corr = y0.zeros_like();
-    let mut rhs = y0.zeros_like();
-    let mut dy = y0.zeros_like();
-    let mut err = y0.zeros_like();
+    /// The Newton linear solver (for its counters).
+    pub fn newton(&self) -> &N {
+        &self.newton
+    }
 
-    while (t1 - t) * dir > 0.0 {
-        let min_step = (10.0 * (next_toward(t, dir) - t).abs()).max(dtmin);
-        if h_abs > dtmax {
-            change_d(&mut d, &mut scratch, order, dtmax / h_abs);
-            h_abs = dtmax;
-            n_equal_steps = 0;
-        } else if h_abs < min_step {
-            change_d(&mut d, &mut scratch, order, min_step / h_abs);
-            h_abs = min_step;
-            n_equal_steps = 0;
+    /// The order used by the last step.
+    pub fn order(&self) -> usize {
+        self.state.as_ref().map_or(1, |s| s.order)
+    }
+
+    fn st(&self) -> &BdfState<V> {
+        self.state
+            .as_ref()
+            .expect("Bdf used before OdeSolver::init (a driver bug)")
+    }
+}
+
+impl<V: Space, N: NewtonLinearSolver<V>> OdeSolver<V> for Bdf<V, N> {
+    fn name(&self) -> &'static str {
+        "BDF"
+    }
+
+    fn adaptive_only(&self) -> bool {
+        true
+    }
+
+    fn init<F: VectorField<V> + ?Sized>(
+        &mut self,
+        f: &F,
+        t0: f64,
+        y0: &V,
+        _t1: f64,
+        ctl: &StepControl<V>,
+        stats: &mut SolveStats,
+    ) -> Result<()> {
+        let sc = V::Scalar::of_f64;
+        let dir = ctl.dir;
+        let mut fy = y0.zeros_like();
+        f.eval(t0, y0, &mut fy);
+        stats.nfev += 1;
+        let h_abs = match ctl.h0 {
+            Some(h) => h,
+            None => {
+                let (h, n) = initial_step(f, t0, y0, &fy, 2, &ctl.tol, dir);
+                stats.nfev += n;
+                h.abs()
+            }
         }
-        let mut current_jac = false;
-        let (t_new, h, n_iter, error_norm) = loop {
-            if h_abs < min_step {
-                return Err(DiffeqError::StepSizeUnderflow {
-                    t,
-                    h: h_abs * dir,
-                    h_min: min_step,
-                });
-            }
-            check_budget(stats.steps, opts.max_steps, t, h_abs * dir)?;
-            stats.steps += 1;
-            let mut t_new = t + h_abs * dir;
-            if dir * (t_new - t1) > 0.0 {
-                t_new = t1;
-                change_d(&mut d, &mut scratch, order, (t_new - t).abs() / h_abs);
-                n_equal_steps = 0;
-            }
-            let h = t_new - t;
-            h_abs = h.abs();
+        .min(ctl.controller.dtmax);
+        let n = self.newton.update_jacobian(f, t0, y0, &fy)?;
+        stats.nfev += n;
+        stats.jacobians += 1;
+        let mut d: Vec<V> = (0..MAX_ORDER + 3).map(|_| y0.zeros_like()).collect();
+        d[0].copy_from(y0);
+        d[1].lincomb(&[(sc(h_abs * dir), &fy)]);
+        self.state = Some(BdfState {
+            cf: coefficients(),
+            newton_tol: crate::esdirk::newton_tolerance(ctl.tol.rtol),
+            d,
+            scratch: (0..=MAX_ORDER).map(|_| y0.zeros_like()).collect(),
+            order: 1,
+            n_equal_steps: 0,
+            h_abs,
+            fresh: true,
+            current_jac: false,
+            min_step: 0.0,
+            y_predict: y0.zeros_like(),
+            psi: y0.zeros_like(),
+            y_new: y0.zeros_like(),
+            corr: y0.zeros_like(),
+            rhs: y0.zeros_like(),
+            dy: y0.zeros_like(),
+            fy,
+            err: y0.zeros_like(),
+            h: 0.0,
+            t_new: t0,
+            n_iter: 0,
+            error_norm: 0.0,
+        });
+        Ok(())
+    }
 
-            let mut terms: [(V::Scalar, &V); MAX_ORDER + 1] = [(one, &d[0]); MAX_ORDER + 1];
-            for (j, term) in terms.iter_mut().enumerate().take(order + 1) {
-                *term = (one, &d[j]);
+    fn attempt<F: VectorField<V> + ?Sized>(
+        &mut self,
+        f: &F,
+        t: f64,
+        _y: &V,
+        t_stop: f64,
+        ctl: &StepControl<V>,
+        stats: &mut SolveStats,
+    ) -> Result<Attempt> {
+        let sc = V::Scalar::of_f64;
+        let one = sc(1.0);
+        let dir = ctl.dir;
+        let (dtmax, dtmin) = (ctl.controller.dtmax, ctl.controller.dtmin);
+        let newton = &mut self.newton;
+        let st = self
+            .state
+            .as_mut()
+            .expect("Bdf used before OdeSolver::init (a driver bug)");
+        let order = st.order;
+        if st.fresh {
+            st.fresh = false;
+            st.current_jac = false;
+            st.min_step = (10.0 * (next_toward(t, dir) - t).abs()).max(dtmin);
+            if st.h_abs > dtmax {
+                change_d(&mut st.d, &mut st.scratch, order, dtmax / st.h_abs);
+                st.h_abs = dtmax;
+                st.n_equal_steps = 0;
+            } else if st.h_abs < st.min_step {
+                change_d(&mut st.d, &mut st.scratch, order, st.min_step / st.h_abs);
+                st.h_abs = st.min_step;
+                st.n_equal_steps = 0;
             }
-            y_predict.lincomb(&terms[..=order]);
-            let inv_alpha = 1.0 / cf.alpha[order];
-            for (j, term) in terms.iter_mut().enumerate().take(order + 1).skip(1) {
-                *term = (sc(cf.gamma[j] * inv_alpha), &d[j]);
-            }
-            psi.lincomb(&terms[1..=order]);
-            let c = h * inv_alpha;
-
-            let mut outcome = None;
-            loop {
-                let solved = if newton.set_shift(c).is_ok() {
-                    newton_corrector(
-                        f, newton, t_new, &y_predict, c, &psi, &mut y_new, &mut corr, &mut rhs,
-                        &mut dy, &mut fy, atol, rtol, newton_tol, &mut stats,
-                    )
-                } else {
-                    None
-                };
-                if let Some(n_iter) = solved {
-                    outcome = Some(n_iter);
-                    break;
-                }
-                if current_jac {
-                    break;
-                }
-                f.eval(t_new, &y_predict, &mut fy);
-                stats.nfev += 1;
-                stats.nfev += newton.update_jacobian(f, t_new, &y_predict, &fy)?;
-                stats.jacobians += 1;
-                current_jac = true;
-            }
-            let Some(n_iter) = outcome else {
-                stats.rejected += 1;
-                h_abs *= 0.5;
-                change_d(&mut d, &mut scratch, order, 0.5);
-                n_equal_steps = 0;
-                continue;
-            };
-            err.lincomb(&[(sc(cf.error_const[order]), &corr)]);
-            let error_norm = err.wrms_norm(&y_new, &y_new, atol, rtol).as_f64();
-            if error_norm > 1.0 || !error_norm.is_finite() {
-                stats.rejected += 1;
-                let safety = newton_safety(n_iter);
-                let factor = if error_norm.is_finite() {
-                    MIN_FACTOR.max(safety * error_norm.powf(-1.0 / (order as f64 + 1.0)))
-                } else {
-                    MIN_FACTOR
-                };
-                h_abs *= factor;
-                change_d(&mut d, &mut scratch, order, factor);
-                n_equal_steps = 0;
-                continue;
-            }
-            break (t_new, h, n_iter, error_norm);
-        };
-        stats.accepted += 1;
-        n_equal_steps += 1;
-
-        // D^{j+1} y_n = D^j y_n − D^j y_{n−1}, with d = D^{k+1} y_n.
-        {
-            let (lo, hi) = d.split_at_mut(order + 2);
-            hi[0].lincomb(&[(one, &corr), (-one, &lo[order + 1])]);
         }
-        d[order + 1].copy_from(&corr);
-        for i in (0..=order).rev() {
-            let (lo, hi) = d.split_at_mut(i + 1);
-            lo[i].axpy(one, &hi[0]);
-        }
-        let dd = &d;
-        let dense = |tau: f64, out: &mut V| dense_output(dd, order, t_new, h, tau, out);
-        if let Some((t_end, y_event)) = handle_step(
-            events, &mut g_old, &mut hits, &mut rec, t, t_new, &y_predict, &y_new, dense,
-        ) {
-            stats.factorisations = newton.counts().factorisations;
-            rec.after_step(t_end, &y_event);
-            let (ts, ys) = rec.finish(t_end, y_event);
-            return Ok(OdeSolution {
-                ts,
-                ys,
-                stats,
-                events: hits,
+        if st.h_abs < st.min_step {
+            return Err(DiffeqError::StepSizeUnderflow {
+                t,
+                h: st.h_abs * dir,
+                h_min: st.min_step,
             });
         }
-        rec.after_step(t_new, &y_new);
-        t = t_new;
-        if !y_new.all_finite() {
-            return Err(DiffeqError::NonFinite { t, h });
+        let mut t_new = t + st.h_abs * dir;
+        if dir * (t_new - t_stop) > 0.0 {
+            t_new = t_stop;
+            change_d(
+                &mut st.d,
+                &mut st.scratch,
+                order,
+                (t_new - t).abs() / st.h_abs,
+            );
+            st.n_equal_steps = 0;
         }
-        if n_equal_steps < order + 1 {
-            continue;
+        let h = t_new - t;
+        st.h_abs = h.abs();
+
+        let cf = &st.cf;
+        let d = &st.d;
+        let mut terms: [(V::Scalar, &V); MAX_ORDER + 1] = [(one, &d[0]); MAX_ORDER + 1];
+        for (j, term) in terms.iter_mut().enumerate().take(order + 1) {
+            *term = (one, &d[j]);
         }
+        st.y_predict.lincomb(&terms[..=order]);
+        let inv_alpha = 1.0 / cf.alpha[order];
+        for (j, term) in terms.iter_mut().enumerate().take(order + 1).skip(1) {
+            *term = (sc(cf.gamma[j] * inv_alpha), &d[j]);
+        }
+        st.psi.lincomb(&terms[1..=order]);
+        let c = h * inv_alpha;
+
+        let mut outcome = None;
+        loop {
+            let solved = if newton.set_shift(c).is_ok() {
+                newton_corrector(f, newton, t_new, c, &ctl.tol, st, stats)
+            } else {
+                None
+            };
+            if let Some(n_iter) = solved {
+                outcome = Some(n_iter);
+                break;
+            }
+            if st.current_jac {
+                break;
+            }
+            f.eval(t_new, &st.y_predict, &mut st.fy);
+            stats.nfev += 1;
+            stats.nfev += newton.update_jacobian(f, t_new, &st.y_predict, &st.fy)?;
+            stats.jacobians += 1;
+            st.current_jac = true;
+        }
+        let Some(n_iter) = outcome else {
+            st.h_abs *= 0.5;
+            change_d(&mut st.d, &mut st.scratch, order, 0.5);
+            st.n_equal_steps = 0;
+            return Ok(Attempt::Rejected);
+        };
+        st.err.lincomb(&[(sc(st.cf.error_const[order]), &st.corr)]);
+        // One reduction; NaN for a non-finite proposal.
+        let error_norm = st.err.wrms_norm(&st.y_new, &st.y_new, &ctl.tol).as_f64();
+        if error_norm > 1.0 || !error_norm.is_finite() {
+            let safety = newton_safety(n_iter);
+            let factor = if error_norm.is_finite() {
+                MIN_FACTOR.max(safety * error_norm.powf(-1.0 / (order as f64 + 1.0)))
+            } else {
+                MIN_FACTOR
+            };
+            st.h_abs *= factor;
+            change_d(&mut st.d, &mut st.scratch, order, factor);
+            st.n_equal_steps = 0;
+            return Ok(Attempt::Rejected);
+        }
+        st.n_equal_steps += 1;
+        // D^{j+1} y_n = D^j y_n − D^j y_{n−1}, with d = D^{k+1} y_n.
+        {
+            let (lo, hi) = st.d.split_at_mut(order + 2);
+            hi[0].lincomb(&[(one, &st.corr), (-one, &lo[order + 1])]);
+        }
+        st.d[order + 1].copy_from(&st.corr);
+        for i in (0..=order).rev() {
+            let (lo, hi) = st.d.split_at_mut(i + 1);
+            lo[i].axpy(one, &hi[0]);
+        }
+        st.h = h;
+        st.t_new = t_new;
+        st.n_iter = n_iter;
+        st.error_norm = error_norm;
+        Ok(Attempt::Accepted { t_new })
+    }
+
+    fn proposal(&self) -> &V {
+        &self.st().y_new
+    }
+
+    fn prepare_dense<F: VectorField<V> + ?Sized>(
+        &mut self,
+        _f: &F,
+        _t: f64,
+        _y: &V,
+        _stats: &mut SolveStats,
+    ) {
+        // The interpolating polynomial is the differences D: nothing to compute.
+    }
+
+    fn interpolate(&self, _t: f64, _y: &V, tau: f64, out: &mut V) {
+        let st = self.st();
+        dense_output(&st.d, st.order, st.t_new, st.h, tau, out);
+    }
+
+    fn accept(&mut self, y: &mut V, ctl: &StepControl<V>) {
+        let sc = V::Scalar::of_f64;
+        let st = self
+            .state
+            .as_mut()
+            .expect("Bdf used before OdeSolver::init (a driver bug)");
+        y.copy_from(&st.y_new);
+        st.fresh = true;
+        let order = st.order;
+        if st.n_equal_steps < order + 1 {
+            return;
+        }
+        let tol = &ctl.tol;
         let error_m_norm = if order > 1 {
-            err.lincomb(&[(sc(cf.error_const[order - 1]), &d[order])]);
-            err.wrms_norm(&y_new, &y_new, atol, rtol).as_f64()
+            st.err
+                .lincomb(&[(sc(st.cf.error_const[order - 1]), &st.d[order])]);
+            st.err.wrms_norm(&st.y_new, &st.y_new, tol).as_f64()
         } else {
             f64::INFINITY
         };
         let error_p_norm = if order < MAX_ORDER {
-            err.lincomb(&[(sc(cf.error_const[order + 1]), &d[order + 2])]);
-            err.wrms_norm(&y_new, &y_new, atol, rtol).as_f64()
+            st.err
+                .lincomb(&[(sc(st.cf.error_const[order + 1]), &st.d[order + 2])]);
+            st.err.wrms_norm(&st.y_new, &st.y_new, tol).as_f64()
         } else {
             f64::INFINITY
         };
-        let norms = [error_m_norm, error_norm, error_p_norm];
+        let norms = [error_m_norm, st.error_norm, error_p_norm];
         // argmax picks the first maximum, as numpy does.
         let mut arg = 0;
         let mut fmax = f64::NEG_INFINITY;
@@ -360,21 +434,20 @@ where
                 arg = idx;
             }
         }
-        order = order + arg - 1;
-        let factor = MAX_FACTOR.min(newton_safety(n_iter) * fmax);
-        h_abs *= factor;
-        change_d(&mut d, &mut scratch, order, factor);
-        n_equal_steps = 0;
+        st.order = order + arg - 1;
+        let factor = MAX_FACTOR.min(newton_safety(st.n_iter) * fmax);
+        st.h_abs *= factor;
+        change_d(&mut st.d, &mut st.scratch, st.order, factor);
+        st.n_equal_steps = 0;
     }
-    let counts = newton.counts();
-    stats.factorisations = counts.factorisations;
-    let (ts, ys) = rec.finish(t, d[0].clone());
-    Ok(OdeSolution {
-        ts,
-        ys,
-        stats,
-        events: hits,
-    })
+
+    fn next_step(&self) -> f64 {
+        self.state.as_ref().map_or(0.0, |s| s.h_abs)
+    }
+
+    fn finish_stats(&self, stats: &mut SolveStats) {
+        stats.factorisations = self.newton.counts().factorisations;
+    }
 }
 
 fn newton_safety(n_iter: usize) -> f64 {
@@ -390,23 +463,15 @@ fn next_toward(t: f64, dir: f64) -> f64 {
     }
 }
 
-/// Simplified Newton for the corrector; returns the iteration count on convergence.
-#[allow(clippy::too_many_arguments)]
+/// Simplified Newton for the corrector, from `st.y_predict` into `st.y_new` (with
+/// the correction in `st.corr`); returns the iteration count on convergence.
 fn newton_corrector<V, F, N>(
     f: &F,
     newton: &mut N,
     t_new: f64,
-    y_predict: &V,
     c: f64,
-    psi: &V,
-    y: &mut V,
-    corr: &mut V,
-    rhs: &mut V,
-    dy: &mut V,
-    fy: &mut V,
-    atol: V::Scalar,
-    rtol: V::Scalar,
-    tol: f64,
+    tol: &Tolerance<V>,
+    st: &mut BdfState<V>,
     stats: &mut SolveStats,
 ) -> Option<usize>
 where
@@ -416,22 +481,24 @@ where
 {
     let sc = V::Scalar::of_f64;
     let one = sc(1.0);
-    y.copy_from(y_predict);
-    corr.fill(sc(0.0));
+    let newton_tol = st.newton_tol;
+    st.y_new.copy_from(&st.y_predict);
+    st.corr.fill(sc(0.0));
     let mut dy_norm_old = f64::NAN;
     for k in 0..NEWTON_MAXITER {
-        f.eval(t_new, y, fy);
+        f.eval(t_new, &st.y_new, &mut st.fy);
         stats.nfev += 1;
         stats.newton_iterations += 1;
-        if !fy.all_finite() {
+        if !st.fy.all_finite() {
             return None;
         }
-        rhs.lincomb(&[(sc(c), fy), (-one, psi), (-one, corr)]);
-        match newton.solve(f, rhs, dy) {
+        st.rhs
+            .lincomb(&[(sc(c), &st.fy), (-one, &st.psi), (-one, &st.corr)]);
+        match newton.solve(f, &st.rhs, &mut st.dy) {
             Ok(n) => stats.nfev += n,
             Err(_) => return None,
         }
-        let dy_norm = dy.wrms_norm(y_predict, y_predict, atol, rtol).as_f64();
+        let dy_norm = st.dy.wrms_norm(&st.y_predict, &st.y_predict, tol).as_f64();
         if !dy_norm.is_finite() {
             return None;
         }
@@ -442,13 +509,13 @@ where
         };
         if let Some(rate) = rate
             && (rate >= 1.0
-                || rate.powi((NEWTON_MAXITER - k) as i32) / (1.0 - rate) * dy_norm > tol)
+                || rate.powi((NEWTON_MAXITER - k) as i32) / (1.0 - rate) * dy_norm > newton_tol)
         {
             return None;
         }
-        y.axpy(one, dy);
-        corr.axpy(one, dy);
-        if dy_norm == 0.0 || rate.is_some_and(|r| r / (1.0 - r) * dy_norm < tol) {
+        st.y_new.axpy(one, &st.dy);
+        st.corr.axpy(one, &st.dy);
+        if dy_norm == 0.0 || rate.is_some_and(|r| r / (1.0 - r) * dy_norm < newton_tol) {
             return Some(k + 1);
         }
         dy_norm_old = dy_norm;

@@ -1,7 +1,7 @@
 //! Step-size control: the PID controller of diffrax (Söderlind's digital filters) and
 //! Hairer's initial step-size heuristic.
 
-use noether_core::{Real, Space, VectorField};
+use noether_core::{Real, Space, Tolerance, VectorField};
 
 use crate::error::{DiffeqError, Result, invalid};
 
@@ -146,15 +146,13 @@ impl PidController {
 /// `d₀ = ‖y₀‖`, `d₁ = ‖f₀‖`, `d₂ = ‖f(t₀ + h₀, y₀ + h₀f₀) − f₀‖/h₀` in the scaled
 /// norm, `h = min(100h₀, (0.01/max(d₁, d₂))^{1/k})`. Returns `(h, nfev)` with the
 /// sign of `direction`.
-#[allow(clippy::too_many_arguments)]
 pub fn initial_step<V, F>(
     f: &F,
     t0: f64,
     y0: &V,
     f0: &V,
     k: u32,
-    rtol: f64,
-    atol: f64,
+    tol: &Tolerance<V>,
     direction: f64,
 ) -> (f64, usize)
 where
@@ -162,9 +160,8 @@ where
     F: VectorField<V> + ?Sized,
 {
     let sc = V::Scalar::of_f64;
-    let (a, r) = (sc(atol), sc(rtol));
-    let d0 = y0.wrms_norm(y0, y0, a, r).as_f64();
-    let d1 = f0.wrms_norm(y0, y0, a, r).as_f64();
+    let d0 = y0.wrms_norm(y0, y0, tol).as_f64();
+    let d1 = f0.wrms_norm(y0, y0, tol).as_f64();
     let h0 = if d0 < 1e-5 || d1 < 1e-5 {
         1e-6
     } else {
@@ -175,7 +172,7 @@ where
     let mut f1 = y0.zeros_like();
     f.eval(t0 + direction * h0, &y1, &mut f1);
     f1.axpy(sc(-1.0), f0);
-    let d2 = f1.wrms_norm(y0, y0, a, r).as_f64() / h0;
+    let d2 = f1.wrms_norm(y0, y0, tol).as_f64() / h0;
     let dmax = d1.max(d2);
     let h1 = if dmax <= 1e-15 {
         (h0 * 1e-3).max(1e-6)
@@ -185,29 +182,6 @@ where
     let h = (100.0 * h0).min(h1);
     let h = if h.is_finite() && h > 0.0 { h } else { 1e-6 };
     (direction * h, 1)
-}
-
-/// Accept/reject decision of an ODE step from `t` of size `step` with proposal
-/// `y_new`: with adaptive steps the controller decides on the scaled error
-/// `err_norm()` (a non-finite proposal counts as a rejection); with fixed steps a
-/// non-finite proposal is an error. Returns `(accept, factor)`.
-pub(crate) fn decide_step<V: Space>(
-    controller: Option<(&PidController, &mut ControllerState)>,
-    y_new: &V,
-    err_norm: impl FnOnce() -> f64,
-    k: u32,
-    t: f64,
-    step: f64,
-) -> Result<(bool, f64)> {
-    let finite = y_new.all_finite();
-    match controller {
-        Some((c, state)) => {
-            let e = if finite { err_norm() } else { f64::NAN };
-            Ok(c.decide(state, e, k))
-        }
-        None if finite => Ok((true, 1.0)),
-        None => Err(DiffeqError::NonFinite { t, h: step }),
-    }
 }
 
 /// Fails when `|h|` drops below the controller's `dtmin` or the resolution of `t`:

@@ -1,9 +1,13 @@
 //! Explicit Runge–Kutta steps driven by a [`ButcherTableau`], generic over
 //! [`Space`]. Each stage input is one fused [`Space::lincomb`].
 
-use noether_core::{Real, Space, VectorField};
+use noether_core::{Real, Space, Tolerance, VectorField};
 
-use crate::interp::{DOP853_EXTRA_A, DOP853_EXTRA_C, Interpolant};
+use crate::controller::{ControllerState, check_underflow, initial_step};
+use crate::error::{DiffeqError, Result};
+use crate::interp::{DOP853_EXTRA_A, DOP853_EXTRA_C, Interpolant, StepData, interpolate};
+use crate::options::{SolveStats, clip_step};
+use crate::solver::{Attempt, OdeSolver, StepControl};
 use crate::tableau::ButcherTableau;
 
 /// Largest number of stages of the tableaux here (fixed-size term buffers).
@@ -58,12 +62,12 @@ impl<V: Space> ErkWorkspace<V> {
     /// [`Space::wrms_norm`]) of [`Self::error`], or, for tableaux with a second
     /// estimate, Hairer's DOP853 combination `‖e‖² / √(‖e‖² + 0.01‖e_low‖²)`.
     /// A step is acceptable when this is at most 1.
-    pub fn error_norm(&self, y: &V, atol: f64, rtol: f64) -> f64 {
-        let (atol, rtol) = (V::Scalar::of_f64(atol), V::Scalar::of_f64(rtol));
-        let e = self.error.wrms_norm(y, &self.y_new, atol, rtol).as_f64();
+    /// NaN when the proposal or the estimate is not finite (the norm reports it).
+    pub fn error_norm(&self, y: &V, tol: &Tolerance<V>) -> f64 {
+        let e = self.error.wrms_norm(y, &self.y_new, tol).as_f64();
         match &self.error_low {
             Some(low) if e != 0.0 => {
-                let l = low.wrms_norm(y, &self.y_new, atol, rtol).as_f64();
+                let l = low.wrms_norm(y, &self.y_new, tol).as_f64();
                 e * e / (e * e + 0.01 * l * l).sqrt()
             }
             _ => e,
@@ -189,5 +193,240 @@ pub fn accept<V: Space>(tab: &ButcherTableau, y: &mut V, ws: &mut ErkWorkspace<V
         ws.k0_valid = true;
     } else {
         ws.k0_valid = false;
+    }
+}
+
+/// An explicit Runge–Kutta method as an [`OdeSolver`]: fixed steps, or adaptive
+/// steps with the PID controller on the embedded estimate, dense output by the
+/// tableau's own interpolant (see [`interp`](crate::interp)).
+///
+/// ```
+/// use noether_diffeq::{solve, OdeProblem, SolveOptions};
+/// use noether_diffeq::erk::Erk;
+/// use noether_diffeq::tableau::TSIT5;
+///
+/// // Harmonic oscillator over one period returns to its start.
+/// let f = |_t: f64, y: &Vec<f64>, dy: &mut Vec<f64>| {
+///     dy[0] = y[1];
+///     dy[1] = -y[0];
+/// };
+/// let tau = 2.0 * std::f64::consts::PI;
+/// let problem = OdeProblem::new(&f, (0.0, tau), vec![1.0, 0.0]).tolerances(1e-10, 1e-10);
+/// let sol = solve(&problem, Erk::new(&TSIT5), SolveOptions::default()).unwrap();
+/// let y = &sol.ys[0];
+/// assert!((y[0] - 1.0).abs() < 1e-8 && y[1].abs() < 1e-8);
+/// ```
+#[derive(Debug, Clone)]
+pub struct Erk<'t, V> {
+    tableau: &'t ButcherTableau,
+    interp: Interpolant,
+    state: Option<ErkState<V>>,
+}
+
+#[derive(Debug, Clone)]
+struct ErkState<V> {
+    ws: ErkWorkspace<V>,
+    /// `f(t_new, y_new)` for the Hermite interpolant of non-FSAL tableaux.
+    f_new: Option<V>,
+    f_new_fresh: bool,
+    dense_ready: bool,
+    cstate: ControllerState,
+    /// Signed step proposal.
+    h: f64,
+    /// Size of the pending step and the controller's factor for the next one.
+    last_step: f64,
+    factor: f64,
+    /// The next step is below `dtmin` (reported when it is attempted).
+    underflow: bool,
+}
+
+impl<'t, V: Space> Erk<'t, V> {
+    /// The method of `tableau`.
+    pub fn new(tableau: &'t ButcherTableau) -> Self {
+        Self {
+            tableau,
+            interp: Interpolant::for_tableau(tableau),
+            state: None,
+        }
+    }
+
+    /// The tableau.
+    pub fn tableau(&self) -> &'t ButcherTableau {
+        self.tableau
+    }
+
+    fn st(&self) -> &ErkState<V> {
+        self.state
+            .as_ref()
+            .expect("Erk used before OdeSolver::init (a driver bug)")
+    }
+}
+
+impl<V: Space> OdeSolver<V> for Erk<'_, V> {
+    fn name(&self) -> &'static str {
+        self.tableau.name
+    }
+
+    fn has_error_estimate(&self) -> bool {
+        self.tableau.b_err.is_some()
+    }
+
+    fn init<F: VectorField<V> + ?Sized>(
+        &mut self,
+        f: &F,
+        t0: f64,
+        y0: &V,
+        _t1: f64,
+        ctl: &StepControl<V>,
+        stats: &mut SolveStats,
+    ) -> Result<()> {
+        let tab = self.tableau;
+        let mut ws = ErkWorkspace::new(tab, y0);
+        let needs_f_new = !tab.fsal && self.interp == Interpolant::Hermite;
+        let k = tab.error_order().unwrap_or(tab.order);
+        let h = match ctl.h0 {
+            Some(h) => h.abs(),
+            None => {
+                f.eval(t0, y0, &mut ws.k[0]);
+                stats.nfev += 1;
+                ws.set_k0_valid(true);
+                let (h, n) = initial_step(f, t0, y0, &ws.k[0], k, &ctl.tol, ctl.dir);
+                stats.nfev += n;
+                h.abs()
+            }
+        };
+        let h = if ctl.adaptive {
+            h.min(ctl.controller.dtmax)
+        } else {
+            h
+        };
+        self.state = Some(ErkState {
+            ws,
+            f_new: needs_f_new.then(|| y0.zeros_like()),
+            f_new_fresh: false,
+            dense_ready: false,
+            cstate: ControllerState::default(),
+            h: ctl.dir * h,
+            last_step: 0.0,
+            factor: 1.0,
+            underflow: false,
+        });
+        Ok(())
+    }
+
+    fn attempt<F: VectorField<V> + ?Sized>(
+        &mut self,
+        f: &F,
+        t: f64,
+        y: &V,
+        t_stop: f64,
+        ctl: &StepControl<V>,
+        stats: &mut SolveStats,
+    ) -> Result<Attempt> {
+        let tab = self.tableau;
+        let st = self
+            .state
+            .as_mut()
+            .expect("Erk used before OdeSolver::init (a driver bug)");
+        if st.underflow {
+            return Err(DiffeqError::StepSizeUnderflow {
+                t,
+                h: st.h,
+                h_min: ctl.controller.dtmin,
+            });
+        }
+        let (step, t_new) = clip_step(t, t_stop, st.h);
+        stats.nfev += erk_step(tab, f, t, step, y, &mut st.ws);
+        let (ok, factor) = if ctl.adaptive {
+            let k = tab.error_order().unwrap_or(tab.order);
+            // One reduction: the norm is NaN for a non-finite proposal.
+            let e = st.ws.error_norm(y, &ctl.tol);
+            ctl.controller.decide(&mut st.cstate, e, k)
+        } else if st.ws.y_new.all_finite() {
+            (true, 1.0)
+        } else {
+            return Err(DiffeqError::NonFinite { t, h: step });
+        };
+        if !ok {
+            st.ws.set_k0_valid(true); // k[0] = f(t, y) is untouched by a step
+            st.h = step * factor;
+            check_underflow(t, st.h, &ctl.controller, st.ws.y_new.all_finite())?;
+            return Ok(Attempt::Rejected);
+        }
+        st.last_step = step;
+        st.factor = factor;
+        st.dense_ready = false;
+        st.f_new_fresh = false;
+        Ok(Attempt::Accepted { t_new })
+    }
+
+    fn proposal(&self) -> &V {
+        &self.st().ws.y_new
+    }
+
+    fn prepare_dense<F: VectorField<V> + ?Sized>(
+        &mut self,
+        f: &F,
+        t: f64,
+        y: &V,
+        stats: &mut SolveStats,
+    ) {
+        let tab = self.tableau;
+        let st = self
+            .state
+            .as_mut()
+            .expect("Erk used before OdeSolver::init (a driver bug)");
+        if st.dense_ready {
+            return;
+        }
+        let step = st.last_step;
+        stats.nfev += dense_output_stages(tab, f, t, step, y, &mut st.ws);
+        if let Some(buf) = st.f_new.as_mut() {
+            f.eval(t + step, &st.ws.y_new, buf);
+            stats.nfev += 1;
+            st.f_new_fresh = true;
+        }
+        st.dense_ready = true;
+    }
+
+    fn interpolate(&self, t: f64, y: &V, tau: f64, out: &mut V) {
+        let st = self.st();
+        let step = st.last_step;
+        let k = &st.ws.k;
+        let f1: &V = st.f_new.as_ref().unwrap_or(&k[self.tableau.stages() - 1]);
+        let data = StepData {
+            h: step,
+            y0: y,
+            y1: &st.ws.y_new,
+            k,
+            f1,
+        };
+        interpolate(self.interp, &data, (tau - t) / step, out);
+    }
+
+    fn accept(&mut self, y: &mut V, ctl: &StepControl<V>) {
+        let tab = self.tableau;
+        let st = self
+            .state
+            .as_mut()
+            .expect("Erk used before OdeSolver::init (a driver bug)");
+        accept(tab, y, &mut st.ws);
+        if let Some(buf) = st.f_new.as_mut()
+            && st.f_new_fresh
+        {
+            // f(t_new, y_new) was computed for the output: reuse it as the next k₀.
+            std::mem::swap(buf, &mut st.ws.k[0]);
+            st.ws.set_k0_valid(true);
+        }
+        st.f_new_fresh = false;
+        st.dense_ready = false;
+        if ctl.adaptive {
+            st.h = ctl.dir * (st.last_step.abs() * st.factor).min(ctl.controller.dtmax);
+            st.underflow = st.h.abs() < ctl.controller.dtmin;
+        }
+    }
+
+    fn next_step(&self) -> f64 {
+        self.st().h
     }
 }

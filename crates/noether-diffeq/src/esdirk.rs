@@ -11,17 +11,14 @@
 
 #![allow(clippy::excessive_precision)] // coefficients keep the digits of their sources
 
-use noether_core::{Real, Space, VectorField};
+use noether_core::{Real, Space, Tolerance, VectorField};
 
-use crate::controller::{ControllerState, check_underflow, decide_step, initial_step};
+use crate::controller::{ControllerState, check_underflow, initial_step};
 use crate::error::{DiffeqError, Result};
-use crate::events::{Event, handle_step};
-use crate::interp::{Interpolant, interpolate};
+use crate::interp::{Interpolant, StepData, interpolate};
 use crate::newton::NewtonLinearSolver;
-use crate::output::Recorder;
-use crate::solve::{
-    OdeOptions, OdeSolution, SolveStats, check_budget, clip_step, step_plan, validate,
-};
+use crate::options::{SolveStats, clip_step};
+use crate::solver::{Attempt, OdeSolver, StepControl};
 
 /// A stiffly accurate ESDIRK tableau: the solution is the last stage, the
 /// embedded solution is `y + h Σ b̂ᵢ kᵢ`.
@@ -226,310 +223,341 @@ struct Work<V> {
     delta: V,
     y_new: V,
     err: V,
+    /// The tolerance scaled to stage derivatives (VeryChord's test).
+    tol_scaled: Tolerance<V>,
+    /// The Newton stopping tolerance and the convergence-rate estimate η.
+    newton_tol: f64,
+    eta: f64,
+}
+
+/// Where a step starts, its size and the tolerances.
+#[derive(Clone, Copy)]
+struct StepFrom<'a, V> {
+    t: f64,
+    h: f64,
+    y: &'a V,
+    tol: &'a Tolerance<V>,
 }
 
 /// Outcome of one attempted step.
-enum Attempt {
+enum StageSolve {
     Done { max_iters: usize },
     NewtonFailed,
 }
 
-/// Integrates `y' = f(t, y)` with the ESDIRK `method`, solving the stage equations
-/// with `newton` ([`DenseNewton`](crate::newton::DenseNewton) or
-/// [`KrylovNewton`](crate::newton::KrylovNewton)).
+/// An ESDIRK method as an [`OdeSolver`], its stage equations solved with a
+/// [`NewtonLinearSolver`] ([`DenseNewton`](crate::newton::DenseNewton) or
+/// [`KrylovNewton`](crate::newton::KrylovNewton)) under a [`NewtonPolicy`].
 ///
-/// Adaptive steps use the PID controller of `opts` on the embedded estimate; when
-/// Newton does not converge, the Jacobian is re-evaluated at the step's start, then
-/// the step is halved. Output as in [`solve_ode`](crate::solve::solve_ode), with cubic
-/// Hermite dense output.
+/// Adaptive steps use the PID controller on the embedded estimate; when Newton
+/// does not converge, the Jacobian is re-evaluated at the step's start, then the
+/// step is halved. Dense output is cubic Hermite.
 ///
-/// Errors: [`DiffeqError::ImplicitSolve`] (Newton failure at a fixed step),
-/// [`DiffeqError::StepSizeUnderflow`], [`DiffeqError::MaxSteps`],
-/// [`DiffeqError::NonFinite`], [`DiffeqError::InvalidOption`].
+/// Errors during a solve: [`DiffeqError::ImplicitSolve`] (Newton failure at a fixed
+/// step), [`DiffeqError::StepSizeUnderflow`], [`DiffeqError::NonFinite`].
 ///
 /// ```
-/// use noether_diffeq::esdirk::{solve_esdirk, KVAERNO5};
+/// use noether_diffeq::{solve, OdeProblem, SolveOptions};
+/// use noether_diffeq::esdirk::{Esdirk, KVAERNO5};
 /// use noether_diffeq::newton::DenseNewton;
-/// use noether_diffeq::solve::OdeOptions;
 ///
 /// // A stiff linear system: y' = −1000 (y − cos t), y(0) = 0.
 /// let f = |t: f64, y: &Vec<f64>, dy: &mut Vec<f64>| dy[0] = -1000.0 * (y[0] - t.cos());
-/// let mut newton = DenseNewton::finite_difference();
-/// let sol = solve_esdirk(&KVAERNO5, &f, &mut newton, 0.0, 1.0, &vec![0.0],
-///                        &OdeOptions::tolerances(1e-8, 1e-10)).unwrap();
+/// let problem = OdeProblem::new(&f, (0.0, 1.0), vec![0.0]).tolerances(1e-8, 1e-10);
+/// let solver = Esdirk::new(&KVAERNO5, DenseNewton::finite_difference());
+/// let sol = solve(&problem, solver, SolveOptions::default()).unwrap();
 /// let exact = (1e6 * 1f64.cos() + 1e3 * 1f64.sin()) / (1e6 + 1.0);
 /// assert!((sol.ys[0][0] - exact).abs() < 1e-7);
 /// assert!(sol.stats.accepted < 100); // an explicit method needs ~1000 steps
 /// ```
-pub fn solve_esdirk<V, F, N>(
-    method: &EsdirkTableau,
-    f: &F,
-    newton: &mut N,
-    t0: f64,
-    t1: f64,
-    y0: &V,
-    opts: &OdeOptions,
-) -> Result<OdeSolution<V>>
-where
-    V: Space,
-    F: VectorField<V> + ?Sized,
-    N: NewtonLinearSolver<V>,
-{
-    solve_esdirk_with_events(method, f, newton, t0, t1, y0, opts, &[])
-}
-
-/// [`solve_esdirk_with_events`] with the default [`NewtonPolicy::Adaptive`].
-#[allow(clippy::too_many_arguments)]
-pub fn solve_esdirk_with_events<V, F, N>(
-    method: &EsdirkTableau,
-    f: &F,
-    newton: &mut N,
-    t0: f64,
-    t1: f64,
-    y0: &V,
-    opts: &OdeOptions,
-    events: &[Event<'_, V>],
-) -> Result<OdeSolution<V>>
-where
-    V: Space,
-    F: VectorField<V> + ?Sized,
-    N: NewtonLinearSolver<V>,
-{
-    solve_esdirk_with_policy(
-        method,
-        NewtonPolicy::Adaptive,
-        f,
-        newton,
-        t0,
-        t1,
-        y0,
-        opts,
-        events,
-    )
-}
-
-/// [`solve_esdirk`] with a chosen stage iteration `policy` and events located on the
-/// cubic Hermite dense output (see
-/// [`solve_ode_with_events`](crate::solve::solve_ode_with_events)).
-///
-/// ```
-/// use noether_diffeq::esdirk::{solve_esdirk_with_policy, NewtonPolicy, KVAERNO5};
-/// use noether_diffeq::newton::DenseNewton;
-/// use noether_diffeq::problems::robertson;
-/// use noether_diffeq::solve::OdeOptions;
-///
-/// let o = OdeOptions::tolerances(1e-4, 1e-8);
-/// let y0 = vec![1.0, 0.0, 0.0];
-/// let solve = |policy| {
-///     let mut newton = DenseNewton::finite_difference();
-///     solve_esdirk_with_policy(&KVAERNO5, policy, &robertson, &mut newton, 0.0, 1e5,
-///                              &y0, &o, &[]).unwrap()
-/// };
-/// let ours = solve(NewtonPolicy::Adaptive);
-/// let diffrax_like = solve(NewtonPolicy::VeryChord { kappa: 0.01, max_norm: false });
-/// // diffrax's two-iteration chord rejects many steps on this problem.
-/// assert!(diffrax_like.stats.accepted > 2 * ours.stats.accepted);
-/// assert!((ours.ys[0][0] - diffrax_like.ys[0][0]).abs() < 1e-3);
-/// ```
-#[allow(clippy::too_many_arguments)]
-pub fn solve_esdirk_with_policy<V, F, N>(
-    method: &EsdirkTableau,
+pub struct Esdirk<'t, V, N> {
+    method: &'t EsdirkTableau,
     policy: NewtonPolicy,
-    f: &F,
-    newton: &mut N,
-    t0: f64,
-    t1: f64,
-    y0: &V,
-    opts: &OdeOptions,
-    events: &[Event<'_, V>],
-) -> Result<OdeSolution<V>>
-where
-    V: Space,
-    F: VectorField<V> + ?Sized,
-    N: NewtonLinearSolver<V>,
-{
-    validate(method.name, true, t0, t1, y0, opts)?;
-    let s = method.stages();
-    let dir = if t1 >= t0 { 1.0 } else { -1.0 };
-    let mut stats = SolveStats::default();
-    let mut w = Work {
-        k: (0..s).map(|_| y0.zeros_like()).collect(),
-        psi: y0.zeros_like(),
-        z: y0.zeros_like(),
-        fz: y0.zeros_like(),
-        rhs: y0.zeros_like(),
-        delta: y0.zeros_like(),
-        y_new: y0.zeros_like(),
-        err: y0.zeros_like(),
-    };
-    let mut y = y0.clone();
-    let mut t = t0;
-    let mut rec = Recorder::new(&opts.save_at, t0, y0, dir);
-    let mut g_old: Vec<f64> = events.iter().map(|e| (e.g)(t0, y0)).collect();
-    let mut hits = Vec::new();
-    f.eval(t, &y, &mut w.k[0]);
-    stats.nfev += 1;
+    newton: N,
+    state: Option<EsdirkState<V>>,
+}
 
-    let kerr = method.error_order();
-    let mut cstate = ControllerState::default();
-    let (adaptive, controller, mut h) = step_plan(opts, dir, || {
-        let (h, n) = initial_step(f, t, &y, &w.k[0], kerr, opts.rtol, opts.atol, dir);
-        stats.nfev += n;
-        h
-    });
-    let newton_tol = newton_tolerance(opts.rtol);
-    let mut jac_needed = true;
-    let mut jac_current = false;
-    let mut eta = 1.0_f64;
-    let very_chord = matches!(policy, NewtonPolicy::VeryChord { .. });
+struct EsdirkState<V> {
+    w: Work<V>,
+    cstate: ControllerState,
+    jac_needed: bool,
+    jac_current: bool,
+    h: f64,
+    last_step: f64,
+    factor: f64,
+    max_iters: usize,
+}
 
-    while (t1 - t) * dir > 0.0 {
-        check_budget(stats.steps, opts.max_steps, t, h)?;
-        let (step, t_new) = clip_step(t, t1, h);
-        if jac_needed && !very_chord {
-            let n = newton.update_jacobian(f, t, &y, &w.k[0])?;
+impl<'t, V: Space, N: NewtonLinearSolver<V>> Esdirk<'t, V, N> {
+    /// The method of `method` with the default [`NewtonPolicy::Adaptive`].
+    pub fn new(method: &'t EsdirkTableau, newton: N) -> Self {
+        Self {
+            method,
+            policy: NewtonPolicy::Adaptive,
+            newton,
+            state: None,
+        }
+    }
+
+    /// The stage iteration `policy`.
+    ///
+    /// ```
+    /// use noether_diffeq::{solve, OdeProblem, SolveOptions};
+    /// use noether_diffeq::esdirk::{Esdirk, NewtonPolicy, KVAERNO5};
+    /// use noether_diffeq::newton::DenseNewton;
+    /// use noether_diffeq::problems::robertson;
+    ///
+    /// let problem = OdeProblem::new(&robertson, (0.0, 1e5), vec![1.0, 0.0, 0.0])
+    ///     .tolerances(1e-4, 1e-8);
+    /// let run = |policy| {
+    ///     let solver = Esdirk::new(&KVAERNO5, DenseNewton::finite_difference()).policy(policy);
+    ///     solve(&problem, solver, SolveOptions::default()).unwrap()
+    /// };
+    /// let ours = run(NewtonPolicy::Adaptive);
+    /// let diffrax_like = run(NewtonPolicy::VeryChord { kappa: 0.01, max_norm: false });
+    /// // diffrax's two-iteration chord rejects many steps on this problem.
+    /// assert!(diffrax_like.stats.accepted > 2 * ours.stats.accepted);
+    /// assert!((ours.ys[0][0] - diffrax_like.ys[0][0]).abs() < 1e-3);
+    /// ```
+    pub fn policy(mut self, policy: NewtonPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// The Newton linear solver (for its counters).
+    pub fn newton(&self) -> &N {
+        &self.newton
+    }
+
+    fn st(&self) -> &EsdirkState<V> {
+        self.state
+            .as_ref()
+            .expect("Esdirk used before OdeSolver::init (a driver bug)")
+    }
+}
+
+impl<V: Space, N: NewtonLinearSolver<V>> OdeSolver<V> for Esdirk<'_, V, N> {
+    fn name(&self) -> &'static str {
+        self.method.name
+    }
+
+    fn init<F: VectorField<V> + ?Sized>(
+        &mut self,
+        f: &F,
+        t0: f64,
+        y0: &V,
+        _t1: f64,
+        ctl: &StepControl<V>,
+        stats: &mut SolveStats,
+    ) -> Result<()> {
+        let s = self.method.stages();
+        let mut w = Work {
+            k: (0..s).map(|_| y0.zeros_like()).collect(),
+            psi: y0.zeros_like(),
+            z: y0.zeros_like(),
+            fz: y0.zeros_like(),
+            rhs: y0.zeros_like(),
+            delta: y0.zeros_like(),
+            y_new: y0.zeros_like(),
+            err: y0.zeros_like(),
+            tol_scaled: ctl.tol.clone(),
+            newton_tol: newton_tolerance(ctl.tol.rtol),
+            eta: 1.0,
+        };
+        f.eval(t0, y0, &mut w.k[0]);
+        stats.nfev += 1;
+        let h = match ctl.h0 {
+            Some(h) => h,
+            None => {
+                let kerr = self.method.error_order();
+                let (h, n) = initial_step(f, t0, y0, &w.k[0], kerr, &ctl.tol, ctl.dir);
+                stats.nfev += n;
+                h.abs()
+            }
+        };
+        let h = if ctl.adaptive {
+            h.min(ctl.controller.dtmax)
+        } else {
+            h
+        };
+        self.state = Some(EsdirkState {
+            w,
+            cstate: ControllerState::default(),
+            jac_needed: true,
+            jac_current: false,
+            h: ctl.dir * h,
+            last_step: 0.0,
+            factor: 1.0,
+            max_iters: 0,
+        });
+        Ok(())
+    }
+
+    fn attempt<F: VectorField<V> + ?Sized>(
+        &mut self,
+        f: &F,
+        t: f64,
+        y: &V,
+        t_stop: f64,
+        ctl: &StepControl<V>,
+        stats: &mut SolveStats,
+    ) -> Result<Attempt> {
+        let method = self.method;
+        let newton = &mut self.newton;
+        let st = self
+            .state
+            .as_mut()
+            .expect("Esdirk used before OdeSolver::init (a driver bug)");
+        let (step, t_new) = clip_step(t, t_stop, st.h);
+        let very_chord = matches!(self.policy, NewtonPolicy::VeryChord { .. });
+        if st.jac_needed && !very_chord {
+            let n = newton.update_jacobian(f, t, y, &st.w.k[0])?;
             stats.nfev += n;
             stats.jacobians += 1;
-            jac_needed = false;
-            jac_current = true;
+            st.jac_needed = false;
+            st.jac_current = true;
         }
-        stats.steps += 1;
-        let attempt = match policy {
-            NewtonPolicy::Adaptive => esdirk_step(
-                method, f, newton, t, step, &y, &mut w, opts, newton_tol, &mut eta, &mut stats,
-            ),
-            NewtonPolicy::VeryChord { kappa, max_norm } => very_chord_step(
-                method, f, newton, t, step, &y, &mut w, opts, kappa, max_norm, &mut stats,
-            ),
+        let at = StepFrom {
+            t,
+            h: step,
+            y,
+            tol: &ctl.tol,
         };
-        let max_iters = match attempt {
-            Attempt::Done { max_iters } => max_iters,
-            Attempt::NewtonFailed if very_chord => {
-                stats.rejected += 1;
-                if !adaptive {
+        let solved = match self.policy {
+            NewtonPolicy::Adaptive => esdirk_step(method, f, newton, at, &mut st.w, stats),
+            NewtonPolicy::VeryChord { kappa, max_norm } => {
+                very_chord_step(method, f, newton, at, &mut st.w, (kappa, max_norm), stats)
+            }
+        };
+        let max_iters = match solved {
+            StageSolve::Done { max_iters } => max_iters,
+            StageSolve::NewtonFailed if very_chord => {
+                if !ctl.adaptive {
                     return Err(DiffeqError::ImplicitSolve {
                         t,
                         h: step,
                         iterations: 2,
                     });
                 }
-                h = step * controller.factormin;
-                check_underflow(t, h, &controller, true)?;
-                continue;
+                st.h = step * ctl.controller.factormin;
+                check_underflow(t, st.h, &ctl.controller, true)?;
+                return Ok(Attempt::Rejected);
             }
-            Attempt::NewtonFailed => {
-                stats.rejected += 1;
-                if !jac_current {
-                    jac_needed = true;
-                    continue;
+            StageSolve::NewtonFailed => {
+                if !st.jac_current {
+                    st.jac_needed = true;
+                    return Ok(Attempt::Rejected);
                 }
-                if !adaptive {
+                if !ctl.adaptive {
                     return Err(DiffeqError::ImplicitSolve {
                         t,
                         h: step,
                         iterations: NEWTON_MAXITER,
                     });
                 }
-                h = step * 0.5;
-                check_underflow(t, h, &controller, true)?;
-                continue;
+                st.h = step * 0.5;
+                check_underflow(t, st.h, &ctl.controller, true)?;
+                return Ok(Attempt::Rejected);
             }
         };
-        let (ok, factor) = decide_step(
-            adaptive.then_some((&controller, &mut cstate)),
-            &w.y_new,
-            || {
-                let sc = V::Scalar::of_f64;
-                w.err
-                    .wrms_norm(&y, &w.y_new, sc(opts.atol), sc(opts.rtol))
-                    .as_f64()
-            },
-            kerr,
-            t,
-            step,
-        )?;
-        if !ok {
-            stats.rejected += 1;
-            h = step * factor;
-            check_underflow(t, h, &controller, w.y_new.all_finite())?;
-            continue;
-        }
-        let (y_old, y_new, k) = (&y, &w.y_new, &w.k);
-        let dense = |tau: f64, out: &mut V| {
-            interpolate(
-                Interpolant::Hermite,
-                out,
-                (tau - t) / step,
-                step,
-                y_old,
-                y_new,
-                k,
-                &k[s - 1],
-            )
+        let (ok, factor) = if ctl.adaptive {
+            // One reduction: NaN for a non-finite proposal.
+            let e = st.w.err.wrms_norm(y, &st.w.y_new, &ctl.tol).as_f64();
+            ctl.controller
+                .decide(&mut st.cstate, e, method.error_order())
+        } else if st.w.y_new.all_finite() {
+            (true, 1.0)
+        } else {
+            return Err(DiffeqError::NonFinite { t, h: step });
         };
-        if let Some((t_end, y_event)) = handle_step(
-            events, &mut g_old, &mut hits, &mut rec, t, t_new, y_old, y_new, dense,
-        ) {
-            stats.accepted += 1;
-            stats.factorisations = newton.counts().factorisations;
-            rec.after_step(t_end, &y_event);
-            let (ts, ys) = rec.finish(t_end, y_event);
-            return Ok(OdeSolution {
-                ts,
-                ys,
-                stats,
-                events: hits,
-            });
+        if !ok {
+            st.h = step * factor;
+            check_underflow(t, st.h, &ctl.controller, st.w.y_new.all_finite())?;
+            return Ok(Attempt::Rejected);
         }
-        rec.after_step(t_new, &w.y_new);
-        std::mem::swap(&mut y, &mut w.y_new);
-        w.k.swap(0, s - 1); // FSAL: the last stage derivative is f(t_new, y_new)
-        stats.accepted += 1;
-        t = t_new;
-        jac_current = false;
-        if max_iters > 3 {
-            jac_needed = true;
+        st.last_step = step;
+        st.factor = factor;
+        st.max_iters = max_iters;
+        Ok(Attempt::Accepted { t_new })
+    }
+
+    fn proposal(&self) -> &V {
+        &self.st().w.y_new
+    }
+
+    fn prepare_dense<F: VectorField<V> + ?Sized>(
+        &mut self,
+        _f: &F,
+        _t: f64,
+        _y: &V,
+        _stats: &mut SolveStats,
+    ) {
+        // Cubic Hermite from y, k₀ = f(t, y), y_new and the last stage derivative
+        // (stiffly accurate: f(t_new, y_new)): nothing to compute.
+    }
+
+    fn interpolate(&self, t: f64, y: &V, tau: f64, out: &mut V) {
+        let st = self.st();
+        let (step, k) = (st.last_step, &st.w.k);
+        let s = self.method.stages();
+        let data = StepData {
+            h: step,
+            y0: y,
+            y1: &st.w.y_new,
+            k,
+            f1: &k[s - 1],
+        };
+        interpolate(Interpolant::Hermite, &data, (tau - t) / step, out);
+    }
+
+    fn accept(&mut self, y: &mut V, ctl: &StepControl<V>) {
+        let s = self.method.stages();
+        let st = self
+            .state
+            .as_mut()
+            .expect("Esdirk used before OdeSolver::init (a driver bug)");
+        std::mem::swap(y, &mut st.w.y_new);
+        st.w.k.swap(0, s - 1); // FSAL: the last stage derivative is f(t_new, y_new)
+        st.jac_current = false;
+        if st.max_iters > 3 {
+            st.jac_needed = true;
         }
-        if adaptive {
-            h = dir * (step.abs() * factor).min(controller.dtmax);
+        if ctl.adaptive {
+            st.h = ctl.dir * (st.last_step.abs() * st.factor).min(ctl.controller.dtmax);
         }
     }
-    let counts = newton.counts();
-    stats.factorisations = counts.factorisations;
-    let (ts, ys) = rec.finish(t, y);
-    Ok(OdeSolution {
-        ts,
-        ys,
-        stats,
-        events: hits,
-    })
+
+    fn next_step(&self) -> f64 {
+        self.st().h
+    }
+
+    fn finish_stats(&self, stats: &mut SolveStats) {
+        stats.factorisations = self.newton.counts().factorisations;
+    }
 }
 
 /// One step with [`NewtonPolicy::VeryChord`]: diffrax's stage predictor, a Jacobian
 /// at the first implicit stage's predictor, and two chord iterations per stage.
-#[allow(clippy::too_many_arguments)]
 fn very_chord_step<V, F, N>(
     method: &EsdirkTableau,
     f: &F,
     newton: &mut N,
-    t: f64,
-    h: f64,
-    y: &V,
+    at: StepFrom<'_, V>,
     w: &mut Work<V>,
-    opts: &OdeOptions,
-    kappa: f64,
-    max_norm: bool,
+    (kappa, max_norm): (f64, bool),
     stats: &mut SolveStats,
-) -> Attempt
+) -> StageSolve
 where
     V: Space,
     F: VectorField<V> + ?Sized,
     N: NewtonLinearSolver<V>,
 {
+    let StepFrom { t, h, y, tol } = at;
     let sc = V::Scalar::of_f64;
     let one = sc(1.0);
     let s = method.stages();
     let c = h * method.gamma;
+    tol.scaled_atol_into(c.abs(), &mut w.tol_scaled);
     // optimistix's "small" threshold: 10^(2 − decimal digits of f64).
     const SMALL: f64 = 1e-13;
     for i in 1..s {
@@ -545,33 +573,32 @@ where
             if i == 1 && iter == 0 {
                 match newton.update_jacobian(f, ti, &w.z, &w.fz) {
                     Ok(n) => stats.nfev += n,
-                    Err(_) => return Attempt::NewtonFailed,
+                    Err(_) => return StageSolve::NewtonFailed,
                 }
                 stats.jacobians += 1;
                 if newton.set_shift(c).is_err() {
-                    return Attempt::NewtonFailed;
+                    return StageSolve::NewtonFailed;
                 }
             }
             stats.newton_iterations += 1;
             if !w.fz.all_finite() {
-                return Attempt::NewtonFailed;
+                return StageSolve::NewtonFailed;
             }
             w.rhs
                 .lincomb(&[(one, &w.psi), (sc(c), &w.fz), (-one, &w.z)]);
             match newton.solve(f, &w.rhs, &mut w.delta) {
                 Ok(n) => stats.nfev += n,
-                Err(_) => return Attempt::NewtonFailed,
+                Err(_) => return StageSolve::NewtonFailed,
             }
             w.z.axpy(one, &w.delta);
             // In f = (Z − ψ)/(hγ), the weights of δf = δZ/(hγ) are
             // atol + rtol·|f| = (hγ·atol + rtol·|Z − ψ|)/(hγ).
             w.rhs.lincomb(&[(one, &w.z), (-one, &w.psi)]);
-            let (a, r) = (sc(c.abs() * opts.atol), sc(opts.rtol));
             prev = size;
             size = if max_norm {
-                w.delta.wmax_norm(&w.rhs, a, r)
+                w.delta.wmax_norm(&w.rhs, &w.tol_scaled)
             } else {
-                w.delta.wrms_norm(&w.rhs, &w.rhs, a, r)
+                w.delta.wrms_norm(&w.rhs, &w.rhs, &w.tol_scaled)
             }
             .as_f64();
         }
@@ -580,13 +607,13 @@ where
         let diverged = !rate.is_finite() || rate > 2.0;
         let converged = factor > 0.0 && factor < kappa;
         if !(size < SMALL || (!diverged && converged)) {
-            return Attempt::NewtonFailed;
+            return StageSolve::NewtonFailed;
         }
         let inv_c = sc(1.0 / c);
         w.k[i].lincomb(&[(inv_c, &w.z), (-inv_c, &w.psi)]);
     }
     finish_step(method, h, y, w);
-    Attempt::Done { max_iters: 2 }
+    StageSolve::Done { max_iters: 2 }
 }
 
 /// The stage-`i` Newton start `out = base + scale·Σⱼ αᵢⱼ kⱼ` with the tableau's
@@ -656,33 +683,29 @@ pub(crate) fn newton_tolerance(rtol: f64) -> f64 {
     (10.0 * f64::EPSILON / rtol.max(1e-300)).max(0.03_f64.min(rtol.sqrt()))
 }
 
-#[allow(clippy::too_many_arguments)]
+/// One step with [`NewtonPolicy::Adaptive`].
 fn esdirk_step<V, F, N>(
     method: &EsdirkTableau,
     f: &F,
     newton: &mut N,
-    t: f64,
-    h: f64,
-    y: &V,
+    at: StepFrom<'_, V>,
     w: &mut Work<V>,
-    opts: &OdeOptions,
-    newton_tol: f64,
-    eta: &mut f64,
     stats: &mut SolveStats,
-) -> Attempt
+) -> StageSolve
 where
     V: Space,
     F: VectorField<V> + ?Sized,
     N: NewtonLinearSolver<V>,
 {
+    let StepFrom { t, h, y, tol } = at;
+    let newton_tol = w.newton_tol;
     let sc = V::Scalar::of_f64;
     let one = sc(1.0);
     let s = method.stages();
     let c = h * method.gamma;
     if newton.set_shift(c).is_err() {
-        return Attempt::NewtonFailed;
+        return StageSolve::NewtonFailed;
     }
-    let (atol, rtol) = (sc(opts.atol), sc(opts.rtol));
     let mut max_iters = 0;
     for i in 1..s {
         let ti = t + method.c[i] * h;
@@ -690,7 +713,7 @@ where
         // Z⁽⁰⁾ = y + cᵢh Σⱼ αᵢⱼ kⱼ
         stage_predictor(method, i, y, method.c[i] * h, &w.k, &mut w.z);
         // Simplified Newton on Z − ψ − c f(tᵢ, Z) = 0.
-        *eta = eta.max(f64::EPSILON).powf(0.8);
+        w.eta = w.eta.max(f64::EPSILON).powf(0.8);
         let mut prev_norm = f64::NAN;
         let mut converged = false;
         for iter in 0..NEWTON_MAXITER {
@@ -698,17 +721,17 @@ where
             stats.nfev += 1;
             stats.newton_iterations += 1;
             if !w.fz.all_finite() {
-                return Attempt::NewtonFailed;
+                return StageSolve::NewtonFailed;
             }
             w.rhs
                 .lincomb(&[(one, &w.psi), (sc(c), &w.fz), (-one, &w.z)]);
             match newton.solve(f, &w.rhs, &mut w.delta) {
                 Ok(n) => stats.nfev += n,
-                Err(_) => return Attempt::NewtonFailed,
+                Err(_) => return StageSolve::NewtonFailed,
             }
-            let dnorm = w.delta.wrms_norm(y, y, atol, rtol).as_f64();
+            let dnorm = w.delta.wrms_norm(y, y, tol).as_f64();
             if !dnorm.is_finite() {
-                return Attempt::NewtonFailed;
+                return StageSolve::NewtonFailed;
             }
             if iter > 0 {
                 let theta = dnorm / prev_norm;
@@ -716,24 +739,24 @@ where
                     || theta.powi((NEWTON_MAXITER - iter) as i32) / (1.0 - theta) * dnorm
                         > newton_tol
                 {
-                    return Attempt::NewtonFailed;
+                    return StageSolve::NewtonFailed;
                 }
-                *eta = theta / (1.0 - theta);
+                w.eta = theta / (1.0 - theta);
             }
             w.z.axpy(one, &w.delta);
             max_iters = max_iters.max(iter + 1);
-            if dnorm == 0.0 || *eta * dnorm < newton_tol {
+            if dnorm == 0.0 || w.eta * dnorm < newton_tol {
                 converged = true;
                 break;
             }
             prev_norm = dnorm;
         }
         if !converged {
-            return Attempt::NewtonFailed;
+            return StageSolve::NewtonFailed;
         }
         let inv_c = sc(1.0 / c);
         w.k[i].lincomb(&[(inv_c, &w.z), (-inv_c, &w.psi)]);
     }
     finish_step(method, h, y, w);
-    Attempt::Done { max_iters }
+    StageSolve::Done { max_iters }
 }

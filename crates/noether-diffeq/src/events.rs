@@ -172,34 +172,55 @@ fn illinois(
     b
 }
 
-/// Event location and output for one accepted step `(t, t_new]` with dense output
-/// `dense`: hits are appended to `hits`, output times recorded up to the step's end
-/// or the first terminal event, whose `(time, state)` is returned.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn handle_step<V: Space, D: Fn(f64, &mut V) + Copy>(
-    events: &[Event<'_, V>],
-    g_old: &mut [f64],
-    hits: &mut Vec<EventHit<V>>,
-    rec: &mut crate::output::Recorder<'_, V>,
-    t: f64,
-    t_new: f64,
-    y_old: &V,
-    y_new: &V,
-    dense: D,
-) -> Option<(f64, V)> {
-    let mut terminal = None;
-    if !events.is_empty() {
-        let found = locate(events, g_old, t, t_new, y_new, dense);
-        if let Some(last) = found.last()
-            && events[last.index].terminal
-        {
-            terminal = Some((last.t, last.y.clone()));
+/// The events of a solve with their values at the last step's end and the hits
+/// found so far.
+pub(crate) struct EventTracker<'a, 'e, V> {
+    events: &'a [Event<'e, V>],
+    g_old: Vec<f64>,
+    pub(crate) hits: Vec<EventHit<V>>,
+}
+
+impl<'a, 'e, V: Space> EventTracker<'a, 'e, V> {
+    /// Starts tracking `events` from `(t0, y0)`.
+    pub(crate) fn new(events: &'a [Event<'e, V>], t0: f64, y0: &V) -> Self {
+        Self {
+            events,
+            g_old: events.iter().map(|e| (e.g)(t0, y0)).collect(),
+            hits: Vec::new(),
         }
-        hits.extend(found);
     }
-    let t_end = terminal.as_ref().map_or(t_new, |(te, _)| *te);
-    if rec.wants_before(t_end) {
-        rec.record_inside(t_end, y_old, dense);
+
+    /// Whether there are events to locate.
+    pub(crate) fn any(&self) -> bool {
+        !self.events.is_empty()
     }
-    terminal
+
+    /// Event location and output for one accepted step `(t, t_new]` (`span`) with
+    /// dense output `dense`: hits are appended, output times recorded up to the
+    /// step's end or the first terminal event, whose `(time, state)` is returned.
+    pub(crate) fn handle_step<D: Fn(f64, &mut V) + Copy>(
+        &mut self,
+        rec: &mut crate::output::Recorder<'_, V>,
+        (t, t_new): (f64, f64),
+        y_old: &V,
+        y_new: &V,
+        dense: D,
+    ) -> Option<(f64, V)> {
+        let events = self.events;
+        let mut terminal = None;
+        if !events.is_empty() {
+            let found = locate(events, &mut self.g_old, t, t_new, y_new, dense);
+            if let Some(last) = found.last()
+                && events[last.index].terminal
+            {
+                terminal = Some((last.t, last.y.clone()));
+            }
+            self.hits.extend(found);
+        }
+        let t_end = terminal.as_ref().map_or(t_new, |(te, _)| *te);
+        if rec.wants_before(t_end) {
+            rec.record_inside(t_end, y_old, dense);
+        }
+        terminal
+    }
 }

@@ -301,21 +301,27 @@ const DOP853_D: [[f64; 16]; 4] = [
     ],
 ];
 
-/// `out ← y(t₀ + θh)` inside a step from `y0` to `y1` with stages `k` (before the
-/// stages are recycled by the next step; for DOP853 including the extra stages of
-/// [`crate::erk::dense_output_stages`]). `f1 = f(t₀ + h, y₁)` is needed by the
-/// Hermite interpolant only (for FSAL tableaux it is the last stage).
-#[allow(clippy::too_many_arguments)]
-pub fn interpolate<V: Space>(
-    kind: Interpolant,
-    out: &mut V,
-    theta: f64,
-    h: f64,
-    y0: &V,
-    y1: &V,
-    k: &[V],
-    f1: &V,
-) {
+/// The data of one step that a dense output interpolates: the step size, both
+/// ends, the stages (before the next step recycles them; for DOP853 including the
+/// extra stages of [`crate::erk::dense_output_stages`]) and `f1 = f(t₀ + h, y₁)`,
+/// which only the Hermite interpolant uses (for FSAL tableaux it is the last stage).
+#[derive(Debug, Clone, Copy)]
+pub struct StepData<'a, V> {
+    /// Step size `h`.
+    pub h: f64,
+    /// State at the start of the step.
+    pub y0: &'a V,
+    /// State at the end of the step.
+    pub y1: &'a V,
+    /// Stage derivatives.
+    pub k: &'a [V],
+    /// `f(t₀ + h, y₁)`.
+    pub f1: &'a V,
+}
+
+/// `out ← y(t₀ + θh)` inside the step `step` by the interpolant `kind`.
+pub fn interpolate<V: Space>(kind: Interpolant, step: &StepData<'_, V>, theta: f64, out: &mut V) {
+    let StepData { h, y0, y1, k, f1 } = *step;
     let sc = V::Scalar::of_f64;
     match kind {
         Interpolant::Hermite => {

@@ -432,3 +432,29 @@ impl<V: Space> NewtonLinearSolver<V> for KrylovNewton<V> {
         self.counts
     }
 }
+
+/// A borrowed strategy works as the strategy itself, so that a caller can keep it
+/// and read its counters after a solve.
+impl<V: Space, N: NewtonLinearSolver<V> + ?Sized> NewtonLinearSolver<V> for &mut N {
+    fn update_jacobian<F: VectorField<V> + ?Sized>(
+        &mut self,
+        f: &F,
+        t: f64,
+        y: &V,
+        fy: &V,
+    ) -> Result<usize> {
+        (**self).update_jacobian(f, t, y, fy)
+    }
+
+    fn set_shift(&mut self, c: f64) -> Result<()> {
+        (**self).set_shift(c)
+    }
+
+    fn solve<F: VectorField<V> + ?Sized>(&mut self, f: &F, rhs: &V, out: &mut V) -> Result<usize> {
+        (**self).solve(f, rhs, out)
+    }
+
+    fn counts(&self) -> NewtonCounts {
+        (**self).counts()
+    }
+}

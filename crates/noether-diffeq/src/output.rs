@@ -3,7 +3,7 @@
 
 use noether_core::Space;
 
-use crate::solve::SaveAt;
+use crate::options::SaveAt;
 
 /// Collects `(t, y)` pairs during an integration.
 pub(crate) struct Recorder<'a, V> {

@@ -16,7 +16,9 @@
 //! [`VirtualBrownianTree`](crate::brownian::VirtualBrownianTree): a rejected step is
 //! retried on the same path.
 
-use noether_core::{BrownianPath, Calculus, Ito, NoiseShape, Real, Sde, Space, Stratonovich};
+use noether_core::{
+    BrownianPath, Calculus, Ito, NoiseShape, Real, Sde, Space, Stratonovich, Tolerance,
+};
 
 use crate::controller::{ControllerState, PidController};
 use crate::error::{DiffeqError, Result, invalid};
@@ -282,7 +284,8 @@ where
     if !y0.all_finite() {
         return Err(DiffeqError::NonFinite { t: t0, h: 0.0 });
     }
-    let sc = V::Scalar::of_f64;
+    let tol = Tolerance::new(opts.rtol, opts.atol);
+    tol.validate(y0.len())?;
     let m = brownian_len(sde.noise_shape(), y0.len());
     let mut state = method.init(sde, t0, y0, m)?;
     if method.error_estimate(&state).is_none() {
@@ -315,10 +318,9 @@ where
         noise.query(path, t, tn);
         method.step(sde, t, tn - t, &noise.increment(), &mut y_try, &mut state);
         let err = if y_try.all_finite() {
-            method.error_estimate(&state).map_or(f64::NAN, |e| {
-                e.wrms_norm(&y, &y_try, sc(opts.atol), sc(opts.rtol))
-                    .as_f64()
-            })
+            method
+                .error_estimate(&state)
+                .map_or(f64::NAN, |e| e.wrms_norm(&y, &y_try, &tol).as_f64())
         } else {
             f64::NAN
         };

@@ -6,9 +6,10 @@ mod common;
 
 use common::{expm, fit_slope, random_system};
 use nalgebra::{DMatrix, DVector};
+use noether_diffeq::erk::Erk;
 use noether_diffeq::erk::{ErkWorkspace, erk_step};
-use noether_diffeq::solve::{OdeOptions, solve_ode};
 use noether_diffeq::tableau::{ALL, ButcherTableau};
+use noether_diffeq::{OdeProblem, SolveOptions, solve};
 
 #[test]
 fn tableaux_satisfy_order_conditions() {
@@ -103,7 +104,12 @@ fn global_error(t: &ButcherTableau, a: &DMatrix<f64>, y0: &DVector<f64>, n: usiz
     let am = a.clone();
     let f = move |_t: f64, y: &DVector<f64>, dy: &mut DVector<f64>| dy.copy_from(&(&am * y));
     let exact = expm(a) * y0;
-    let sol = solve_ode(t, &f, 0.0, 1.0, y0, &OdeOptions::fixed(1.0 / n as f64)).unwrap();
+    let sol = solve(
+        &OdeProblem::new(&f, (0.0, 1.0), y0.clone()),
+        Erk::new(t),
+        SolveOptions::default().fixed(1.0 / n as f64),
+    )
+    .unwrap();
     assert_eq!(sol.stats.accepted, n);
     (&sol.ys[0] - exact).norm() / y0.norm()
 }
@@ -172,7 +178,10 @@ fn embedded_error_estimates_have_the_controller_order() {
             erk_step(t, &f, 0.0, h, &y0, &mut ws);
             // The scaled error the controller sees (plain RMS with atol = 1, rtol = 0);
             // for DOP853 the combination of its 5th- and 3rd-order estimates.
-            logs.push(ws.error_norm(&y0, 1.0, 0.0).ln());
+            logs.push(
+                ws.error_norm(&y0, &noether_core::Tolerance::new(0.0, 1.0))
+                    .ln(),
+            );
         }
         let lh: Vec<f64> = hs.iter().map(|h: &f64| h.ln()).collect();
         let slope = fit_slope(&lh, &logs);
@@ -194,7 +203,12 @@ fn adaptive_error_tracks_tolerance() {
     for t in ALL.iter().filter(|t| t.b_err.is_some() && t.order >= 3) {
         let mut prev_steps = 0;
         for tol in [1e-6, 1e-9] {
-            let sol = solve_ode(t, &f, 0.0, 5.0, &y0, &OdeOptions::tolerances(tol, tol)).unwrap();
+            let sol = solve(
+                &OdeProblem::new(&f, (0.0, 5.0), y0.clone()).tolerances(tol, tol),
+                Erk::new(t),
+                SolveOptions::default(),
+            )
+            .unwrap();
             let err = (&sol.ys[0] - &exact).norm() / exact.norm();
             assert!(err < 100.0 * tol, "{} at tol {tol}: error {err:e}", t.name);
             assert!(sol.stats.accepted > prev_steps);
@@ -227,8 +241,12 @@ fn dopri8_has_order_eight_on_a_nonlinear_problem() {
     let es: Vec<f64> = ns
         .iter()
         .map(|&n| {
-            let sol =
-                solve_ode(&DOPRI8, &f, 0.0, t1, &y0, &OdeOptions::fixed(t1 / n as f64)).unwrap();
+            let sol = solve(
+                &OdeProblem::new(&f, (0.0, t1), y0.clone()),
+                Erk::new(&DOPRI8),
+                SolveOptions::default().fixed(t1 / n as f64),
+            )
+            .unwrap();
             let d: f64 = sol.ys[0]
                 .iter()
                 .zip(&y0)

@@ -6,10 +6,10 @@
 mod common;
 
 use common::reference;
-use noether_diffeq::DiffeqError;
+use noether_diffeq::erk::Erk;
 use noether_diffeq::problems::{arenstorf, lorenz, relative_l2_error as rel_err};
-use noether_diffeq::solve::{OdeOptions, SaveAt, StepSize, solve_ode};
 use noether_diffeq::tableau::{BOSH3, DOP853, DOPRI5, DOPRI5_SHAMPINE, DOPRI8, HEUN, RK4, TSIT5};
+use noether_diffeq::{DiffeqError, OdeProblem, SaveAt, SolveOptions, solve};
 use proptest::prelude::*;
 
 #[test]
@@ -23,18 +23,9 @@ fn reference_problems_against_scipy_dop853() {
         let (t1, y0, y1) = reference(name);
         for tol in [1e-6, 1e-9] {
             for m in [&DOPRI5, &DOPRI5_SHAMPINE, &TSIT5, &DOPRI8, &DOP853] {
-                let sol = solve_ode(
-                    m,
-                    &f,
-                    0.0,
-                    t1,
-                    &y0,
-                    &OdeOptions {
-                        max_steps: 1_000_000,
-                        ..OdeOptions::tolerances(tol, tol)
-                    },
-                )
-                .unwrap();
+                let problem = OdeProblem::new(&f, (0.0, t1), y0.clone()).tolerances(tol, tol);
+                let opts = SolveOptions::default().max_steps(1_000_000);
+                let sol = solve(&problem, Erk::new(m), opts).unwrap();
                 let err = rel_err(&sol.ys[0], &y1);
                 // Local tolerance times the problem's error amplification.
                 assert!(
@@ -53,26 +44,18 @@ fn save_at_times_interpolates_within_tolerance() {
     let f = |t: f64, _y: &Vec<f64>, dy: &mut Vec<f64>| dy[0] = t.cos();
     let times: Vec<f64> = (0..=50).map(|i| i as f64 * 0.2).collect();
     for m in [&DOPRI5, &TSIT5, &BOSH3, &HEUN, &DOPRI8, &DOP853] {
-        let opts = OdeOptions {
-            save_at: SaveAt::Times(times.clone()),
-            ..OdeOptions::tolerances(1e-8, 1e-8)
-        };
-        let sol = solve_ode(m, &f, 0.0, 10.0, &vec![0.0], &opts).unwrap();
+        let problem = OdeProblem::new(&f, (0.0, 10.0), vec![0.0]).tolerances(1e-8, 1e-8);
+        let opts = SolveOptions::default().save_at(SaveAt::Times(times.clone()));
+        let sol = solve(&problem, Erk::new(m), opts).unwrap();
         assert_eq!(sol.ts, times);
         for (t, y) in sol.ts.iter().zip(&sol.ys) {
             assert!((y[0] - t.sin()).abs() < 1e-5, "{} at {t}: {}", m.name, y[0]);
         }
     }
-    let steps = solve_ode(
-        &TSIT5,
-        &f,
-        0.0,
-        10.0,
-        &vec![0.0],
-        &OdeOptions {
-            save_at: SaveAt::Steps,
-            ..Default::default()
-        },
+    let steps = solve(
+        &OdeProblem::new(&f, (0.0, 10.0), vec![0.0]),
+        Erk::new(&TSIT5),
+        SolveOptions::default().save_at(SaveAt::Steps),
     )
     .unwrap();
     assert_eq!(steps.ts.len(), steps.stats.accepted + 1);
@@ -82,10 +65,11 @@ fn save_at_times_interpolates_within_tolerance() {
 #[test]
 fn fsal_methods_use_one_evaluation_fewer_per_step() {
     let f = |_t: f64, y: &Vec<f64>, dy: &mut Vec<f64>| dy[0] = -y[0];
-    let opts = OdeOptions::fixed(0.01);
-    let d = solve_ode(&DOPRI5, &f, 0.0, 1.0, &vec![1.0], &opts).unwrap();
+    let problem = OdeProblem::new(&f, (0.0, 1.0), vec![1.0]);
+    let opts = || SolveOptions::default().fixed(0.01);
+    let d = solve(&problem, Erk::new(&DOPRI5), opts()).unwrap();
     assert_eq!(d.stats.nfev, 1 + 6 * 100);
-    let r = solve_ode(&RK4, &f, 0.0, 1.0, &vec![1.0], &opts).unwrap();
+    let r = solve(&problem, Erk::new(&RK4), opts()).unwrap();
     assert_eq!(r.stats.nfev, 4 * 100);
 }
 
@@ -102,10 +86,11 @@ proptest! {
             dy[0] = y[1];
             dy[1] = (1.0 - y[0] * y[0]) * y[1] - y[0];
         };
-        let opts = OdeOptions::tolerances(1e-12, 1e-12);
+        let problem = OdeProblem::new(&f, (0.0, t1), y0.clone()).tolerances(1e-12, 1e-12);
         for m in [&DOPRI5, &TSIT5, &DOP853] {
-            let fwd = solve_ode(m, &f, 0.0, t1, &y0, &opts).unwrap();
-            let back = solve_ode(m, &f, t1, 0.0, &fwd.ys[0], &opts).unwrap();
+            let fwd = solve(&problem, Erk::new(m), SolveOptions::default()).unwrap();
+            let back_problem = problem.clone().span((t1, 0.0)).y0(fwd.ys[0].clone());
+            let back = solve(&back_problem, Erk::new(m), SolveOptions::default()).unwrap();
             let err = rel_err(&back.ys[0], &y0).min((back.ys[0][0] - y0[0]).abs() + (back.ys[0][1] - y0[1]).abs());
             prop_assert!(err < 1e-8, "{}: {err:e}", m.name);
         }
@@ -116,13 +101,10 @@ proptest! {
 fn typed_errors() {
     let f = |_t: f64, y: &Vec<f64>, dy: &mut Vec<f64>| dy[0] = y[0] * y[0];
     // Blow-up of y' = y², y(0) = 1 at t = 1.
-    match solve_ode(
-        &DOPRI5,
-        &f,
-        0.0,
-        2.0,
-        &vec![1.0],
-        &OdeOptions::tolerances(1e-8, 1e-8),
+    match solve(
+        &OdeProblem::new(&f, (0.0, 2.0), vec![1.0]).tolerances(1e-8, 1e-8),
+        Erk::new(&DOPRI5),
+        SolveOptions::default(),
     ) {
         Err(DiffeqError::StepSizeUnderflow { t, .. })
         | Err(DiffeqError::NonFinite { t, .. })
@@ -132,42 +114,50 @@ fn typed_errors() {
         other => panic!("expected a failure near the blow-up, got {other:?}"),
     }
     let g = |_t: f64, y: &Vec<f64>, dy: &mut Vec<f64>| dy[0] = -y[0];
-    let few = OdeOptions {
-        max_steps: 3,
-        ..OdeOptions::fixed(0.01)
-    };
+    let gp = OdeProblem::new(&g, (0.0, 1.0), vec![1.0]);
+    let few = SolveOptions::default().fixed(0.01).max_steps(3);
     assert!(matches!(
-        solve_ode(&RK4, &g, 0.0, 1.0, &vec![1.0], &few),
+        solve(&gp, Erk::new(&RK4), few),
         Err(DiffeqError::MaxSteps { max_steps: 3, .. })
     ));
     assert!(matches!(
-        solve_ode(&RK4, &g, 0.0, 1.0, &vec![1.0], &OdeOptions::default()),
+        solve(
+            &OdeProblem::new(&g, (0.0, 1.0), vec![1.0]),
+            Erk::new(&RK4),
+            SolveOptions::default()
+        ),
         Err(DiffeqError::InvalidOption { .. })
     ));
     assert!(matches!(
-        solve_ode(
-            &DOPRI5,
-            &g,
-            0.0,
-            1.0,
-            &vec![f64::NAN],
-            &OdeOptions::default()
+        solve(
+            &OdeProblem::new(&g, (0.0, 1.0), vec![f64::NAN]),
+            Erk::new(&DOPRI5),
+            SolveOptions::default()
         ),
         Err(DiffeqError::NonFinite { .. })
     ));
-    let bad_times = OdeOptions {
-        save_at: SaveAt::Times(vec![0.5, 0.2]),
-        ..Default::default()
-    };
+    let bad_times = SolveOptions::default().save_at(SaveAt::Times(vec![0.5, 0.2]));
     assert!(matches!(
-        solve_ode(&DOPRI5, &g, 0.0, 1.0, &vec![1.0], &bad_times),
+        solve(&gp, Erk::new(&DOPRI5), bad_times),
         Err(DiffeqError::InvalidOption { .. })
     ));
-    let bad_h = OdeOptions {
-        step: StepSize::Fixed(0.0),
-        ..Default::default()
-    };
-    assert!(solve_ode(&DOPRI5, &g, 0.0, 1.0, &vec![1.0], &bad_h).is_err());
+    let bad_h = SolveOptions::default().fixed(0.0);
+    assert!(solve(&gp, Erk::new(&DOPRI5), bad_h).is_err());
+    // A per-component atol of the wrong length, or a negative one.
+    let short = gp.clone().atol_per_component(1e-6, vec![1e-6, 1e-6]);
+    assert!(matches!(
+        solve(&short, Erk::new(&DOPRI5), SolveOptions::default()),
+        Err(DiffeqError::Core(
+            noether_core::CoreError::DimensionMismatch { .. }
+        ))
+    ));
+    let negative = gp.clone().atol_per_component(1e-6, vec![-1.0]);
+    assert!(matches!(
+        solve(&negative, Erk::new(&DOPRI5), SolveOptions::default()),
+        Err(DiffeqError::Core(
+            noether_core::CoreError::InvalidParameter { name: "atol", .. }
+        ))
+    ));
 }
 
 /// Events: a terminal ground hit of a falling ball (exact time √(2h/g)), and the
@@ -176,7 +166,6 @@ fn typed_errors() {
 #[test]
 fn events_are_located_on_the_dense_output() {
     use noether_diffeq::events::{Event, EventDirection};
-    use noether_diffeq::solve::solve_ode_with_events;
     let ball = |_t: f64, y: &Vec<f64>, dy: &mut Vec<f64>| {
         dy[0] = y[1];
         dy[1] = -9.81;
@@ -186,17 +175,14 @@ fn events_are_located_on_the_dense_output() {
         let ground = Event::new(|_t, y: &Vec<f64>| y[0])
             .direction(EventDirection::Falling)
             .terminal();
-        let o = OdeOptions {
-            save_at: SaveAt::Times((0..40).map(|i| 0.1 * i as f64).collect()),
-            step: if m.b_err.is_some() {
-                OdeOptions::default().step
-            } else {
-                StepSize::Fixed(0.3)
-            },
-            ..OdeOptions::tolerances(1e-9, 1e-9)
-        };
-        let sol =
-            solve_ode_with_events(m, &ball, 0.0, 10.0, &vec![10.0, 0.0], &o, &[ground]).unwrap();
+        let mut o = SolveOptions::default()
+            .save_at(SaveAt::Times((0..40).map(|i| 0.1 * i as f64).collect()))
+            .event(ground);
+        if m.b_err.is_none() {
+            o = o.fixed(0.3);
+        }
+        let problem = OdeProblem::new(&ball, (0.0, 10.0), vec![10.0, 0.0]).tolerances(1e-9, 1e-9);
+        let sol = solve(&problem, Erk::new(m), o).unwrap();
         assert_eq!(sol.events.len(), 1, "{}", m.name);
         let hit = &sol.events[0];
         assert!(
@@ -228,20 +214,11 @@ fn events_are_located_on_the_dense_output() {
         (0.0, 20.0, vec![1.0, 0.0]),
         (20.0, 0.0, vec![20f64.cos(), -20f64.sin()]),
     ] {
-        let evs = [
-            Event::new(|_t, y: &Vec<f64>| y[0]).direction(EventDirection::Rising),
-            Event::new(|_t, y: &Vec<f64>| y[0]),
-        ];
-        let sol = solve_ode_with_events(
-            &TSIT5,
-            &osc,
-            t0,
-            t1,
-            &y0,
-            &OdeOptions::tolerances(1e-10, 1e-10),
-            &evs,
-        )
-        .unwrap();
+        let o = SolveOptions::default()
+            .event(Event::new(|_t, y: &Vec<f64>| y[0]).direction(EventDirection::Rising))
+            .event(Event::new(|_t, y: &Vec<f64>| y[0]));
+        let problem = OdeProblem::new(&osc, (t0, t1), y0).tolerances(1e-10, 1e-10);
+        let sol = solve(&problem, Erk::new(&TSIT5), o).unwrap();
         let mut got_all: Vec<f64> = sol
             .events
             .iter()
@@ -315,18 +292,19 @@ fn dense_output_has_each_interpolants_order() {
     for (m, expected, hs) in cases {
         let mut logs = Vec::new();
         for &h in hs {
-            let opts = OdeOptions {
-                save_at: SaveAt::Times(vec![theta * h]),
-                ..OdeOptions::fixed(h)
-            };
-            let sol = solve_ode(m, &f, 0.0, h, &y0, &opts).unwrap();
-            let exact = solve_ode(
-                &DOP853,
-                &f,
-                0.0,
-                theta * h,
-                &y0,
-                &OdeOptions::fixed(theta * h / 32.0),
+            let opts = SolveOptions::default()
+                .fixed(h)
+                .save_at(SaveAt::Times(vec![theta * h]));
+            let sol = solve(
+                &OdeProblem::new(&f, (0.0, h), y0.clone()),
+                Erk::new(m),
+                opts,
+            )
+            .unwrap();
+            let exact = solve(
+                &OdeProblem::new(&f, (0.0, theta * h), y0.clone()),
+                Erk::new(&DOP853),
+                SolveOptions::default().fixed(theta * h / 32.0),
             )
             .unwrap();
             logs.push(rel_err(&sol.ys[0], &exact.ys[0]).ln());

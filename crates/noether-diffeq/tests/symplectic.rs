@@ -130,13 +130,10 @@ fn implicit_midpoint_conserves_quadratic_invariants() {
     .unwrap();
     assert!(worst < 1e-12, "quadratic invariants drift by {worst:e}");
     // An explicit method of the same order does drift.
-    let sol = noether_diffeq::solve::solve_ode(
-        &noether_diffeq::tableau::MIDPOINT,
-        &f,
-        0.0,
-        500.0,
-        &m0,
-        &noether_diffeq::solve::OdeOptions::fixed(0.1),
+    let sol = noether_diffeq::solve(
+        &noether_diffeq::OdeProblem::new(&f, (0.0, 500.0), m0.clone()),
+        noether_diffeq::erk::Erk::new(&noether_diffeq::tableau::MIDPOINT),
+        noether_diffeq::SolveOptions::default().fixed(0.1),
     )
     .unwrap();
     assert!((casimir(&sol.ys[0]) - c0).abs() / c0 > 1e-6);

@@ -1,9 +1,9 @@
 //! The heat equation as a `VectorField`, integrated by noether-diffeq's Kvaerno5
 //! with matrix-free Newton–GMRES:
 //! `cargo run --release -p noether-fem --example heat -- [n]`.
-use noether_diffeq::esdirk::{KVAERNO5, solve_esdirk};
+use noether_diffeq::esdirk::{Esdirk, KVAERNO5};
 use noether_diffeq::newton::KrylovNewton;
-use noether_diffeq::solve::OdeOptions;
+use noether_diffeq::{OdeProblem, SolveOptions, solve};
 use noether_fem::element::Element;
 use noether_fem::evolution::HeatEquation;
 use noether_fem::space::{FunctionSpace, Op};
@@ -21,14 +21,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .restrict(&space.interpolate(&|x, o| o[0] = mode(x))?);
     let mut newton = KrylovNewton::finite_difference(KrylovNewton::<Vec<f64>>::default_options());
     let t1 = 0.1;
-    let sol = solve_esdirk(
-        &KVAERNO5,
-        &heat,
-        &mut newton,
-        0.0,
-        t1,
-        &u0,
-        &OdeOptions::tolerances(1e-8, 1e-10),
+    let sol = solve(
+        &OdeProblem::new(&heat, (0.0, t1), u0.clone()).tolerances(1e-8, 1e-10),
+        Esdirk::new(&KVAERNO5, &mut newton),
+        SolveOptions::default(),
     )?;
     let u = heat.semi.extend(sol.ys.last().ok_or("no output")?);
     let decay = (-2.0 * PI * PI * t1).exp();

@@ -3,10 +3,10 @@
 //! heat equation converges at O(h²) to the decaying eigenmode.
 
 use noether_core::Hamiltonian;
-use noether_diffeq::esdirk::{KVAERNO5, solve_esdirk};
+use noether_diffeq::esdirk::{Esdirk, KVAERNO5};
 use noether_diffeq::newton::KrylovNewton;
-use noether_diffeq::solve::OdeOptions;
 use noether_diffeq::symplectic::{SymplecticMethod, integrate_separable};
+use noether_diffeq::{OdeProblem, SolveOptions, solve};
 use noether_fem::element::Element;
 use noether_fem::evolution::{HeatEquation, Semidiscrete, WaveHamiltonian};
 use noether_fem::space::{FunctionSpace, Op};
@@ -82,14 +82,10 @@ fn heat_equation_converges_at_second_order() {
             .restrict(&space.interpolate(&|x, o| o[0] = mode(x)).unwrap());
         let mut newton =
             KrylovNewton::finite_difference(KrylovNewton::<Vec<f64>>::default_options());
-        let sol = solve_esdirk(
-            &KVAERNO5,
-            &heat,
-            &mut newton,
-            0.0,
-            t1,
-            &u0,
-            &OdeOptions::tolerances(1e-9, 1e-12),
+        let sol = solve(
+            &OdeProblem::new(&heat, (0.0, t1), u0.clone()).tolerances(1e-9, 1e-12),
+            Esdirk::new(&KVAERNO5, &mut newton),
+            SolveOptions::default(),
         )
         .unwrap();
         let u = heat.semi.extend(sol.ys.last().unwrap());

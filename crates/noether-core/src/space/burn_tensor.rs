@@ -8,7 +8,7 @@
 
 use burn::tensor::{Tensor, TensorData};
 
-use super::Space;
+use super::{Atol, Space, Tolerance};
 
 impl<const D: usize> Space for Tensor<D> {
     type Scalar = f64;
@@ -93,18 +93,65 @@ impl<const D: usize> Space for Tensor<D> {
         self.clone().abs().max().into_scalar::<f64>()
     }
 
-    fn wrms_norm(&self, y0: &Self, y1: &Self, atol: f64, rtol: f64) -> f64 {
+    fn multi_dot(&self, xs: &[&Self], out: &mut [f64]) {
+        assert_eq!(
+            xs.len(),
+            out.len(),
+            "noether-core: length mismatch in multi_dot"
+        );
+        if xs.is_empty() {
+            return;
+        }
+        // One small tensor of the products, one transfer.
+        let sums: Vec<Tensor<1>> = xs
+            .iter()
+            .map(|x| (self.clone() * (*x).clone()).sum())
+            .collect();
+        let data = Tensor::cat(sums, 0).into_data().convert::<f64>();
+        let values = data
+            .as_slice::<f64>()
+            .expect("TensorData converted to f64 holds f64 values");
+        out.copy_from_slice(values);
+    }
+
+    fn wrms_norm(&self, y0: &Self, y1: &Self, tol: &Tolerance<Self>) -> f64 {
         if Space::is_empty(self) {
             return 0.0;
         }
-        let scale = y0
-            .clone()
-            .abs()
-            .max_pair(y1.clone().abs())
-            .mul_scalar(rtol)
-            .add_scalar(atol);
+        let (a0, a1) = (y0.clone().abs(), y1.clone().abs());
+        // (|y0| + |y1|)·0 is +0 for finite entries and NaN otherwise: the norm reports
+        // a non-finite state in the same reduction.
+        let probe = (a0.clone() + a1.clone()).mul_scalar(0.0);
+        let scale = a0.max_pair(a1).mul_scalar(tol.rtol);
+        let scale = match &tol.atol {
+            Atol::Scalar(a) => scale.add_scalar(*a),
+            Atol::PerComponent(v) => scale + v.clone(),
+        };
         let r = self.clone() / scale;
-        (r.clone() * r).mean().into_scalar::<f64>().sqrt()
+        (r.clone() * r + probe).mean().into_scalar::<f64>().sqrt()
+    }
+
+    fn wmax_norm(&self, y: &Self, tol: &Tolerance<Self>) -> f64 {
+        if Space::is_empty(self) {
+            return 0.0;
+        }
+        let ay = y.clone().abs();
+        let probe = ay.clone().mul_scalar(0.0);
+        let scale = ay.mul_scalar(tol.rtol);
+        let scale = match &tol.atol {
+            Atol::Scalar(a) => scale.add_scalar(*a),
+            Atol::PerComponent(v) => scale + v.clone(),
+        };
+        let r = self.clone().abs() / scale + probe;
+        // max() skips NaN on some backends: count NaN ratios in the same reduction.
+        let nan = r.clone().is_nan().float().sum().reshape([1]);
+        let both = Tensor::cat(vec![r.max().reshape([1]), nan], 0)
+            .into_data()
+            .convert::<f64>();
+        let v = both
+            .as_slice::<f64>()
+            .expect("TensorData converted to f64 holds f64 values");
+        if v[1] > 0.0 { f64::NAN } else { v[0] }
     }
 
     fn all_finite(&self) -> bool {

@@ -3,7 +3,7 @@
 use faer::Col;
 use nalgebra::DVector;
 
-use super::{HostSpace, Space, kernels};
+use super::{Atol, HostSpace, Space, Tolerance, kernels};
 use crate::real::Real;
 
 /// Implements `Space` for a contiguous host container in terms of its `HostSpace`
@@ -71,17 +71,30 @@ macro_rules! space_via_slices {
         fn norm_inf(&self) -> Self::Scalar {
             kernels::norm_inf(self.as_slice())
         }
-        fn wrms_norm(
-            &self,
-            y0: &Self,
-            y1: &Self,
-            atol: Self::Scalar,
-            rtol: Self::Scalar,
-        ) -> Self::Scalar {
-            kernels::wrms_norm(self.as_slice(), y0.as_slice(), y1.as_slice(), atol, rtol)
+        fn multi_dot(&self, xs: &[&Self], out: &mut [Self::Scalar]) {
+            kernels::check_len("multi_dot", xs.len(), out.len());
+            // On the host there is no transfer to save: each product is the same
+            // (bitwise) as `dot`.
+            for (o, x) in out.iter_mut().zip(xs) {
+                *o = kernels::dot(self.as_slice(), x.as_slice());
+            }
         }
-        fn wmax_norm(&self, y: &Self, atol: Self::Scalar, rtol: Self::Scalar) -> Self::Scalar {
-            kernels::wmax_norm(self.as_slice(), y.as_slice(), atol, rtol)
+        fn wrms_norm(&self, y0: &Self, y1: &Self, tol: &Tolerance<Self>) -> Self::Scalar {
+            kernels::wrms_norm(
+                self.as_slice(),
+                y0.as_slice(),
+                y1.as_slice(),
+                atol_slice(tol),
+                Self::Scalar::of_f64(tol.rtol),
+            )
+        }
+        fn wmax_norm(&self, y: &Self, tol: &Tolerance<Self>) -> Self::Scalar {
+            kernels::wmax_norm(
+                self.as_slice(),
+                y.as_slice(),
+                atol_slice(tol),
+                Self::Scalar::of_f64(tol.rtol),
+            )
         }
         fn all_finite(&self) -> bool {
             kernels::all_finite(self.as_slice())
@@ -90,6 +103,14 @@ macro_rules! space_via_slices {
             self.as_slice().iter().map(|v| v.as_f64()).collect()
         }
     };
+}
+
+/// The kernels' view of a tolerance's absolute part.
+fn atol_slice<V: HostSpace>(tol: &Tolerance<V>) -> kernels::AtolSlice<'_, V::Scalar> {
+    match &tol.atol {
+        Atol::Scalar(a) => kernels::AtolSlice::Scalar(V::Scalar::of_f64(*a)),
+        Atol::PerComponent(v) => kernels::AtolSlice::PerComponent(v.as_slice()),
+    }
 }
 
 /// `y ← β·y + Σᵢ aᵢ·xᵢ` for states of exactly `N` entries (ODE systems of a few

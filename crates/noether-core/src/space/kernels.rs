@@ -206,39 +206,79 @@ fn nan_max<T: Real>(a: T, b: T) -> T {
     }
 }
 
+/// The absolute tolerance of the weighted norms as the kernels see it.
+#[derive(Debug, Clone, Copy)]
+pub enum AtolSlice<'a, T> {
+    /// One value for every component.
+    Scalar(T),
+    /// One value per component.
+    PerComponent(&'a [T]),
+}
+
 /// Weighted RMS norm of the error `e` for step-size control:
-/// `sqrt(mean((eᵢ / (atol + rtol·max(|y0ᵢ|, |y1ᵢ|)))²))`.
-pub fn wrms_norm<T: Real>(e: &[T], y0: &[T], y1: &[T], atol: T, rtol: T) -> T {
+/// `sqrt(mean((eᵢ / (atolᵢ + rtol·max(|y0ᵢ|, |y1ᵢ|)))²))`; NaN when `e`, `y0` or `y1`
+/// holds a non-finite entry (the probe `Σ (|y0ᵢ| + |y1ᵢ|)·0` is `+0` exactly
+/// otherwise, so finite results are unchanged bit for bit).
+pub fn wrms_norm<T: Real>(e: &[T], y0: &[T], y1: &[T], atol: AtolSlice<'_, T>, rtol: T) -> T {
     check_len("wrms_norm", e.len(), y0.len());
     check_len("wrms_norm", e.len(), y1.len());
     let n = e.len();
     if n == 0 {
         return T::zero();
     }
-    let part = |s: usize, t: usize| {
-        let mut acc = T::zero();
-        for ((&ei, &a), &b) in e[s..t].iter().zip(&y0[s..t]).zip(&y1[s..t]) {
-            let r = ei / (atol + rtol * a.abs().max(b.abs()));
-            acc += r * r;
+    let sum = match atol {
+        AtolSlice::Scalar(a) => wrms_sum(e, y0, y1, |_| a, rtol),
+        AtolSlice::PerComponent(av) => {
+            check_len("wrms_norm atol", e.len(), av.len());
+            wrms_sum(e, y0, y1, |i| av[i], rtol)
         }
-        acc
-    };
-    let sum = if n <= TINY {
-        part(0, n)
-    } else {
-        reduce_chunks(n, part)
     };
     (sum / T::of_f64(n as f64)).sqrt()
 }
 
-/// Weighted maximum norm `maxᵢ |eᵢ| / (atol + rtol·|yᵢ|)` (NaN if any ratio is NaN).
-pub fn wmax_norm<T: Real>(e: &[T], y: &[T], atol: T, rtol: T) -> T {
+#[inline(always)]
+fn wrms_sum<T: Real>(
+    e: &[T],
+    y0: &[T],
+    y1: &[T],
+    atol: impl Fn(usize) -> T + Sync + Send,
+    rtol: T,
+) -> T {
+    let n = e.len();
+    let part = |s: usize, t: usize| {
+        let mut acc = T::zero();
+        let mut probe = T::zero();
+        for (i, ((&ei, &a), &b)) in e[s..t].iter().zip(&y0[s..t]).zip(&y1[s..t]).enumerate() {
+            let (a, b) = (a.abs(), b.abs());
+            let r = ei / (atol(s + i) + rtol * a.max(b));
+            acc += r * r;
+            probe += (a + b) * T::zero();
+        }
+        acc + probe
+    };
+    if n <= TINY {
+        part(0, n)
+    } else {
+        reduce_chunks(n, part)
+    }
+}
+
+/// Weighted maximum norm `maxᵢ |eᵢ| / (atolᵢ + rtol·|yᵢ|)`: NaN if any ratio is NaN
+/// or any `yᵢ` is not finite.
+pub fn wmax_norm<T: Real>(e: &[T], y: &[T], atol: AtolSlice<'_, T>, rtol: T) -> T {
     check_len("wmax_norm", e.len(), y.len());
+    let at = |i: usize| match atol {
+        AtolSlice::Scalar(a) => a,
+        AtolSlice::PerComponent(av) => av[i],
+    };
+    if let AtolSlice::PerComponent(av) = atol {
+        check_len("wmax_norm atol", e.len(), av.len());
+    }
     let mut m = T::zero();
-    for (&ei, &yi) in e.iter().zip(y) {
-        let r = ei.abs() / (atol + rtol * yi.abs());
-        if r.is_nan() {
-            return r;
+    for (i, (&ei, &yi)) in e.iter().zip(y).enumerate() {
+        let r = ei.abs() / (at(i) + rtol * yi.abs());
+        if r.is_nan() || !yi.is_finite() {
+            return T::nan();
         }
         if r > m {
             m = r;

@@ -11,9 +11,12 @@
 mod burn_tensor;
 mod host;
 pub mod kernels;
+mod tolerance;
+
+pub use tolerance::{Atol, Tolerance};
 
 use crate::real::Real;
-use num_traits::{Float, Zero};
+use num_traits::{Float, One, Zero};
 
 /// Largest number of terms a single fused [`Space::lincomb`] is guaranteed to handle in
 /// one pass on every implementation (GPU kernels are specialised up to this count;
@@ -57,17 +60,24 @@ pub trait Space: Clone {
     /// Needed by operators whose output length differs from their input length.
     fn zeros_with_len(&self, n: usize) -> Self;
 
-    /// `self ← x`.
-    fn copy_from(&mut self, x: &Self);
+    /// `self ← x` (a special case of [`lincomb`](Space::lincomb); implementations
+    /// may override it with a plain copy).
+    fn copy_from(&mut self, x: &Self) {
+        self.lincomb(&[(Self::Scalar::one(), x)]);
+    }
 
     /// `self ← value` in every entry.
     fn fill(&mut self, value: Self::Scalar);
 
-    /// `self ← self + a·x`.
-    fn axpy(&mut self, a: Self::Scalar, x: &Self);
+    /// `self ← self + a·x` (a special case of [`lincomb_acc`](Space::lincomb_acc)).
+    fn axpy(&mut self, a: Self::Scalar, x: &Self) {
+        self.lincomb_acc(Self::Scalar::one(), &[(a, x)]);
+    }
 
-    /// `self ← a·self`.
-    fn scale(&mut self, a: Self::Scalar);
+    /// `self ← a·self` (a special case of [`lincomb_acc`](Space::lincomb_acc)).
+    fn scale(&mut self, a: Self::Scalar) {
+        self.lincomb_acc(a, &[]);
+    }
 
     /// `self ← Σᵢ aᵢ·xᵢ`, fused into one pass over memory. An empty `terms` gives zero.
     #[inline]
@@ -85,6 +95,12 @@ pub trait Space: Clone {
     /// Euclidean inner product.
     fn dot(&self, x: &Self) -> Self::Scalar;
 
+    /// Several inner products with `self` as one reduction (one device → host
+    /// transfer): `out[i] ← ⟨self, xs[i]⟩`. Gram–Schmidt in GMRES uses it.
+    ///
+    /// Panics when `out.len() != xs.len()`.
+    fn multi_dot(&self, xs: &[&Self], out: &mut [Self::Scalar]);
+
     /// Euclidean norm `‖self‖₂`.
     fn norm2(&self) -> Self::Scalar {
         self.dot(self).sqrt()
@@ -94,29 +110,18 @@ pub trait Space: Clone {
     fn norm_inf(&self) -> Self::Scalar;
 
     /// The weighted RMS norm used by step-size control, with `self` the error
-    /// estimate:
-    /// `sqrt(mean((eᵢ / (atol + rtol·max(|y0ᵢ|, |y1ᵢ|)))²))` (zero for an empty vector).
-    fn wrms_norm(
-        &self,
-        y0: &Self,
-        y1: &Self,
-        atol: Self::Scalar,
-        rtol: Self::Scalar,
-    ) -> Self::Scalar;
+    /// estimate: `sqrt(mean((eᵢ / (atolᵢ + rtol·max(|y0ᵢ|, |y1ᵢ|)))²))` (zero for an
+    /// empty vector).
+    ///
+    /// The norm reports non-finite values itself: it is NaN when `self`, `y0` or `y1`
+    /// holds a NaN or ±∞ (one reduction, so a step controller needs one host sync
+    /// per step, not a finiteness check and a norm).
+    fn wrms_norm(&self, y0: &Self, y1: &Self, tol: &Tolerance<Self>) -> Self::Scalar;
 
-    /// The weighted maximum norm `maxᵢ |eᵢ| / (atol + rtol·|yᵢ|)`, with `self` = `e`
-    /// (zero for an empty vector; NaN when an entry is NaN). Used by Newton-type
-    /// convergence tests that follow diffrax/optimistix. The provided version copies
-    /// to the host; host vectors override it.
-    fn wmax_norm(&self, y: &Self, atol: Self::Scalar, rtol: Self::Scalar) -> Self::Scalar {
-        let (e, y) = (self.to_f64_vec(), y.to_f64_vec());
-        Self::Scalar::of_f64(crate::space::kernels::wmax_norm(
-            &e,
-            &y,
-            atol.as_f64(),
-            rtol.as_f64(),
-        ))
-    }
+    /// The weighted maximum norm `maxᵢ |eᵢ| / (atolᵢ + rtol·|yᵢ|)`, with `self` = `e`
+    /// (zero for an empty vector; NaN when `e` or `y` holds a NaN or ±∞). Used by
+    /// Newton-type convergence tests that follow diffrax/optimistix.
+    fn wmax_norm(&self, y: &Self, tol: &Tolerance<Self>) -> Self::Scalar;
 
     /// `true` when no entry is NaN or ±∞.
     fn all_finite(&self) -> bool;
