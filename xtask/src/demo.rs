@@ -8,9 +8,9 @@ use noether_core::operator::Laplacian2d;
 use noether_core::precond::Ic0;
 use noether_diffeq::erk::Erk;
 use noether_diffeq::problems::{Kepler, lorenz};
-use noether_diffeq::symplectic::{SymplecticMethod, integrate_separable};
+use noether_diffeq::symplectic::{Symplectic, SymplecticMethod};
 use noether_diffeq::tableau::{RK4, TSIT5};
-use noether_diffeq::{OdeProblem, SaveAt, SolveOptions, solve};
+use noether_diffeq::{Integrator, OdeProblem, SaveAt, SolveOptions, solve};
 
 use crate::paths::reports_dir;
 use crate::plot::{self, Series};
@@ -223,24 +223,23 @@ fn diffeq_showcase(report: &mut Report) -> Result<()> {
     let mut verlet_energy = Vec::new();
     let t0 = Instant::now();
     let mut worst = 0.0_f64;
-    integrate_separable(
-        SymplecticMethod::Verlet,
-        &Kepler,
-        &q0,
-        &p0,
-        dt,
-        steps_per_period * periods,
-        |step, q, p| {
-            if step <= steps_per_period {
-                orbit.push((q[0], q[1]));
-            }
-            let err = (Kepler.energy(q, p).unwrap_or(f64::NAN) - h0).abs();
-            worst = worst.max(err);
-            if step % steps_per_period == 0 {
-                verlet_energy.push(((step / steps_per_period) as f64, err.max(1e-18)));
-            }
-        },
-    )?;
+    let n = steps_per_period * periods;
+    let problem = OdeProblem::new(&Kepler, (0.0, dt * n as f64), (q0.clone(), p0.clone()));
+    let opts = SolveOptions::default().fixed(dt).max_steps(n + 1);
+    let mut it = Integrator::new(&problem, Symplectic::new(SymplecticMethod::Verlet), &opts)?;
+    let mut step = 0;
+    while it.step()?.is_some() {
+        step += 1;
+        let (q, p) = it.y();
+        if step <= steps_per_period {
+            orbit.push((q[0], q[1]));
+        }
+        let err = (Kepler.energy(q, p).unwrap_or(f64::NAN) - h0).abs();
+        worst = worst.max(err);
+        if step % steps_per_period == 0 {
+            verlet_energy.push(((step / steps_per_period) as f64, err.max(1e-18)));
+        }
+    }
     report.push(Row {
         case: "kepler-e0.6-1000-periods-verlet".into(),
         metric: "max_energy_error".into(),
@@ -572,21 +571,19 @@ fn fem_showcase(report: &mut Report) -> Result<()> {
     let dt = 0.25 / n as f64;
     let mut energy = Vec::new();
     let mut worst = 0.0f64;
-    integrate_separable(
-        SymplecticMethod::Verlet,
-        &ham,
-        &q0,
-        &p0,
-        dt,
-        10_000,
-        |step, q, p| {
-            let err = (ham.energy(q, p).unwrap_or(f64::NAN) - e0) / e0;
-            worst = worst.max(err.abs());
-            if step % 10 == 0 {
-                energy.push((step as f64 * dt, err));
-            }
-        },
-    )?;
+    let problem = OdeProblem::new(&ham, (0.0, dt * 10_000.0), (q0.clone(), p0.clone()));
+    let opts = SolveOptions::default().fixed(dt).max_steps(10_001);
+    let mut it = Integrator::new(&problem, Symplectic::new(SymplecticMethod::Verlet), &opts)?;
+    let mut step = 0;
+    while it.step()?.is_some() {
+        step += 1;
+        let (q, p) = it.y();
+        let err = (ham.energy(q, p).unwrap_or(f64::NAN) - e0) / e0;
+        worst = worst.max(err.abs());
+        if step % 10 == 0 {
+            energy.push((step as f64 * dt, err));
+        }
+    }
     report.push(Row {
         case: "wave-p1-n32-leapfrog-1e4-steps".into(),
         metric: "max_relative_energy_error".into(),

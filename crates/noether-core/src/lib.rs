@@ -46,4 +46,4 @@ pub use field::{
 };
 pub use operator::LinearOperator;
 pub use real::Real;
-pub use space::{Atol, HostSpace, Space, Tolerance};
+pub use space::{Atol, AtolRef, HostSpace, Space, TolRef, Tolerance};

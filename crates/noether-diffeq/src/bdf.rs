@@ -182,7 +182,12 @@ impl<V: Space, N: NewtonLinearSolver<V>> Bdf<V, N> {
     }
 }
 
-impl<V: Space, N: NewtonLinearSolver<V>> OdeSolver<V> for Bdf<V, N> {
+impl<V, F, N> OdeSolver<V, F> for Bdf<V, N>
+where
+    V: Space,
+    F: VectorField<V> + ?Sized,
+    N: NewtonLinearSolver<V>,
+{
     fn name(&self) -> &'static str {
         "BDF"
     }
@@ -191,7 +196,7 @@ impl<V: Space, N: NewtonLinearSolver<V>> OdeSolver<V> for Bdf<V, N> {
         true
     }
 
-    fn init<F: VectorField<V> + ?Sized>(
+    fn init(
         &mut self,
         f: &F,
         t0: f64,
@@ -247,7 +252,7 @@ impl<V: Space, N: NewtonLinearSolver<V>> OdeSolver<V> for Bdf<V, N> {
         Ok(())
     }
 
-    fn attempt<F: VectorField<V> + ?Sized>(
+    fn attempt(
         &mut self,
         f: &F,
         t: f64,
@@ -343,7 +348,10 @@ impl<V: Space, N: NewtonLinearSolver<V>> OdeSolver<V> for Bdf<V, N> {
         };
         st.err.lincomb(&[(sc(st.cf.error_const[order]), &st.corr)]);
         // One reduction; NaN for a non-finite proposal.
-        let error_norm = st.err.wrms_norm(&st.y_new, &st.y_new, &ctl.tol).as_f64();
+        let error_norm = st
+            .err
+            .wrms_norm(&st.y_new, &st.y_new, ctl.tol.view())
+            .as_f64();
         if error_norm > 1.0 || !error_norm.is_finite() {
             let safety = newton_safety(n_iter);
             let factor = if error_norm.is_finite() {
@@ -378,13 +386,7 @@ impl<V: Space, N: NewtonLinearSolver<V>> OdeSolver<V> for Bdf<V, N> {
         &self.st().y_new
     }
 
-    fn prepare_dense<F: VectorField<V> + ?Sized>(
-        &mut self,
-        _f: &F,
-        _t: f64,
-        _y: &V,
-        _stats: &mut SolveStats,
-    ) {
+    fn prepare_dense(&mut self, _f: &F, _t: f64, _y: &V, _stats: &mut SolveStats) {
         // The interpolating polynomial is the differences D: nothing to compute.
     }
 
@@ -409,14 +411,14 @@ impl<V: Space, N: NewtonLinearSolver<V>> OdeSolver<V> for Bdf<V, N> {
         let error_m_norm = if order > 1 {
             st.err
                 .lincomb(&[(sc(st.cf.error_const[order - 1]), &st.d[order])]);
-            st.err.wrms_norm(&st.y_new, &st.y_new, tol).as_f64()
+            st.err.wrms_norm(&st.y_new, &st.y_new, tol.view()).as_f64()
         } else {
             f64::INFINITY
         };
         let error_p_norm = if order < MAX_ORDER {
             st.err
                 .lincomb(&[(sc(st.cf.error_const[order + 1]), &st.d[order + 2])]);
-            st.err.wrms_norm(&st.y_new, &st.y_new, tol).as_f64()
+            st.err.wrms_norm(&st.y_new, &st.y_new, tol.view()).as_f64()
         } else {
             f64::INFINITY
         };
@@ -498,7 +500,10 @@ where
             Ok(n) => stats.nfev += n,
             Err(_) => return None,
         }
-        let dy_norm = st.dy.wrms_norm(&st.y_predict, &st.y_predict, tol).as_f64();
+        let dy_norm = st
+            .dy
+            .wrms_norm(&st.y_predict, &st.y_predict, tol.view())
+            .as_f64();
         if !dy_norm.is_finite() {
             return None;
         }

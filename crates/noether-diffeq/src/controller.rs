@@ -160,8 +160,8 @@ where
     F: VectorField<V> + ?Sized,
 {
     let sc = V::Scalar::of_f64;
-    let d0 = y0.wrms_norm(y0, y0, tol).as_f64();
-    let d1 = f0.wrms_norm(y0, y0, tol).as_f64();
+    let d0 = y0.wrms_norm(y0, y0, tol.view()).as_f64();
+    let d1 = f0.wrms_norm(y0, y0, tol.view()).as_f64();
     let h0 = if d0 < 1e-5 || d1 < 1e-5 {
         1e-6
     } else {
@@ -172,7 +172,7 @@ where
     let mut f1 = y0.zeros_like();
     f.eval(t0 + direction * h0, &y1, &mut f1);
     f1.axpy(sc(-1.0), f0);
-    let d2 = f1.wrms_norm(y0, y0, tol).as_f64() / h0;
+    let d2 = f1.wrms_norm(y0, y0, tol.view()).as_f64() / h0;
     let dmax = d1.max(d2);
     let h1 = if dmax <= 1e-15 {
         (h0 * 1e-3).max(1e-6)

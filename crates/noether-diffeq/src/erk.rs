@@ -64,10 +64,10 @@ impl<V: Space> ErkWorkspace<V> {
     /// A step is acceptable when this is at most 1.
     /// NaN when the proposal or the estimate is not finite (the norm reports it).
     pub fn error_norm(&self, y: &V, tol: &Tolerance<V>) -> f64 {
-        let e = self.error.wrms_norm(y, &self.y_new, tol).as_f64();
+        let e = self.error.wrms_norm(y, &self.y_new, tol.view()).as_f64();
         match &self.error_low {
             Some(low) if e != 0.0 => {
-                let l = low.wrms_norm(y, &self.y_new, tol).as_f64();
+                let l = low.wrms_norm(y, &self.y_new, tol.view()).as_f64();
                 e * e / (e * e + 0.01 * l * l).sqrt()
             }
             _ => e,
@@ -262,7 +262,7 @@ impl<'t, V: Space> Erk<'t, V> {
     }
 }
 
-impl<V: Space> OdeSolver<V> for Erk<'_, V> {
+impl<V: Space, F: VectorField<V> + ?Sized> OdeSolver<V, F> for Erk<'_, V> {
     fn name(&self) -> &'static str {
         self.tableau.name
     }
@@ -271,7 +271,7 @@ impl<V: Space> OdeSolver<V> for Erk<'_, V> {
         self.tableau.b_err.is_some()
     }
 
-    fn init<F: VectorField<V> + ?Sized>(
+    fn init(
         &mut self,
         f: &F,
         t0: f64,
@@ -314,7 +314,7 @@ impl<V: Space> OdeSolver<V> for Erk<'_, V> {
         Ok(())
     }
 
-    fn attempt<F: VectorField<V> + ?Sized>(
+    fn attempt(
         &mut self,
         f: &F,
         t: f64,
@@ -364,13 +364,7 @@ impl<V: Space> OdeSolver<V> for Erk<'_, V> {
         &self.st().ws.y_new
     }
 
-    fn prepare_dense<F: VectorField<V> + ?Sized>(
-        &mut self,
-        f: &F,
-        t: f64,
-        y: &V,
-        stats: &mut SolveStats,
-    ) {
+    fn prepare_dense(&mut self, f: &F, t: f64, y: &V, stats: &mut SolveStats) {
         let tab = self.tableau;
         let st = self
             .state

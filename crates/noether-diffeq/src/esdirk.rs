@@ -336,12 +336,17 @@ impl<'t, V: Space, N: NewtonLinearSolver<V>> Esdirk<'t, V, N> {
     }
 }
 
-impl<V: Space, N: NewtonLinearSolver<V>> OdeSolver<V> for Esdirk<'_, V, N> {
+impl<V, F, N> OdeSolver<V, F> for Esdirk<'_, V, N>
+where
+    V: Space,
+    F: VectorField<V> + ?Sized,
+    N: NewtonLinearSolver<V>,
+{
     fn name(&self) -> &'static str {
         self.method.name
     }
 
-    fn init<F: VectorField<V> + ?Sized>(
+    fn init(
         &mut self,
         f: &F,
         t0: f64,
@@ -393,7 +398,7 @@ impl<V: Space, N: NewtonLinearSolver<V>> OdeSolver<V> for Esdirk<'_, V, N> {
         Ok(())
     }
 
-    fn attempt<F: VectorField<V> + ?Sized>(
+    fn attempt(
         &mut self,
         f: &F,
         t: f64,
@@ -462,7 +467,7 @@ impl<V: Space, N: NewtonLinearSolver<V>> OdeSolver<V> for Esdirk<'_, V, N> {
         };
         let (ok, factor) = if ctl.adaptive {
             // One reduction: NaN for a non-finite proposal.
-            let e = st.w.err.wrms_norm(y, &st.w.y_new, &ctl.tol).as_f64();
+            let e = st.w.err.wrms_norm(y, &st.w.y_new, ctl.tol.view()).as_f64();
             ctl.controller
                 .decide(&mut st.cstate, e, method.error_order())
         } else if st.w.y_new.all_finite() {
@@ -485,13 +490,7 @@ impl<V: Space, N: NewtonLinearSolver<V>> OdeSolver<V> for Esdirk<'_, V, N> {
         &self.st().w.y_new
     }
 
-    fn prepare_dense<F: VectorField<V> + ?Sized>(
-        &mut self,
-        _f: &F,
-        _t: f64,
-        _y: &V,
-        _stats: &mut SolveStats,
-    ) {
+    fn prepare_dense(&mut self, _f: &F, _t: f64, _y: &V, _stats: &mut SolveStats) {
         // Cubic Hermite from y, k₀ = f(t, y), y_new and the last stage derivative
         // (stiffly accurate: f(t_new, y_new)): nothing to compute.
     }
@@ -596,9 +595,9 @@ where
             w.rhs.lincomb(&[(one, &w.z), (-one, &w.psi)]);
             prev = size;
             size = if max_norm {
-                w.delta.wmax_norm(&w.rhs, &w.tol_scaled)
+                w.delta.wmax_norm(&w.rhs, w.tol_scaled.view())
             } else {
-                w.delta.wrms_norm(&w.rhs, &w.rhs, &w.tol_scaled)
+                w.delta.wrms_norm(&w.rhs, &w.rhs, w.tol_scaled.view())
             }
             .as_f64();
         }
@@ -729,7 +728,7 @@ where
                 Ok(n) => stats.nfev += n,
                 Err(_) => return StageSolve::NewtonFailed,
             }
-            let dnorm = w.delta.wrms_norm(y, y, tol).as_f64();
+            let dnorm = w.delta.wrms_norm(y, y, tol.view()).as_f64();
             if !dnorm.is_finite() {
                 return StageSolve::NewtonFailed;
             }

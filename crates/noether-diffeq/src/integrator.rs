@@ -2,7 +2,7 @@
 //! state access) for training loops and co-simulation, and [`solve`], which drives
 //! it to the end with output times and events.
 
-use noether_core::{Space, VectorField};
+use noether_core::Space;
 
 use crate::error::{Result, invalid};
 use crate::events::EventTracker;
@@ -73,8 +73,8 @@ impl<V: Space, F: ?Sized, S> std::fmt::Debug for Integrator<'_, V, F, S> {
 impl<'f, V, F, S> Integrator<'f, V, F, S>
 where
     V: Space,
-    F: VectorField<V> + ?Sized,
-    S: OdeSolver<V>,
+    F: ?Sized,
+    S: OdeSolver<V, F>,
 {
     /// Validates `problem` and `opts` and prepares `solver` at `(t0, y0)`; the stop
     /// time is `problem.t1`. Events and output times of `opts` are not used here
@@ -294,8 +294,8 @@ pub fn solve<V, F, S>(
 ) -> Result<Solution<V>>
 where
     V: Space,
-    F: VectorField<V> + ?Sized,
-    S: OdeSolver<V>,
+    F: ?Sized,
+    S: OdeSolver<V, F>,
 {
     let mut it = Integrator::new(problem, solver, &opts)?;
     let (t0, y0) = (problem.t0, &problem.y0);

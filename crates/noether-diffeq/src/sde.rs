@@ -1,7 +1,9 @@
-//! SDE solvers, fixed-step ([`solve_sde`]) and adaptive ([`solve_sde_adaptive`]).
-//! The interpretation of the stochastic integral is part of
-//! each solver's type ([`SdeSolver::Calculus`]), and [`solve_sde`] only accepts an
-//! SDE of the same calculus: an Itô solver cannot be handed a Stratonovich SDE.
+//! SDE methods ([`SdeSolver`]), run by the one step loop of [`solve`](crate::solve())
+//! and [`Integrator`](crate::Integrator) through [`Scheme`], with fixed or adaptive
+//! steps, on an [`SdeSystem`] (the SDE and its driving path). The interpretation of
+//! the stochastic integral is part of each method's type
+//! ([`SdeSolver::Calculus`]), and a [`Scheme`] only accepts an SDE of the same
+//! calculus: an Itô method cannot be handed a Stratonovich SDE.
 //!
 //! | solver | calculus | strong order (general / commutative / additive noise) |
 //! |---|---|---|
@@ -16,12 +18,12 @@
 //! [`VirtualBrownianTree`](crate::brownian::VirtualBrownianTree): a rejected step is
 //! retried on the same path.
 
-use noether_core::{
-    BrownianPath, Calculus, Ito, NoiseShape, Real, Sde, Space, Stratonovich, Tolerance,
-};
+use noether_core::{BrownianPath, Calculus, Ito, NoiseShape, Real, Sde, Space, Stratonovich};
 
-use crate::controller::{ControllerState, PidController};
+use crate::controller::{ControllerState, check_underflow};
 use crate::error::{DiffeqError, Result, invalid};
+use crate::options::{SolveStats, clip_step};
+use crate::solver::{Attempt, OdeSolver, StepControl};
 
 /// The driving noise over one step: the Brownian increment and, for schemes that
 /// need it, the space-time Lévy area.
@@ -77,6 +79,41 @@ pub trait SdeSolver<V: Space> {
     }
 }
 
+/// A borrowed method is the method.
+impl<V: Space, M: SdeSolver<V>> SdeSolver<V> for &M {
+    type Calculus = M::Calculus;
+    type State = M::State;
+    fn init<S: Sde<V, Calculus = Self::Calculus> + ?Sized>(
+        &self,
+        sde: &S,
+        t0: f64,
+        y0: &V,
+        dw_len: usize,
+    ) -> Result<Self::State> {
+        (**self).init(sde, t0, y0, dw_len)
+    }
+    fn step<S: Sde<V, Calculus = Self::Calculus> + ?Sized>(
+        &self,
+        sde: &S,
+        t: f64,
+        h: f64,
+        inc: &Increment<'_, V>,
+        y: &mut V,
+        state: &mut Self::State,
+    ) {
+        (**self).step(sde, t, h, inc, y, state);
+    }
+    fn needs_levy_area(&self) -> bool {
+        (**self).needs_levy_area()
+    }
+    fn error_estimate<'s>(&self, state: &'s Self::State) -> Option<&'s V> {
+        (**self).error_estimate(state)
+    }
+    fn error_order(&self) -> u32 {
+        (**self).error_order()
+    }
+}
+
 /// Length of a Brownian increment for a noise shape on a state of length `n`.
 pub fn brownian_len(shape: NoiseShape, n: usize) -> usize {
     match shape {
@@ -84,65 +121,6 @@ pub fn brownian_len(shape: NoiseShape, n: usize) -> usize {
         NoiseShape::Diagonal | NoiseShape::Additive => n,
         NoiseShape::General { brownian_dim } => brownian_dim,
     }
-}
-
-/// Integrates `sde` from `(t0, y0)` to `t1` in `n_steps` equal steps, driven by
-/// `path`; calls `observe(step, t, &y)` after each step and returns the final state.
-///
-/// Errors: the path does not cover `[t0, t1]`, `n_steps = 0`, or the state becomes
-/// non-finite ([`DiffeqError::NonFinite`] with the time and step).
-#[allow(clippy::too_many_arguments)]
-pub fn solve_sde<V, S, P, M>(
-    method: &M,
-    sde: &S,
-    path: &P,
-    t0: f64,
-    t1: f64,
-    y0: &V,
-    n_steps: usize,
-    mut observe: impl FnMut(usize, f64, &V),
-) -> Result<V>
-where
-    V: Space,
-    S: Sde<V> + ?Sized,
-    P: BrownianPath<V> + ?Sized,
-    M: SdeSolver<V, Calculus = S::Calculus>,
-{
-    if n_steps == 0 {
-        return Err(invalid("n_steps", 0, "at least one step"));
-    }
-    let (p0, p1) = path.interval();
-    let (lo, hi) = (t0.min(t1), t0.max(t1));
-    if lo < p0 - 1e-12 * p0.abs().max(1.0) || hi > p1 + 1e-12 * p1.abs().max(1.0) {
-        return Err(invalid(
-            "path",
-            format!("[{p0}, {p1}]"),
-            "Brownian path does not cover [t0, t1]",
-        ));
-    }
-    if !y0.all_finite() {
-        return Err(DiffeqError::NonFinite { t: t0, h: 0.0 });
-    }
-    let m = brownian_len(sde.noise_shape(), y0.len());
-    let mut state = method.init(sde, t0, y0, m)?;
-    let mut noise = NoiseBuffers::new(method, path, y0, m, t0)?;
-    let mut y = y0.clone();
-    let h = (t1 - t0) / n_steps as f64;
-    for i in 0..n_steps {
-        let t = t0 + h * i as f64;
-        let tn = if i + 1 == n_steps {
-            t1
-        } else {
-            t0 + h * (i + 1) as f64
-        };
-        noise.query(path, t, tn);
-        method.step(sde, t, tn - t, &noise.increment(), &mut y, &mut state);
-        if !y.all_finite() {
-            return Err(DiffeqError::NonFinite { t, h });
-        }
-        observe(i + 1, tn, &y);
-    }
-    Ok(y)
 }
 
 /// Increment and Lévy-area buffers, filled from a path for a step `[t, tn]`
@@ -203,65 +181,100 @@ impl<V: Space> NoiseBuffers<V> {
     }
 }
 
-/// Options of [`solve_sde_adaptive`].
-#[derive(Debug, Clone, PartialEq)]
-pub struct SdeAdaptiveOptions {
-    /// Relative tolerance.
-    pub rtol: f64,
-    /// Absolute tolerance.
-    pub atol: f64,
-    /// First step (absolute value).
-    pub h0: f64,
-    /// The controller; for SDEs a PI controller with small gains, e.g.
-    /// `PidController::pi(0.1, 0.3)` (diffrax's suggestion), is the default.
-    pub controller: PidController,
-    /// Largest number of attempted steps.
-    pub max_steps: usize,
+/// An SDE and the Brownian path that drives it: the system an SDE [`Scheme`]
+/// integrates (the `f` of an [`OdeProblem`](crate::OdeProblem)).
+pub struct SdeSystem<'a, S: ?Sized, P: ?Sized> {
+    /// The SDE.
+    pub sde: &'a S,
+    /// The driving path; adaptive steps need one that answers queries at any
+    /// time (a [`VirtualBrownianTree`](crate::brownian::VirtualBrownianTree)).
+    pub path: &'a P,
 }
 
-impl SdeAdaptiveOptions {
-    /// Tolerances with the default controller, `h0` and step budget.
-    pub fn tolerances(rtol: f64, atol: f64, h0: f64) -> Self {
-        Self {
-            rtol,
-            atol,
-            h0,
-            controller: PidController::pi(0.1, 0.3),
-            max_steps: 1_000_000,
-        }
+impl<'a, S: ?Sized, P: ?Sized> SdeSystem<'a, S, P> {
+    /// `sde` driven by `path`.
+    pub fn new(sde: &'a S, path: &'a P) -> Self {
+        Self { sde, path }
     }
 }
 
-/// Counters of an adaptive SDE solve.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct SdeStats {
-    /// Accepted steps.
-    pub accepted: usize,
-    /// Rejected steps.
-    pub rejected: usize,
+impl<S: ?Sized, P: ?Sized> std::fmt::Debug for SdeSystem<'_, S, P> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SdeSystem").finish_non_exhaustive()
+    }
 }
 
-/// Integrates `sde` from `(t0, y0)` to `t1` (forwards) with error-controlled steps:
-/// each step's error estimate ([`SdeSolver::error_estimate`]) is measured in the
-/// weighted RMS norm and fed to the PID controller; a rejected step is retried
-/// from the saved state on the same Brownian path, which must answer queries at
-/// arbitrary times (a virtual Brownian tree). Calls `observe(t, &y)` after each
-/// accepted step; returns the final state and the counters.
+/// An SDE method `M` as an [`OdeSolver`] of the one step loop
+/// ([`solve`](crate::solve()), [`Integrator`](crate::Integrator)): fixed steps, or
+/// error-controlled steps for methods with an error estimate (Euler–Heun,
+/// reversible Heun, SRA1), where a rejected step is retried from the saved state on
+/// the same Brownian path. Dense output between steps is linear (as diffrax's for
+/// SDEs). Adaptive steps need a first step `h0` (there is no initial-step heuristic
+/// for SDEs).
 ///
-/// Errors: the solver has no error estimate, the path does not cover the interval,
-/// [`DiffeqError::MaxSteps`], [`DiffeqError::StepSizeUnderflow`],
-/// [`DiffeqError::NonFinite`].
-#[allow(clippy::too_many_arguments)]
-pub fn solve_sde_adaptive<V, S, P, M>(
-    method: &M,
-    sde: &S,
-    path: &P,
-    t0: f64,
-    t1: f64,
-    y0: &V,
-    opts: &SdeAdaptiveOptions,
-    mut observe: impl FnMut(f64, &V),
-) -> Result<(V, SdeStats)>
+/// Errors: the path does not cover the interval or lacks the Lévy area the method
+/// needs, an adaptive solve without `h0` or with a method without an error
+/// estimate ([`DiffeqError::InvalidOption`]); [`DiffeqError::NonFinite`],
+/// [`DiffeqError::StepSizeUnderflow`], [`DiffeqError::MaxSteps`].
+///
+/// ```
+/// use noether_core::{Ito, NoiseShape, Sde};
+/// use noether_diffeq::brownian::VirtualBrownianTree;
+/// use noether_diffeq::sde::{EulerMaruyama, Scheme, SdeSystem};
+/// use noether_diffeq::{solve, OdeProblem, SolveOptions};
+///
+/// // Geometric Brownian motion dX = μX dt + σX dW; X(1) = exp((μ − σ²/2) + σW(1)).
+/// struct Gbm;
+/// impl Sde<Vec<f64>> for Gbm {
+///     type Calculus = Ito;
+///     fn noise_shape(&self) -> NoiseShape { NoiseShape::Diagonal }
+///     fn drift(&self, _t: f64, x: &Vec<f64>, out: &mut Vec<f64>) { out[0] = 0.5 * x[0]; }
+///     fn diffusion_times(&self, _t: f64, x: &Vec<f64>, dw: &Vec<f64>, out: &mut Vec<f64>) {
+///         out[0] = 0.3 * x[0] * dw[0];
+///     }
+/// }
+/// let path = VirtualBrownianTree::new(0.0, 1.0, 1, 1e-8, 7).unwrap();
+/// let system = SdeSystem::new(&Gbm, &path);
+/// let problem = OdeProblem::new(&system, (0.0, 1.0), vec![1.0]);
+/// let sol = solve(&problem, Scheme::new(EulerMaruyama), SolveOptions::default().fixed(1e-4)).unwrap();
+/// let mut w = vec![0.0_f64];
+/// noether_core::BrownianPath::increment(&path, 0.0, 1.0, &mut w);
+/// let exact = (0.5 - 0.045 + 0.3 * w[0]).exp();
+/// assert!((sol.ys[0][0] - exact).abs() < 1e-2);
+/// ```
+pub struct Scheme<M, V, St> {
+    method: M,
+    state: Option<SchemeState<V, St>>,
+}
+
+struct SchemeState<V, St> {
+    inner: St,
+    saved: Option<St>,
+    noise: NoiseBuffers<V>,
+    y_new: V,
+    cstate: ControllerState,
+    h: f64,
+    last_step: f64,
+    factor: f64,
+}
+
+impl<M, V: Space, St> Scheme<M, V, St> {
+    /// The method `method` (e.g. [`EulerMaruyama`], [`ReversibleHeun`]).
+    pub fn new(method: M) -> Self {
+        Self {
+            method,
+            state: None,
+        }
+    }
+
+    fn st(&self) -> &SchemeState<V, St> {
+        self.state
+            .as_ref()
+            .expect("Scheme used before OdeSolver::init (a driver bug)")
+    }
+}
+
+impl<M, V, S, P> OdeSolver<V, SdeSystem<'_, S, P>> for Scheme<M, V, M::State>
 where
     V: Space,
     S: Sde<V> + ?Sized,
@@ -269,87 +282,158 @@ where
     M: SdeSolver<V, Calculus = S::Calculus>,
     M::State: Clone,
 {
-    let (p0, p1) = path.interval();
-    if t1.partial_cmp(&t0) != Some(std::cmp::Ordering::Greater) || t0 < p0 || t1 > p1 {
-        return Err(invalid(
-            "t0/t1",
-            format!("{t0}/{t1} on path [{p0}, {p1}]"),
-            "need t0 < t1 inside the path's interval",
-        ));
+    fn name(&self) -> &'static str {
+        std::any::type_name::<M>()
+            .rsplit("::")
+            .next()
+            .unwrap_or("SDE scheme")
     }
-    if !(opts.h0.is_finite() && opts.h0 > 0.0) {
-        return Err(invalid("h0", opts.h0, "must be positive"));
-    }
-    opts.controller.validate()?;
-    if !y0.all_finite() {
-        return Err(DiffeqError::NonFinite { t: t0, h: 0.0 });
-    }
-    let tol = Tolerance::new(opts.rtol, opts.atol);
-    tol.validate(y0.len())?;
-    let m = brownian_len(sde.noise_shape(), y0.len());
-    let mut state = method.init(sde, t0, y0, m)?;
-    if method.error_estimate(&state).is_none() {
-        return Err(invalid(
-            "method",
-            "no error estimate",
-            "adaptive stepping needs Euler-Heun, reversible Heun or SRA1",
-        ));
-    }
-    let mut noise = NoiseBuffers::new(method, path, y0, m, t0)?;
-    let mut y = y0.clone();
-    let mut y_try = y0.clone();
-    let mut stats = SdeStats::default();
-    let mut cstate = ControllerState::default();
-    let k = method.error_order();
-    let mut t = t0;
-    let mut h = opts.h0.min(opts.controller.dtmax);
-    while t < t1 {
-        if stats.accepted + stats.rejected >= opts.max_steps {
-            return Err(DiffeqError::MaxSteps {
-                max_steps: opts.max_steps,
-                t,
-                h,
-            });
+
+    fn init(
+        &mut self,
+        sys: &SdeSystem<'_, S, P>,
+        t0: f64,
+        y0: &V,
+        t1: f64,
+        ctl: &StepControl<V>,
+        _stats: &mut SolveStats,
+    ) -> Result<()> {
+        let (p0, p1) = sys.path.interval();
+        let (lo, hi) = (t0.min(t1), t0.max(t1));
+        if lo < p0 - 1e-12 * p0.abs().max(1.0) || hi > p1 + 1e-12 * p1.abs().max(1.0) {
+            return Err(invalid(
+                "path",
+                format!("[{p0}, {p1}]"),
+                "Brownian path does not cover [t0, t1]",
+            ));
         }
-        let last = t1 - t <= h * (1.0 + 1e-10);
-        let tn = if last { t1 } else { t + h };
-        let saved = state.clone();
-        y_try.copy_from(&y);
-        noise.query(path, t, tn);
-        method.step(sde, t, tn - t, &noise.increment(), &mut y_try, &mut state);
-        let err = if y_try.all_finite() {
-            method
-                .error_estimate(&state)
-                .map_or(f64::NAN, |e| e.wrms_norm(&y, &y_try, &tol).as_f64())
-        } else {
-            f64::NAN
+        let m = brownian_len(sys.sde.noise_shape(), y0.len());
+        let inner = self.method.init(sys.sde, t0, y0, m)?;
+        if ctl.adaptive && self.method.error_estimate(&inner).is_none() {
+            return Err(invalid(
+                "step",
+                "Adaptive",
+                "adaptive stepping needs a method with an error estimate (Euler-Heun, reversible Heun or SRA1)",
+            ));
+        }
+        let Some(h) = ctl.h0 else {
+            return Err(invalid(
+                "h0",
+                "None",
+                "adaptive SDE solves need a first step (SolveOptions::h0)",
+            ));
         };
-        let (ok, factor) = opts.controller.decide(&mut cstate, err, k);
-        if !ok {
-            stats.rejected += 1;
-            state = saved;
-            h = (tn - t) * factor;
-            let h_min = opts
-                .controller
-                .dtmin
-                .max(16.0 * f64::EPSILON * t.abs().max(1.0));
-            if h < h_min {
-                return Err(if err.is_finite() {
-                    DiffeqError::StepSizeUnderflow { t, h, h_min }
-                } else {
-                    DiffeqError::NonFinite { t, h }
-                });
-            }
-            continue;
-        }
-        stats.accepted += 1;
-        std::mem::swap(&mut y, &mut y_try);
-        let step = tn - t;
-        t = tn;
-        observe(t, &y);
-        h = (step * factor).min(opts.controller.dtmax);
+        let h = if ctl.adaptive {
+            h.min(ctl.controller.dtmax)
+        } else {
+            h
+        };
+        let noise = NoiseBuffers::new(&self.method, sys.path, y0, m, t0)?;
+        self.state = Some(SchemeState {
+            inner,
+            saved: None,
+            noise,
+            y_new: y0.clone(),
+            cstate: ControllerState::default(),
+            h: ctl.dir * h,
+            last_step: 0.0,
+            factor: 1.0,
+        });
+        Ok(())
     }
-    Ok((y, stats))
+
+    fn attempt(
+        &mut self,
+        sys: &SdeSystem<'_, S, P>,
+        t: f64,
+        y: &V,
+        t_stop: f64,
+        ctl: &StepControl<V>,
+        _stats: &mut SolveStats,
+    ) -> Result<Attempt> {
+        let method = &self.method;
+        let st = self
+            .state
+            .as_mut()
+            .expect("Scheme used before OdeSolver::init (a driver bug)");
+        let (step, t_new) = clip_step(t, t_stop, st.h);
+        if ctl.adaptive {
+            match st.saved.as_mut() {
+                Some(saved) => saved.clone_from(&st.inner),
+                None => st.saved = Some(st.inner.clone()),
+            }
+        }
+        st.y_new.copy_from(y);
+        st.noise.query(sys.path, t, t_new);
+        method.step(
+            sys.sde,
+            t,
+            step,
+            &st.noise.increment(),
+            &mut st.y_new,
+            &mut st.inner,
+        );
+        if !ctl.adaptive {
+            if !st.y_new.all_finite() {
+                return Err(DiffeqError::NonFinite { t, h: step });
+            }
+            st.last_step = step;
+            return Ok(Attempt::Accepted { t_new });
+        }
+        // One reduction: NaN when the proposal is not finite.
+        let err = method.error_estimate(&st.inner).map_or(f64::NAN, |e| {
+            e.wrms_norm(y, &st.y_new, ctl.tol.view()).as_f64()
+        });
+        let (ok, factor) = ctl
+            .controller
+            .decide(&mut st.cstate, err, method.error_order());
+        if !ok {
+            if let Some(saved) = st.saved.as_ref() {
+                st.inner.clone_from(saved);
+            }
+            st.h = step * factor;
+            check_underflow(t, st.h, &ctl.controller, err.is_finite())?;
+            return Ok(Attempt::Rejected);
+        }
+        st.last_step = step;
+        st.factor = factor;
+        Ok(Attempt::Accepted { t_new })
+    }
+
+    fn proposal(&self) -> &V {
+        &self.st().y_new
+    }
+
+    fn prepare_dense(
+        &mut self,
+        _sys: &SdeSystem<'_, S, P>,
+        _t: f64,
+        _y: &V,
+        _stats: &mut SolveStats,
+    ) {
+    }
+
+    fn interpolate(&self, t: f64, y: &V, tau: f64, out: &mut V) {
+        let st = self.st();
+        let theta = V::Scalar::of_f64((tau - t) / st.last_step);
+        let one = V::Scalar::of_f64(1.0);
+        out.lincomb(&[(one - theta, y), (theta, &st.y_new)]);
+    }
+
+    fn accept(&mut self, y: &mut V, ctl: &StepControl<V>) {
+        let st = self
+            .state
+            .as_mut()
+            .expect("Scheme used before OdeSolver::init (a driver bug)");
+        std::mem::swap(y, &mut st.y_new);
+        if ctl.adaptive {
+            st.h = ctl.dir * (st.last_step.abs() * st.factor).min(ctl.controller.dtmax);
+        }
+    }
+
+    fn next_step(&self) -> f64 {
+        self.state.as_ref().map_or(0.0, |s| s.h)
+    }
 }
 
 /// Buffers shared by the explicit schemes.

@@ -10,7 +10,7 @@
 //! attempt the step stays *pending*: its dense output can be evaluated until the
 //! driver commits it with [`OdeSolver::accept`].
 
-use noether_core::{Space, Tolerance, VectorField};
+use noether_core::{Space, Tolerance};
 
 use crate::controller::PidController;
 use crate::error::Result;
@@ -47,11 +47,14 @@ pub enum Attempt {
     Rejected,
 }
 
-/// A one-step (or multistep) ODE method driven by the shared step loop.
+/// A one-step (or multistep) method driven by the shared step loop, for states in
+/// `V` and a system `F`: a [`VectorField`](noether_core::VectorField) for the ODE
+/// methods, an [`SdeSystem`](crate::sde::SdeSystem) (SDE and Brownian path) for the
+/// SDE schemes.
 ///
 /// Implementors: [`Erk`](crate::erk::Erk), [`Esdirk`](crate::esdirk::Esdirk),
-/// [`Bdf`](crate::bdf::Bdf).
-pub trait OdeSolver<V: Space> {
+/// [`Bdf`](crate::bdf::Bdf), [`Scheme`](crate::sde::Scheme).
+pub trait OdeSolver<V: Space, F: ?Sized> {
     /// The method's name (for messages and reports).
     fn name(&self) -> &'static str;
 
@@ -68,7 +71,7 @@ pub trait OdeSolver<V: Space> {
     /// Allocates buffers shaped like `y0` and prepares the first step from
     /// `(t0, y0)` towards `t1` (initial step size, first Jacobian). `f`'s
     /// evaluations are counted in `stats`.
-    fn init<F: VectorField<V> + ?Sized>(
+    fn init(
         &mut self,
         f: &F,
         t0: f64,
@@ -79,7 +82,7 @@ pub trait OdeSolver<V: Space> {
     ) -> Result<()>;
 
     /// Attempts one step from `(t, y)`, not past `t_stop`.
-    fn attempt<F: VectorField<V> + ?Sized>(
+    fn attempt(
         &mut self,
         f: &F,
         t: f64,
@@ -94,13 +97,7 @@ pub trait OdeSolver<V: Space> {
 
     /// Makes the dense output of the pending step available (extra stages or
     /// `f(t_new, y_new)` where the interpolant needs them). Idempotent.
-    fn prepare_dense<F: VectorField<V> + ?Sized>(
-        &mut self,
-        f: &F,
-        t: f64,
-        y: &V,
-        stats: &mut SolveStats,
-    );
+    fn prepare_dense(&mut self, f: &F, t: f64, y: &V, stats: &mut SolveStats);
 
     /// `out ← y(τ)` inside the pending step, which started at `(t, y)`; call
     /// [`prepare_dense`](OdeSolver::prepare_dense) first.

@@ -1,6 +1,9 @@
 //! The Markov approximation of type II fractional Brownian motion: covariance
 //! against the exact Riemann–Liouville covariance, convergence in K, H = ½.
 
+mod common;
+
+use common::sde_fixed;
 use noether_diffeq::fbm::{MarkovFbm, type2_covariance};
 
 fn grid_error(m: &MarkovFbm) -> f64 {
@@ -127,7 +130,7 @@ fn fbm_driven_sde_reproduces_the_fbm_variance() {
     use noether_core::Stratonovich;
     use noether_diffeq::brownian::VirtualBrownianTree;
     use noether_diffeq::fbm::FbmSde;
-    use noether_diffeq::sde::{EulerHeun, solve_sde};
+    use noether_diffeq::sde::EulerHeun;
     let fbm = MarkovFbm::type2_optimal(0.7, 5, 1.0).unwrap();
     let sde: FbmSde<'_, Stratonovich, _, _> = FbmSde::new(
         &fbm,
@@ -140,7 +143,7 @@ fn fbm_driven_sde_reproduces_the_fbm_variance() {
     let mut sum2 = 0.0;
     for seed in 0..paths {
         let w = VirtualBrownianTree::new(0.0, 1.0, 1, 1.0 / 512.0, seed).unwrap();
-        let y = solve_sde(&EulerHeun, &sde, &w, 0.0, 1.0, &y0, 512, |_, _, _| {}).unwrap();
+        let y = sde_fixed(&EulerHeun, &sde, &w, (0.0, 1.0), &y0, 512).unwrap();
         assert!((y[0] - sde.fbm_value(&y)).abs() < 1e-12);
         sum2 += y[0] * y[0];
     }

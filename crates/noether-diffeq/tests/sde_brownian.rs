@@ -4,13 +4,10 @@
 
 mod common;
 
-use common::fit_slope;
+use common::{fit_slope, sde_adaptive, sde_fixed};
 use noether_core::{BrownianPath, Ito, NoiseShape, Sde, Stratonovich};
 use noether_diffeq::brownian::VirtualBrownianTree;
-use noether_diffeq::sde::{
-    EulerHeun, EulerMaruyama, Milstein, ReversibleHeun, SdeAdaptiveOptions, SdeSolver, Sra1,
-    solve_sde, solve_sde_adaptive,
-};
+use noether_diffeq::sde::{EulerHeun, EulerMaruyama, Milstein, ReversibleHeun, SdeSolver, Sra1};
 use proptest::prelude::*;
 
 /// Standard normal CDF via erf (Abramowitz–Stegun 7.1.26 is too coarse; use a
@@ -153,6 +150,7 @@ fn strong_order<S, M>(
 where
     S: Sde<Vec<f64>>,
     M: SdeSolver<Vec<f64>, Calculus = S::Calculus>,
+    M::State: Clone,
 {
     let mut errs = vec![0.0; levels.len()];
     for seed in 0..paths.count {
@@ -163,7 +161,7 @@ where
         }
         let x_ref = reference(&w);
         for (e, &n) in errs.iter_mut().zip(levels) {
-            let x = solve_sde(method, sde, &w, 0.0, 1.0, &vec![1.0], n, |_, _, _| {}).unwrap();
+            let x = sde_fixed(method, sde, &w, (0.0, 1.0), &vec![1.0], n).unwrap();
             *e += (x[0] - x_ref).abs() / paths.count as f64;
         }
     }
@@ -263,17 +261,7 @@ fn euler_maruyama_has_strong_order_one_for_additive_noise() {
     // so compare against Euler–Maruyama on a 64× finer grid of the same path.
     let levels = [8usize, 16, 32, 64];
     let fine = |w: &VirtualBrownianTree| {
-        solve_sde(
-            &EulerMaruyama,
-            &Ou,
-            w,
-            0.0,
-            1.0,
-            &vec![1.0],
-            4096,
-            |_, _, _| {},
-        )
-        .unwrap()[0]
+        sde_fixed(&EulerMaruyama, &Ou, w, (0.0, 1.0), &vec![1.0], 4096).unwrap()[0]
     };
     let paths = PathSet {
         count: 400,
@@ -293,22 +281,13 @@ fn euler_maruyama_has_strong_order_one_for_additive_noise() {
 fn milstein_refuses_sdes_without_a_diagonal_diffusion() {
     let w = VirtualBrownianTree::new(0.0, 1.0, 1, 1e-3, 1).unwrap();
     // Ou has additive noise but no diffusion_diagonal.
-    let r = solve_sde(&Milstein, &Ou, &w, 0.0, 1.0, &vec![1.0], 10, |_, _, _| {});
+    let r = sde_fixed(&Milstein, &Ou, &w, (0.0, 1.0), &vec![1.0], 10);
     assert!(matches!(
         r,
         Err(noether_diffeq::DiffeqError::InvalidOption { .. })
     ));
     // A path that does not cover the interval is an error, not a panic.
-    let r = solve_sde(
-        &EulerMaruyama,
-        &Ou,
-        &w,
-        0.0,
-        2.0,
-        &vec![1.0],
-        10,
-        |_, _, _| {},
-    );
+    let r = sde_fixed(&EulerMaruyama, &Ou, &w, (0.0, 2.0), &vec![1.0], 10);
     assert!(r.is_err());
 }
 
@@ -487,17 +466,7 @@ fn sra1_has_strong_order_three_halves_on_additive_noise() {
         ..paths
     };
     let fine = |w: &VirtualBrownianTree| {
-        solve_sde(
-            &Sra1,
-            &NonlinearAdditive,
-            w,
-            0.0,
-            1.0,
-            &vec![1.0],
-            2048,
-            |_, _, _| {},
-        )
-        .unwrap()[0]
+        sde_fixed(&Sra1, &NonlinearAdditive, w, (0.0, 1.0), &vec![1.0], 2048).unwrap()[0]
     };
     let slope = strong_order(
         &NonlinearAdditive,
@@ -525,7 +494,7 @@ fn sra1_has_strong_order_three_halves_on_additive_noise() {
     eprintln!("Euler–Maruyama on the additive problem: fitted strong order {em:.3}");
     assert!((em - 1.0).abs() <= 0.15, "EM strong order {em:.3}");
     let plain = VirtualBrownianTree::new(0.0, 1.0, 1, 1e-3, 1).unwrap();
-    let r = solve_sde(&Sra1, &sde, &plain, 0.0, 1.0, &vec![1.0], 4, |_, _, _| {});
+    let r = sde_fixed(&Sra1, &sde, &plain, (0.0, 1.0), &vec![1.0], 4);
     assert!(matches!(
         r,
         Err(noether_diffeq::DiffeqError::InvalidOption { name: "path", .. })
@@ -578,6 +547,7 @@ fn weak_order<S, M>(
 where
     S: Sde<Vec<f64>>,
     M: SdeSolver<Vec<f64>, Calculus = S::Calculus>,
+    M::State: Clone,
 {
     let mut tree =
         VirtualBrownianTree::new(0.0, 1.0, m, 1.0 / *levels.last().unwrap() as f64, 2024).unwrap();
@@ -590,8 +560,7 @@ where
     let errs: Vec<f64> = levels
         .iter()
         .map(|&n| {
-            let x =
-                solve_sde(method, sde, &tree, 0.0, 1.0, &vec![1.0; m], n, |_, _, _| {}).unwrap();
+            let x = sde_fixed(method, sde, &tree, (0.0, 1.0), &vec![1.0; m], n).unwrap();
             (x.iter()
                 .zip(&exact)
                 .map(|(xi, e)| phi(*xi) - e)
@@ -694,23 +663,12 @@ fn adaptive_sde_stepping_converges_on_the_same_path() {
             .with_levy_area();
         let w = w_end(&tree);
         for (k, &tol) in tols.iter().enumerate() {
-            let o = SdeAdaptiveOptions::tolerances(tol, tol, 0.1);
-            let (x, st) =
-                solve_sde_adaptive(&Sra1, &add, &tree, 0.0, 1.0, &vec![1.0], &o, |_, _| {})
-                    .unwrap();
+            let o = (tol, 0.1);
+            let (x, st) = sde_adaptive(&Sra1, &add, &tree, (0.0, 1.0), &vec![1.0], o).unwrap();
             sra1_err[k] += (x[0] - add.exact(1.0, 1.0, w)).abs() / paths as f64;
             rejected += st.rejected;
-            let (x, _) = solve_sde_adaptive(
-                &EulerHeun,
-                &strat,
-                &tree,
-                0.0,
-                1.0,
-                &vec![1.0],
-                &o,
-                |_, _| {},
-            )
-            .unwrap();
+            let (x, _) =
+                sde_adaptive(&EulerHeun, &strat, &tree, (0.0, 1.0), &vec![1.0], o).unwrap();
             heun_err[k] += (x[0] - (0.5 + 0.5 * w).exp()).abs() / paths as f64;
         }
     }
@@ -729,15 +687,13 @@ fn adaptive_sde_stepping_converges_on_the_same_path() {
     assert!(rejected > 0, "the test should exercise rejections");
     // Without an error estimate, adaptive stepping is refused.
     let tree = VirtualBrownianTree::new(0.0, 1.0, 1, 1e-6, 1).unwrap();
-    let r = solve_sde_adaptive(
+    let r = sde_adaptive(
         &EulerMaruyama,
         &add,
         &tree,
-        0.0,
-        1.0,
+        (0.0, 1.0),
         &vec![1.0],
-        &SdeAdaptiveOptions::tolerances(1e-3, 1e-3, 0.1),
-        |_, _| {},
+        (1e-3, 0.1),
     );
     assert!(matches!(
         r,

@@ -3,9 +3,8 @@
 
 use noether_core::Hamiltonian;
 use noether_diffeq::problems::Kepler;
-use noether_diffeq::symplectic::{
-    ImplicitOptions, SymplecticMethod, implicit_midpoint, integrate_separable,
-};
+use noether_diffeq::symplectic::{ImplicitMidpoint, ImplicitOptions, Symplectic, SymplecticMethod};
+use noether_diffeq::{Integrator, OdeProblem, SaveAt, SolveOptions, solve};
 
 fn kepler_start(e: f64) -> (Vec<f64>, Vec<f64>) {
     Kepler::start(e)
@@ -21,27 +20,30 @@ fn verlet_energy_error_stays_bounded_over_1e5_periods() {
     let mut early_max = 0.0_f64;
     let mut late_max = 0.0_f64;
     let mut count = 0usize;
-    integrate_separable(
-        SymplecticMethod::Verlet,
+    // Stepped by hand through the stepping API: n steps of exactly dt.
+    let n = steps_per_period * periods;
+    let problem = OdeProblem::new(
         &Kepler,
-        &q0,
-        &p0,
-        dt,
-        steps_per_period * periods,
-        |step, q, p| {
-            // sample once per period at pericentre passage
-            if step % steps_per_period == 0 {
-                count += 1;
-                let err = (Kepler.energy(q, p).unwrap() - h0).abs();
-                if step <= steps_per_period * 1000 {
-                    early_max = early_max.max(err);
-                } else if step > steps_per_period * (periods - 1000) {
-                    late_max = late_max.max(err);
-                }
+        (0.0, 2.0 * dt * n as f64),
+        (q0.clone(), p0.clone()),
+    );
+    let opts = SolveOptions::default().fixed(dt).max_steps(n + 1);
+    let mut it =
+        Integrator::new(&problem, Symplectic::new(SymplecticMethod::Verlet), &opts).unwrap();
+    for step in 1..=n {
+        it.step().unwrap().unwrap();
+        // sample once per period at pericentre passage
+        if step % steps_per_period == 0 {
+            count += 1;
+            let (q, p) = it.y();
+            let err = (Kepler.energy(q, p).unwrap() - h0).abs();
+            if step <= steps_per_period * 1000 {
+                early_max = early_max.max(err);
+            } else if step > steps_per_period * (periods - 1000) {
+                late_max = late_max.max(err);
             }
-        },
-    )
-    .unwrap();
+        }
+    }
     assert_eq!(count, periods);
     assert!(
         early_max > 0.0 && early_max < 1e-2,
@@ -65,16 +67,11 @@ fn symplectic_orders_on_kepler() {
         let mut xs = Vec::new();
         let mut ys = Vec::new();
         for n in [200usize, 400, 800, 1600] {
-            let (q, p) = integrate_separable(
-                method,
-                &Kepler,
-                &q0,
-                &p0,
-                period / n as f64,
-                n,
-                |_, _, _| {},
-            )
-            .unwrap();
+            let problem = OdeProblem::new(&Kepler, (0.0, period), (q0.clone(), p0.clone()));
+            let opts = SolveOptions::default().fixed(period / n as f64);
+            let sol = solve(&problem, Symplectic::new(method), opts).unwrap();
+            assert_eq!(sol.stats.accepted, n);
+            let (q, p) = &sol.ys[0];
             let err = ((q[0] - q0[0]).powi(2)
                 + (q[1] - q0[1]).powi(2)
                 + (p[0] - p0[0]).powi(2)
@@ -114,20 +111,20 @@ fn implicit_midpoint_conserves_quadratic_invariants() {
     let energy = |m: &Vec<f64>| m.iter().zip(inertia).map(|(x, i)| x * x / i).sum::<f64>() * 0.5;
     let (c0, e0) = (casimir(&m0), energy(&m0));
     let mut worst = 0.0_f64;
-    implicit_midpoint(
-        &f,
-        0.0,
-        &m0,
-        0.1,
-        5000,
-        &ImplicitOptions::default(),
-        |_, _, m| {
-            worst = worst
-                .max((casimir(m) - c0).abs() / c0)
-                .max((energy(m) - e0).abs() / e0);
-        },
+    let problem = OdeProblem::new(&f, (0.0, 500.0), m0.clone());
+    let opts = SolveOptions::default().fixed(0.1).save_at(SaveAt::Steps);
+    let sol = solve(
+        &problem,
+        ImplicitMidpoint::new(ImplicitOptions::default()),
+        opts,
     )
     .unwrap();
+    assert_eq!(sol.ys.len(), 5001);
+    for m in &sol.ys {
+        worst = worst
+            .max((casimir(m) - c0).abs() / c0)
+            .max((energy(m) - e0).abs() / e0);
+    }
     assert!(worst < 1e-12, "quadratic invariants drift by {worst:e}");
     // An explicit method of the same order does drift.
     let sol = noether_diffeq::solve(
@@ -150,14 +147,11 @@ fn non_separable_hamiltonian_is_refused_by_explicit_schemes() {
             out.copy_from_slice(q);
         }
     }
-    let r = integrate_separable(
-        SymplecticMethod::Verlet,
-        &Coupled,
-        &vec![1.0],
-        &vec![0.0],
-        0.1,
-        10,
-        |_, _, _| {},
+    let problem = OdeProblem::new(&Coupled, (0.0, 1.0), (vec![1.0], vec![0.0]));
+    let r = solve(
+        &problem,
+        Symplectic::new(SymplecticMethod::Verlet),
+        SolveOptions::default().fixed(0.1),
     );
     assert!(matches!(
         r,

@@ -3,7 +3,8 @@
 //! `cargo run --release -p noether-fem --example wave_leapfrog -- [n] [steps]`.
 //! The discrete energy error oscillates at the level of dt² and does not drift.
 use noether_core::Hamiltonian;
-use noether_diffeq::symplectic::{SymplecticMethod, integrate_separable};
+use noether_diffeq::symplectic::{Symplectic, SymplecticMethod};
+use noether_diffeq::{Integrator, OdeProblem, SolveOptions};
 use noether_fem::element::Element;
 use noether_fem::evolution::{Semidiscrete, WaveHamiltonian};
 use noether_fem::space::FunctionSpace;
@@ -26,17 +27,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let e0 = ham.energy(&q0, &p0).unwrap_or(f64::NAN);
     let dt = 0.25 / n as f64;
     let mut worst = 0.0f64;
-    integrate_separable(
-        SymplecticMethod::Verlet,
-        &ham,
-        &q0,
-        &p0,
-        dt,
-        steps,
-        |_, q, p| {
-            worst = worst.max((ham.energy(q, p).unwrap_or(f64::NAN) - e0).abs() / e0);
-        },
-    )?;
+    let problem = OdeProblem::new(&ham, (0.0, dt * steps as f64), (q0.clone(), p0.clone()));
+    let opts = SolveOptions::default().fixed(dt).max_steps(steps + 1);
+    let verlet = Symplectic::new(SymplecticMethod::Verlet);
+    let mut it = Integrator::new(&problem, verlet, &opts)?;
+    while it.step()?.is_some() {
+        let (q, p) = it.y();
+        worst = worst.max((ham.energy(q, p).unwrap_or(f64::NAN) - e0).abs() / e0);
+    }
     println!(
         "P1 wave on {n}×{n}, dt = {dt:.3e}, {steps} leapfrog steps: max relative energy error {worst:.3e}"
     );

@@ -5,8 +5,8 @@
 use noether_core::Hamiltonian;
 use noether_diffeq::esdirk::{Esdirk, KVAERNO5};
 use noether_diffeq::newton::KrylovNewton;
-use noether_diffeq::symplectic::{SymplecticMethod, integrate_separable};
-use noether_diffeq::{OdeProblem, SolveOptions, solve};
+use noether_diffeq::symplectic::{Symplectic, SymplecticMethod};
+use noether_diffeq::{Integrator, OdeProblem, SolveOptions, solve};
 use noether_fem::element::Element;
 use noether_fem::evolution::{HeatEquation, Semidiscrete, WaveHamiltonian};
 use noether_fem::space::{FunctionSpace, Op};
@@ -36,18 +36,15 @@ fn leapfrog_wave_energy_is_bounded_without_drift() {
     let dt = 0.2 / n as f64;
     let steps = 10_000;
     let mut errs = Vec::with_capacity(steps);
-    integrate_separable(
-        SymplecticMethod::Verlet,
-        &ham,
-        &q0,
-        &p0,
-        dt,
-        steps,
-        |_, q, p| {
-            errs.push((ham.energy(q, p).unwrap() - e0) / e0);
-        },
-    )
-    .unwrap();
+    let problem = OdeProblem::new(&ham, (0.0, dt * steps as f64), (q0.clone(), p0.clone()));
+    let opts = SolveOptions::default().fixed(dt).max_steps(steps + 1);
+    let verlet = Symplectic::new(SymplecticMethod::Verlet);
+    let mut it = Integrator::new(&problem, verlet, &opts).unwrap();
+    while it.step().unwrap().is_some() {
+        let (q, p) = it.y();
+        errs.push((ham.energy(q, p).unwrap() - e0) / e0);
+    }
+    assert_eq!(errs.len(), steps);
     let max_in = |r: std::ops::Range<usize>| errs[r].iter().fold(0.0f64, |a, e| a.max(e.abs()));
     let (first, last, all) = (
         max_in(0..1000),

@@ -8,7 +8,7 @@
 
 use burn::tensor::{Tensor, TensorData};
 
-use super::{Atol, Space, Tolerance};
+use super::{AtolRef, Space, TolRef};
 
 impl<const D: usize> Space for Tensor<D> {
     type Scalar = f64;
@@ -114,7 +114,7 @@ impl<const D: usize> Space for Tensor<D> {
         out.copy_from_slice(values);
     }
 
-    fn wrms_norm(&self, y0: &Self, y1: &Self, tol: &Tolerance<Self>) -> f64 {
+    fn wrms_norm(&self, y0: &Self, y1: &Self, tol: TolRef<'_, Self>) -> f64 {
         if Space::is_empty(self) {
             return 0.0;
         }
@@ -123,24 +123,24 @@ impl<const D: usize> Space for Tensor<D> {
         // a non-finite state in the same reduction.
         let probe = (a0.clone() + a1.clone()).mul_scalar(0.0);
         let scale = a0.max_pair(a1).mul_scalar(tol.rtol);
-        let scale = match &tol.atol {
-            Atol::Scalar(a) => scale.add_scalar(*a),
-            Atol::PerComponent(v) => scale + v.clone(),
+        let scale = match tol.atol {
+            AtolRef::Scalar(a) => scale.add_scalar(a),
+            AtolRef::PerComponent(v) => scale + v.clone(),
         };
         let r = self.clone() / scale;
         (r.clone() * r + probe).mean().into_scalar::<f64>().sqrt()
     }
 
-    fn wmax_norm(&self, y: &Self, tol: &Tolerance<Self>) -> f64 {
+    fn wmax_norm(&self, y: &Self, tol: TolRef<'_, Self>) -> f64 {
         if Space::is_empty(self) {
             return 0.0;
         }
         let ay = y.clone().abs();
         let probe = ay.clone().mul_scalar(0.0);
         let scale = ay.mul_scalar(tol.rtol);
-        let scale = match &tol.atol {
-            Atol::Scalar(a) => scale.add_scalar(*a),
-            Atol::PerComponent(v) => scale + v.clone(),
+        let scale = match tol.atol {
+            AtolRef::Scalar(a) => scale.add_scalar(a),
+            AtolRef::PerComponent(v) => scale + v.clone(),
         };
         let r = self.clone().abs() / scale + probe;
         // max() skips NaN on some backends: count NaN ratios in the same reduction.

@@ -3,7 +3,7 @@
 use faer::Col;
 use nalgebra::DVector;
 
-use super::{Atol, HostSpace, Space, Tolerance, kernels};
+use super::{AtolRef, HostSpace, Space, TolRef, kernels};
 use crate::real::Real;
 
 /// Implements `Space` for a contiguous host container in terms of its `HostSpace`
@@ -79,7 +79,7 @@ macro_rules! space_via_slices {
                 *o = kernels::dot(self.as_slice(), x.as_slice());
             }
         }
-        fn wrms_norm(&self, y0: &Self, y1: &Self, tol: &Tolerance<Self>) -> Self::Scalar {
+        fn wrms_norm(&self, y0: &Self, y1: &Self, tol: TolRef<'_, Self>) -> Self::Scalar {
             kernels::wrms_norm(
                 self.as_slice(),
                 y0.as_slice(),
@@ -88,7 +88,7 @@ macro_rules! space_via_slices {
                 Self::Scalar::of_f64(tol.rtol),
             )
         }
-        fn wmax_norm(&self, y: &Self, tol: &Tolerance<Self>) -> Self::Scalar {
+        fn wmax_norm(&self, y: &Self, tol: TolRef<'_, Self>) -> Self::Scalar {
             kernels::wmax_norm(
                 self.as_slice(),
                 y.as_slice(),
@@ -106,10 +106,10 @@ macro_rules! space_via_slices {
 }
 
 /// The kernels' view of a tolerance's absolute part.
-fn atol_slice<V: HostSpace>(tol: &Tolerance<V>) -> kernels::AtolSlice<'_, V::Scalar> {
-    match &tol.atol {
-        Atol::Scalar(a) => kernels::AtolSlice::Scalar(V::Scalar::of_f64(*a)),
-        Atol::PerComponent(v) => kernels::AtolSlice::PerComponent(v.as_slice()),
+fn atol_slice<V: HostSpace>(tol: TolRef<'_, V>) -> kernels::AtolSlice<'_, V::Scalar> {
+    match tol.atol {
+        AtolRef::Scalar(a) => kernels::AtolSlice::Scalar(V::Scalar::of_f64(a)),
+        AtolRef::PerComponent(v) => kernels::AtolSlice::PerComponent(v.as_slice()),
     }
 }
 

@@ -11,9 +11,10 @@
 mod burn_tensor;
 mod host;
 pub mod kernels;
+mod product;
 mod tolerance;
 
-pub use tolerance::{Atol, Tolerance};
+pub use tolerance::{Atol, AtolRef, TolRef, Tolerance};
 
 use crate::real::Real;
 use num_traits::{Float, One, Zero};
@@ -116,12 +117,12 @@ pub trait Space: Clone {
     /// The norm reports non-finite values itself: it is NaN when `self`, `y0` or `y1`
     /// holds a NaN or ±∞ (one reduction, so a step controller needs one host sync
     /// per step, not a finiteness check and a norm).
-    fn wrms_norm(&self, y0: &Self, y1: &Self, tol: &Tolerance<Self>) -> Self::Scalar;
+    fn wrms_norm(&self, y0: &Self, y1: &Self, tol: TolRef<'_, Self>) -> Self::Scalar;
 
     /// The weighted maximum norm `maxᵢ |eᵢ| / (atolᵢ + rtol·|yᵢ|)`, with `self` = `e`
     /// (zero for an empty vector; NaN when `e` or `y` holds a NaN or ±∞). Used by
     /// Newton-type convergence tests that follow diffrax/optimistix.
-    fn wmax_norm(&self, y: &Self, tol: &Tolerance<Self>) -> Self::Scalar;
+    fn wmax_norm(&self, y: &Self, tol: TolRef<'_, Self>) -> Self::Scalar;
 
     /// `true` when no entry is NaN or ±∞.
     fn all_finite(&self) -> bool;

@@ -27,7 +27,7 @@ pub enum Atol<V> {
 /// let e = vec![1e-9, 1e-14, 0.0];
 /// let y = vec![1.0, 0.0, 0.0];
 /// // weights 1e-8 + 1e-6, 1e-14, 1e-6 → ratios ≈ 9.9e-4, 1, 0
-/// let n = e.wrms_norm(&y, &y, &tol);
+/// let n = e.wrms_norm(&y, &y, tol.view());
 /// assert!((n - (((9.9e-4f64).powi(2) + 1.0) / 3.0).sqrt()).abs() < 1e-6);
 /// ```
 #[derive(Debug, Clone, PartialEq)]
@@ -38,7 +38,53 @@ pub struct Tolerance<V> {
     pub atol: Atol<V>,
 }
 
+/// A borrowed view of a [`Tolerance`], as the weighted norms of [`Space`] take
+/// it (`Copy`, so that a product space can split it into its factors' views).
+#[derive(Debug)]
+pub struct TolRef<'a, V> {
+    /// Relative tolerance.
+    pub rtol: f64,
+    /// Absolute tolerance.
+    pub atol: AtolRef<'a, V>,
+}
+
+impl<V> Clone for TolRef<'_, V> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<V> Copy for TolRef<'_, V> {}
+
+/// The absolute part of a [`TolRef`].
+#[derive(Debug)]
+pub enum AtolRef<'a, V> {
+    /// The same absolute tolerance for every component.
+    Scalar(f64),
+    /// One absolute tolerance per component.
+    PerComponent(&'a V),
+}
+
+impl<V> Clone for AtolRef<'_, V> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<V> Copy for AtolRef<'_, V> {}
+
 impl<V> Tolerance<V> {
+    /// The borrowed view the norms take.
+    pub fn view(&self) -> TolRef<'_, V> {
+        TolRef {
+            rtol: self.rtol,
+            atol: match &self.atol {
+                Atol::Scalar(a) => AtolRef::Scalar(*a),
+                Atol::PerComponent(v) => AtolRef::PerComponent(v),
+            },
+        }
+    }
+
     /// Scalar relative and absolute tolerances.
     pub fn new(rtol: f64, atol: f64) -> Self {
         Self {

@@ -84,3 +84,73 @@ pub fn scipy_bdf(name: &str, tol: f64) -> (f64, usize, usize) {
     }
     panic!("no scipy BDF record for {key}");
 }
+
+/// The end state of `sde` driven by `path` over `span` in `n` equal steps of
+/// `method`, through the one step loop.
+pub fn sde_fixed<V, S, P, M>(
+    method: M,
+    sde: &S,
+    path: &P,
+    span: (f64, f64),
+    y0: &V,
+    n: usize,
+) -> noether_diffeq::Result<V>
+where
+    V: noether_core::Space,
+    S: noether_core::Sde<V> + ?Sized,
+    P: noether_core::BrownianPath<V> + ?Sized,
+    M: noether_diffeq::sde::SdeSolver<V, Calculus = S::Calculus>,
+    M::State: Clone,
+{
+    use noether_diffeq::sde::{Scheme, SdeSystem};
+    use noether_diffeq::{OdeProblem, SolveOptions, solve};
+    let system = SdeSystem::new(sde, path);
+    let problem = OdeProblem::new(&system, span, y0.clone());
+    let h = (span.1 - span.0) / n as f64;
+    let opts = SolveOptions::default().fixed(h).max_steps(n + 1);
+    let sol = solve(&problem, Scheme::new(method), opts)?;
+    assert_eq!(sol.stats.accepted, n, "fixed SDE steps");
+    Ok(sol
+        .ys
+        .into_iter()
+        .next_back()
+        .expect("SaveAt::End records the end"))
+}
+
+/// The end state and counters of an adaptive SDE solve of `sde` driven by `path`
+/// over `span` at `tol` (rtol = atol), first step `h0`, with the PI controller
+/// (0.1, 0.3) diffrax suggests for SDEs.
+pub fn sde_adaptive<V, S, P, M>(
+    method: M,
+    sde: &S,
+    path: &P,
+    span: (f64, f64),
+    y0: &V,
+    (tol, h0): (f64, f64),
+) -> noether_diffeq::Result<(V, noether_diffeq::SolveStats)>
+where
+    V: noether_core::Space,
+    S: noether_core::Sde<V> + ?Sized,
+    P: noether_core::BrownianPath<V> + ?Sized,
+    M: noether_diffeq::sde::SdeSolver<V, Calculus = S::Calculus>,
+    M::State: Clone,
+{
+    use noether_diffeq::controller::PidController;
+    use noether_diffeq::sde::{Scheme, SdeSystem};
+    use noether_diffeq::{OdeProblem, SolveOptions, solve};
+    let system = SdeSystem::new(sde, path);
+    let problem = OdeProblem::new(&system, span, y0.clone()).tolerances(tol, tol);
+    let opts = SolveOptions::default()
+        .h0(h0)
+        .controller(PidController::pi(0.1, 0.3))
+        .max_steps(1_000_000);
+    let sol = solve(&problem, Scheme::new(method), opts)?;
+    let stats = sol.stats;
+    Ok((
+        sol.ys
+            .into_iter()
+            .next_back()
+            .expect("SaveAt::End records the end"),
+        stats,
+    ))
+}
