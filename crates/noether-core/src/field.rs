@@ -27,7 +27,7 @@ pub trait VectorField<V: Space> {
     fn eval(&self, t: f64, x: &V, out: &mut V);
 }
 
-impl<V: Space, F: Fn(f64, &V, &mut V)> VectorField<V> for F {
+impl<V: Space, F: Fn(f64, &V, &mut V) + ?Sized> VectorField<V> for F {
     fn eval(&self, t: f64, x: &V, out: &mut V) {
         self(t, x, out)
     }

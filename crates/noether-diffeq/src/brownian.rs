@@ -15,7 +15,7 @@
 //! independent `Z ~ N(0, h/16)`, `N ~ N(0, h/48)`. The tree then knows
 //! `(W(t), ∫W)` at every node, from which the area over any interval follows.
 
-use noether_core::{BrownianPath, HostSpace, Real};
+use noether_core::{BrownianPath, Space};
 
 use crate::error::{Result, invalid};
 
@@ -220,24 +220,40 @@ impl VirtualBrownianTree {
     }
 }
 
-impl<V: HostSpace> BrownianPath<V> for VirtualBrownianTree {
+thread_local! {
+    /// Host scratch for the per-component values of a query.
+    static SCRATCH: std::cell::RefCell<Vec<f64>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Evaluates `value(c)` for every component on the host and copies the result to
+/// `out` on its device (one transfer per query).
+fn write_components<V: Space>(out: &mut V, value: impl Fn(usize) -> f64) {
+    SCRATCH.with(|cell| {
+        let mut buf = cell.borrow_mut();
+        buf.clear();
+        buf.extend((0..out.len()).map(value));
+        out.copy_from_f64(&buf);
+    });
+}
+
+/// The tree answers for any [`Space`]: the path is generated on the host (it is a
+/// counter-based function of the seed, so query order does not matter) and copied to
+/// the state's device, so a burn tensor on any device sees the same path as a
+/// `Vec<f64>`.
+impl<V: Space> BrownianPath<V> for VirtualBrownianTree {
     fn interval(&self) -> (f64, f64) {
         (self.t0, self.t1)
     }
 
     fn increment(&self, s: f64, t: f64, out: &mut V) {
-        for (c, o) in out.as_mut_slice().iter_mut().enumerate() {
-            *o = V::Scalar::of_f64(self.value(t, c) - self.value(s, c));
-        }
+        write_components(out, |c| self.value(t, c) - self.value(s, c));
     }
 
     fn space_time_levy_area(&self, s: f64, t: f64, out: &mut V) -> Option<()> {
         if !self.levy {
             return None;
         }
-        for (c, o) in out.as_mut_slice().iter_mut().enumerate() {
-            *o = V::Scalar::of_f64(self.levy_area(s, t, c));
-        }
+        write_components(out, |c| self.levy_area(s, t, c));
         Some(())
     }
 }

@@ -35,7 +35,7 @@ impl<const D: usize> Space for Tensor<D> {
         } else {
             shape[0] = n;
         }
-        Tensor::zeros(shape, &self.device())
+        Tensor::zeros(shape, (&self.device(), self.dtype()))
     }
 
     fn copy_from(&mut self, x: &Self) {
@@ -43,7 +43,7 @@ impl<const D: usize> Space for Tensor<D> {
     }
 
     fn fill(&mut self, value: f64) {
-        *self = Tensor::full(self.dims(), value, &self.device());
+        *self = self.full_like(value);
     }
 
     fn axpy(&mut self, a: f64, x: &Self) {
@@ -73,7 +73,7 @@ impl<const D: usize> Space for Tensor<D> {
         }
         *self = match acc {
             Some(s) => s,
-            None => Tensor::zeros(self.dims(), &self.device()),
+            None => self.zeros_like(),
         };
     }
 
@@ -159,6 +159,12 @@ impl<const D: usize> Space for Tensor<D> {
             return true;
         }
         self.clone().is_finite().all().into_scalar::<bool>()
+    }
+
+    fn copy_from_f64(&mut self, values: &[f64]) {
+        assert_eq!(values.len(), Space::len(self), "noether-core: length mismatch in copy_from_f64");
+        let data = TensorData::new(values.to_vec(), self.shape());
+        *self = Tensor::from_data(data, (&self.device(), self.dtype()));
     }
 
     fn to_f64_vec(&self) -> Vec<f64> {

@@ -99,6 +99,13 @@ macro_rules! space_via_slices {
         fn all_finite(&self) -> bool {
             kernels::all_finite(self.as_slice())
         }
+        fn copy_from_f64(&mut self, values: &[f64]) {
+            let out = self.as_mut_slice();
+            kernels::check_len("copy_from_f64", values.len(), out.len());
+            for (o, v) in out.iter_mut().zip(values) {
+                *o = Self::Scalar::of_f64(*v);
+            }
+        }
         fn to_f64_vec(&self) -> Vec<f64> {
             self.as_slice().iter().map(|v| v.as_f64()).collect()
         }

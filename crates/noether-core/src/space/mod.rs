@@ -127,6 +127,10 @@ pub trait Space: Clone {
     /// `true` when no entry is NaN or ±∞.
     fn all_finite(&self) -> bool;
 
+    /// `self ← values`, converted to the scalar type and copied to where `self` lives
+    /// (one host → device transfer). Panics when `values.len() != self.len()`.
+    fn copy_from_f64(&mut self, values: &[f64]);
+
     /// The entries, converted to `f64` and copied to the host (for tests, reports and
     /// diagnostics; not for hot loops).
     fn to_f64_vec(&self) -> Vec<f64>;

@@ -167,6 +167,13 @@ where
         self.0.all_finite() && self.1.all_finite()
     }
 
+    fn copy_from_f64(&mut self, values: &[f64]) {
+        assert_eq!(values.len(), self.len(), "noether-core: length mismatch in copy_from_f64");
+        let (a, b) = values.split_at(self.0.len());
+        self.0.copy_from_f64(a);
+        self.1.copy_from_f64(b);
+    }
+
     fn to_f64_vec(&self) -> Vec<f64> {
         let mut v = self.0.to_f64_vec();
         v.extend(self.1.to_f64_vec());
