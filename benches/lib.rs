@@ -50,7 +50,6 @@ pub fn time_cg_iterations<A: LinearOperator<Vec<f64>>>(
         rtol: 1e-300,
         atol: 0.0,
         max_iters: iters,
-        ..Default::default()
     };
     let mut samples = Vec::with_capacity(repeats);
     for _ in 0..repeats {

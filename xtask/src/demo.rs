@@ -3,7 +3,9 @@
 use std::time::Instant;
 
 use noether_core::Hamiltonian;
-use noether_core::krylov::{KrylovOptions, LanczosOptions, cg, gmres, lanczos_extremes, minres};
+use noether_core::krylov::{
+    GmresOptions, KrylovOptions, LanczosOptions, cg, gmres, lanczos_extremes, minres,
+};
 use noether_core::operator::Laplacian2d;
 use noether_core::precond::Ic0;
 use noether_diffeq::erk::Erk;
@@ -100,8 +102,11 @@ fn core_showcase(report: &mut Report) -> Result<()> {
     let opts = KrylovOptions {
         rtol: 1e-10,
         max_iters: 20_000,
-        restart: 30,
         ..Default::default()
+    };
+    let gmres_opts = GmresOptions {
+        restart: 30,
+        ..GmresOptions::from(opts.clone())
     };
     let pb = bar(4, "solvers");
     let mut series = Vec::new();
@@ -113,7 +118,7 @@ fn core_showcase(report: &mut Report) -> Result<()> {
             "CG" => cg(&lap, &b, &mut x, None, &opts)?,
             "CG + IC(0)" => cg(&csr, &b, &mut x, Some(&ic), &opts)?,
             "MINRES" => minres(&lap, &b, &mut x, None, &opts)?,
-            _ => gmres(&lap, &b, &mut x, None, &opts)?,
+            _ => gmres(&lap, &b, &mut x, None, &gmres_opts)?,
         };
         let elapsed = t0.elapsed().as_secs_f64();
         let h0 = rep.residual_history[0];

@@ -337,20 +337,21 @@ impl<V: Space, F: VectorField<V> + ?Sized> OdeSolver<V, F> for Erk<'_, V> {
         }
         let (step, t_new) = clip_step(t, t_stop, st.h);
         stats.nfev += erk_step(tab, f, t, step, y, &mut st.ws);
-        let (ok, factor) = if ctl.adaptive {
+        // One reduction: the norm is NaN for a non-finite proposal.
+        let (ok, factor, e) = if ctl.adaptive {
             let k = tab.error_order().unwrap_or(tab.order);
-            // One reduction: the norm is NaN for a non-finite proposal.
             let e = st.ws.error_norm(y, &ctl.tol);
-            ctl.controller.decide(&mut st.cstate, e, k)
+            let (ok, factor) = ctl.controller.decide(&mut st.cstate, e, k);
+            (ok, factor, e)
         } else if st.ws.y_new.all_finite() {
-            (true, 1.0)
+            (true, 1.0, 0.0)
         } else {
             return Err(DiffeqError::NonFinite { t, h: step });
         };
         if !ok {
             st.ws.set_k0_valid(true); // k[0] = f(t, y) is untouched by a step
             st.h = step * factor;
-            check_underflow(t, st.h, &ctl.controller, st.ws.y_new.all_finite())?;
+            check_underflow(t, st.h, &ctl.controller, e.is_finite())?;
             return Ok(Attempt::Rejected);
         }
         st.last_step = step;

@@ -18,7 +18,7 @@ use std::cell::Cell;
 
 use faer::Mat;
 use faer::linalg::solvers::Solve;
-use noether_core::krylov::{KrylovOptions, gmres};
+use noether_core::krylov::{GmresOptions, GmresWorkspace};
 use noether_core::operator::FnOperator;
 use noether_core::{HostSpace, LinearOperator, Real, Space, VectorField};
 
@@ -64,19 +64,31 @@ pub type DenseJacobianFn = Box<dyn Fn(f64, &[f64], &mut Mat<f64>)>;
 /// threading overhead); above it faer's blocked LU.
 const SMALL_LU: usize = 48;
 
-/// Dense Jacobian, LU-factorised `I − c·J`, for host vectors of `f64`.
+/// Dense Jacobian, LU-factorised `I − c·J`, for host vectors of `f64`. Its
+/// buffers (Jacobian, shifted matrix, small-LU factors, finite-difference states)
+/// are kept across calls: after the first step a solve allocates nothing for
+/// `n ≤ 48` (faer's blocked LU of larger systems allocates per factorisation).
 pub struct DenseNewton {
     jac: Option<DenseJacobianFn>,
     /// Floor of the forward-difference increment scale: `δⱼ = √ε · max(|yⱼ|, floor)`.
     pub fd_floor: f64,
     j: Mat<f64>,
+    /// `I − c·J`, rebuilt in place for each shift.
+    m: Mat<f64>,
     c: f64,
     lu: Option<Lu>,
+    small: SmallLu,
+    /// The perturbed state and its derivative of the finite-difference Jacobian,
+    /// of the caller's vector type.
+    fd: Option<Box<dyn std::any::Any>>,
+    /// The right-hand side of faer's solve.
+    col: faer::Col<f64>,
     counts: NewtonCounts,
 }
 
 enum Lu {
-    Small(SmallLu),
+    /// The factors are in `DenseNewton::small`.
+    Small,
     Faer(faer::linalg::solvers::PartialPivLu<f64>),
 }
 
@@ -97,8 +109,12 @@ impl DenseNewton {
             jac: None,
             fd_floor: 1.0,
             j: Mat::zeros(0, 0),
+            m: Mat::zeros(0, 0),
             c: f64::NAN,
             lu: None,
+            small: SmallLu::default(),
+            fd: None,
+            col: faer::Col::zeros(0),
             counts: NewtonCounts::default(),
         }
     }
@@ -117,7 +133,7 @@ impl DenseNewton {
     }
 }
 
-impl<V: HostSpace<Scalar = f64>> NewtonLinearSolver<V> for DenseNewton {
+impl<V: HostSpace<Scalar = f64> + 'static> NewtonLinearSolver<V> for DenseNewton {
     fn update_jacobian<F: VectorField<V> + ?Sized>(
         &mut self,
         f: &F,
@@ -143,8 +159,20 @@ impl<V: HostSpace<Scalar = f64>> NewtonLinearSolver<V> for DenseNewton {
             return Ok(0);
         }
         let sqrt_eps = f64::EPSILON.sqrt();
-        let mut yp = y.clone();
-        let mut fp = y.zeros_like();
+        let reuse = self
+            .fd
+            .as_ref()
+            .and_then(|b| b.downcast_ref::<(V, V)>())
+            .is_some_and(|(yp, _)| yp.len() == n);
+        if !reuse {
+            self.fd = Some(Box::new((y.clone(), y.zeros_like())));
+        }
+        let (yp, fp) = self
+            .fd
+            .as_mut()
+            .and_then(|b| b.downcast_mut::<(V, V)>())
+            .expect("the finite-difference buffers were just set");
+        yp.copy_from(y);
         for col in 0..n {
             let yj = y.as_slice()[col];
             let delta = sqrt_eps * yj.abs().max(self.fd_floor);
@@ -152,7 +180,7 @@ impl<V: HostSpace<Scalar = f64>> NewtonLinearSolver<V> for DenseNewton {
             let shifted = yj + delta;
             let delta = shifted - yj;
             yp.as_mut_slice()[col] = shifted;
-            f.eval(t, &yp, &mut fp);
+            f.eval(t, yp, fp);
             yp.as_mut_slice()[col] = yj;
             let (fp, f0) = (fp.as_slice(), fy.as_slice());
             for row in 0..n {
@@ -167,16 +195,25 @@ impl<V: HostSpace<Scalar = f64>> NewtonLinearSolver<V> for DenseNewton {
             return Ok(());
         }
         let n = self.j.nrows();
-        let m = Mat::from_fn(n, n, |i, k| {
-            let d = if i == k { 1.0 } else { 0.0 };
-            d - c * self.j[(i, k)]
-        });
+        if self.m.nrows() != n {
+            self.m = Mat::zeros(n, n);
+        }
+        for k in 0..n {
+            for i in 0..n {
+                let d = if i == k { 1.0 } else { 0.0 };
+                self.m[(i, k)] = d - c * self.j[(i, k)];
+            }
+        }
         self.c = c;
         self.counts.factorisations += 1;
+        self.lu = None;
         self.lu = Some(if n <= SMALL_LU {
-            Lu::Small(SmallLu::factor(&m).ok_or(DiffeqError::SingularNewtonMatrix { shift: c })?)
+            if !self.small.factor(&self.m) {
+                return Err(DiffeqError::SingularNewtonMatrix { shift: c });
+            }
+            Lu::Small
         } else {
-            Lu::Faer(m.partial_piv_lu())
+            Lu::Faer(self.m.partial_piv_lu())
         });
         Ok(())
     }
@@ -190,11 +227,16 @@ impl<V: HostSpace<Scalar = f64>> NewtonLinearSolver<V> for DenseNewton {
         out.copy_from(rhs);
         let x = out.as_mut_slice();
         match lu {
-            Lu::Small(lu) => lu.solve_in_place(x),
+            Lu::Small => self.small.solve_in_place(x),
             Lu::Faer(lu) => {
-                let mut col = faer::Col::from_fn(x.len(), |i| x[i]);
-                lu.solve_in_place(col.as_mat_mut());
-                for (xi, ci) in x.iter_mut().zip(col.iter()) {
+                if self.col.nrows() != x.len() {
+                    self.col = faer::Col::zeros(x.len());
+                }
+                for (ci, xi) in self.col.iter_mut().zip(x.iter()) {
+                    *ci = *xi;
+                }
+                lu.solve_in_place(self.col.as_mat_mut());
+                for (xi, ci) in x.iter_mut().zip(self.col.iter()) {
                     *xi = *ci;
                 }
             }
@@ -211,8 +253,9 @@ impl<V: HostSpace<Scalar = f64>> NewtonLinearSolver<V> for DenseNewton {
     }
 }
 
-/// LU with partial pivoting for small dense matrices, row-major.
-#[derive(Debug, Clone)]
+/// LU with partial pivoting for small dense matrices, row-major, factorised in
+/// place into reused storage.
+#[derive(Debug, Clone, Default)]
 struct SmallLu {
     n: usize,
     lu: Vec<f64>,
@@ -220,17 +263,25 @@ struct SmallLu {
 }
 
 impl SmallLu {
-    /// Factorises `m`; `None` when a pivot is exactly zero or not finite.
-    fn factor(m: &Mat<f64>) -> Option<Self> {
+    /// Factorises `m`; `false` when a pivot is exactly zero or not finite.
+    fn factor(&mut self, m: &Mat<f64>) -> bool {
         let n = m.nrows();
-        let mut lu: Vec<f64> = (0..n * n).map(|idx| m[(idx / n, idx % n)]).collect();
-        let mut perm: Vec<usize> = (0..n).collect();
+        self.n = n;
+        self.lu.resize(n * n, 0.0);
+        self.perm.resize(n, 0);
+        let (lu, perm) = (&mut self.lu, &mut self.perm);
+        for (idx, v) in lu.iter_mut().enumerate() {
+            *v = m[(idx / n, idx % n)];
+        }
+        for (i, p) in perm.iter_mut().enumerate() {
+            *p = i;
+        }
         for k in 0..n {
             let (p, pmax) = (k..n)
                 .map(|i| (i, lu[i * n + k].abs()))
                 .fold((k, -1.0), |a, b| if b.1 > a.1 { b } else { a });
             if !(pmax > 0.0 && pmax.is_finite()) {
-                return None;
+                return false;
             }
             if p != k {
                 for col in 0..n {
@@ -249,7 +300,7 @@ impl SmallLu {
                 }
             }
         }
-        Some(Self { n, lu, perm })
+        true
     }
 
     fn solve_in_place(&self, x: &mut [f64]) {
@@ -281,10 +332,14 @@ pub struct KrylovNewton<V: Space> {
     current: Option<Box<dyn LinearOperator<V>>>,
     /// GMRES options (the relative tolerance is that of the linear solve inside
     /// each Newton iteration).
-    pub options: KrylovOptions,
+    pub options: GmresOptions,
     t: f64,
     y: Option<V>,
     fy: Option<V>,
+    /// The perturbed state of the finite-difference products.
+    yp: Option<V>,
+    /// GMRES buffers, reused by every solve.
+    ws: Option<GmresWorkspace<V>>,
     c: f64,
     counts: NewtonCounts,
 }
@@ -303,8 +358,8 @@ impl<V: Space> KrylovNewton<V> {
     /// GMRES options suited to inexact Newton: relative residual 1e-6 (the Newton
     /// correction only needs a few digits; finite-difference products are accurate to
     /// about √ε), at most 200 iterations, restart 50.
-    pub fn default_options() -> KrylovOptions {
-        KrylovOptions {
+    pub fn default_options() -> GmresOptions {
+        GmresOptions {
             rtol: 1e-6,
             atol: 0.0,
             max_iters: 200,
@@ -315,7 +370,7 @@ impl<V: Space> KrylovNewton<V> {
     /// `J·v ≈ (f(t, y + εv) − f(t, y))/ε` with `ε = √(ε_mach (1 + ‖y‖))/‖v‖`
     /// (Knoll & Keyes 2004). When GMRES stops at `options.max_iters` without
     /// reaching its tolerance its iterate is still used (inexact Newton).
-    pub fn finite_difference(options: KrylovOptions) -> Self {
+    pub fn finite_difference(options: GmresOptions) -> Self {
         Self {
             jac: None,
             current: None,
@@ -323,6 +378,8 @@ impl<V: Space> KrylovNewton<V> {
             t: f64::NAN,
             y: None,
             fy: None,
+            yp: None,
+            ws: None,
             c: 0.0,
             counts: NewtonCounts::default(),
         }
@@ -330,7 +387,7 @@ impl<V: Space> KrylovNewton<V> {
 
     /// `J` from the closure `jac(t, y)` returning a linear operator.
     pub fn with_operator(
-        options: KrylovOptions,
+        options: GmresOptions,
         jac: impl Fn(f64, &V) -> Box<dyn LinearOperator<V>> + 'static,
     ) -> Self {
         Self {
@@ -363,8 +420,13 @@ impl<V: Space> NewtonLinearSolver<V> for KrylovNewton<V> {
                 self.current = Some(op);
             }
             None => {
-                self.y = Some(y.clone());
-                self.fy = Some(fy.clone());
+                // Keep the linearisation point in buffers reused across Jacobians.
+                for (slot, v) in [(&mut self.y, y), (&mut self.fy, fy)] {
+                    match slot {
+                        Some(buf) if buf.len() == v.len() => buf.copy_from(v),
+                        _ => *slot = Some(v.clone()),
+                    }
+                }
             }
         }
         Ok(0)
@@ -380,19 +442,28 @@ impl<V: Space> NewtonLinearSolver<V> for KrylovNewton<V> {
         let c = V::Scalar::of_f64(self.c);
         let nfev = Cell::new(0usize);
         out.fill(V::Scalar::of_f64(0.0));
+        let ws = self
+            .ws
+            .get_or_insert_with(|| GmresWorkspace::new(rhs, self.options.restart));
         let report = match (&self.current, &self.y, &self.fy) {
             (Some(jac), _, _) => {
                 let op = FnOperator::new(n, n, |x: &V, ax: &mut V| {
                     jac.apply(x, ax);
                     ax.lincomb_acc(-c, &[(V::Scalar::of_f64(1.0), x)]);
                 });
-                gmres(&op, rhs, out, None, &self.options)
+                ws.solve(&op, rhs, out, None, &self.options)
             }
             (None, Some(y), Some(fy)) => {
                 let ynorm = y.norm2().as_f64();
                 let t = self.t;
-                // The perturbed state, reused by every product of this solve.
-                let yp = std::cell::RefCell::new(y.zeros_like());
+                // The perturbed state, reused by every product of every solve.
+                let yp = std::cell::RefCell::new(
+                    self.yp
+                        .take()
+                        .filter(|v| v.len() == n)
+                        .unwrap_or_else(|| y.zeros_like()),
+                );
+                let shift = self.c;
                 let op = FnOperator::new(n, n, |x: &V, ax: &mut V| {
                     let xnorm = x.norm2().as_f64();
                     if xnorm == 0.0 {
@@ -405,10 +476,12 @@ impl<V: Space> NewtonLinearSolver<V> for KrylovNewton<V> {
                     f.eval(t, &yp, ax);
                     nfev.set(nfev.get() + 1);
                     // ax ← x − c (f(y + εx) − f(y))/ε
-                    let s = V::Scalar::of_f64(self.c / eps);
+                    let s = V::Scalar::of_f64(shift / eps);
                     ax.lincomb_acc(-s, &[(s, fy), (V::Scalar::of_f64(1.0), x)]);
                 });
-                gmres(&op, rhs, out, None, &self.options)
+                let r = ws.solve(&op, rhs, out, None, &self.options);
+                self.yp = Some(yp.into_inner());
+                r
             }
             _ => {
                 return Err(crate::error::invalid(

@@ -70,7 +70,11 @@ macro_rules! host_backend {
                     <$s>::of_f64(28.0),
                     <$s>::of_f64(8.0 / 3.0),
                 );
-                let d = [s * (y[1] - y[0]), y[0] * (r - y[2]) - y[1], y[0] * y[1] - b * y[2]];
+                let d = [
+                    s * (y[1] - y[0]),
+                    y[0] * (r - y[2]) - y[1],
+                    y[0] * y[1] - b * y[2],
+                ];
                 noether_core::HostSpace::as_mut_slice(out).copy_from_slice(&d);
             }
             fn robertson(x: &Self, out: &mut Self) {
@@ -160,7 +164,11 @@ enum Named {
 /// tableau has an error estimate (at `max(tol, 1e-6)` for the second-order pair,
 /// which would need ~10⁶ steps at 1e-9), 200 fixed steps otherwise.
 fn erk_solve<V: Backend>(problem: Named, tableau: &ButcherTableau, tol: f64) -> Solution<V> {
-    let tol = if tableau.order < 3 { tol.max(1e-6) } else { tol };
+    let tol = if tableau.order < 3 {
+        tol.max(1e-6)
+    } else {
+        tol
+    };
     let (a, y_lin) = linear_system();
     let lin = move |_t: f64, x: &V, out: &mut V| V::matvec(&a, x, out);
     let lor = |_t: f64, x: &V, out: &mut V| V::lorenz(x, out);
@@ -176,8 +184,8 @@ fn erk_solve<V: Backend>(problem: Named, tableau: &ButcherTableau, tol: f64) -> 
             solve(&p, solver, opts)
         }
         Named::Lorenz => {
-            let p = OdeProblem::new(&lor, (0.0, 1.0), V::make(&[1.0, 1.0, 1.0]))
-                .tolerances(tol, tol);
+            let p =
+                OdeProblem::new(&lor, (0.0, 1.0), V::make(&[1.0, 1.0, 1.0])).tolerances(tol, tol);
             solve(&p, solver, opts)
         }
     }
@@ -236,7 +244,11 @@ fn every_explicit_method_agrees_across_f32_backends() {
             let want = end(&erk_solve::<Vec<f64>>(problem, tab, 1e-5));
             let reference = end(&erk_solve::<Vec<f32>>(problem, tab, 1e-5));
             // f32 itself is close to the f64 solution at this tolerance...
-            assert!(rel_diff(&reference, &want) < 1e-3, "{} {problem:?}", tab.name);
+            assert!(
+                rel_diff(&reference, &want) < 1e-3,
+                "{} {problem:?}",
+                tab.name
+            );
             BURN_DTYPE.with(|d| d.set(DType::F32));
             let got = end(&erk_solve::<Tensor<2>>(problem, tab, 1e-5));
             // ...and the f32 tensor agrees with Vec<f32>.
@@ -246,9 +258,10 @@ fn every_explicit_method_agrees_across_f32_backends() {
     }
 }
 
-fn robertson_problem<V: Backend>(
-    f: &dyn Fn(f64, &V, &mut V),
-) -> OdeProblem<'_, V, dyn Fn(f64, &V, &mut V) + '_> {
+/// A vector field behind a reference.
+type DynField<'a, V> = dyn Fn(f64, &V, &mut V) + 'a;
+
+fn robertson_problem<'a, V: Backend>(f: &'a DynField<'a, V>) -> OdeProblem<'a, V, DynField<'a, V>> {
     OdeProblem::new(f, (0.0, 1e3), V::make(&[1.0, 0.0, 0.0])).tolerances(1e-6, 1e-10)
 }
 
@@ -258,15 +271,32 @@ fn krylov<V: Space>() -> KrylovNewton<V> {
 
 #[test]
 fn stiff_solvers_agree_across_backends() {
-    fn host<V: Backend<Scalar = f64> + noether_core::HostSpace>() -> [(Vec<f64>, usize); 2] {
+    fn host<V: Backend<Scalar = f64> + noether_core::HostSpace + 'static>() -> [(Vec<f64>, usize); 2]
+    {
         let f = |_t: f64, x: &V, out: &mut V| V::robertson(x, out);
         let p = robertson_problem::<V>(&f);
-        let kv = solve(&p, Esdirk::new(&KVAERNO5, DenseNewton::finite_difference()), SolveOptions::default()).unwrap();
-        let bdf = solve(&p, Bdf::new(DenseNewton::finite_difference()), SolveOptions::default()).unwrap();
-        [(end(&kv), kv.stats.accepted), (end(&bdf), bdf.stats.accepted)]
+        let kv = solve(
+            &p,
+            Esdirk::new(&KVAERNO5, DenseNewton::finite_difference()),
+            SolveOptions::default(),
+        )
+        .unwrap();
+        let bdf = solve(
+            &p,
+            Bdf::new(DenseNewton::finite_difference()),
+            SolveOptions::default(),
+        )
+        .unwrap();
+        [
+            (end(&kv), kv.stats.accepted),
+            (end(&bdf), bdf.stats.accepted),
+        ]
     }
     let reference = host::<Vec<f64>>();
-    for (name, got) in [("DVector", host::<DVector<f64>>()), ("Col", host::<Col<f64>>())] {
+    for (name, got) in [
+        ("DVector", host::<DVector<f64>>()),
+        ("Col", host::<Col<f64>>()),
+    ] {
         for ((g, gs), (w, ws)) in got.iter().zip(&reference) {
             assert!(rel_diff(g, w) < 1e-12, "{name}: {:e}", rel_diff(g, w));
             assert_eq!(gs, ws, "{name}: steps");
@@ -276,9 +306,17 @@ fn stiff_solvers_agree_across_backends() {
     fn matrix_free<V: Backend>() -> [(Vec<f64>, usize); 2] {
         let f = |_t: f64, x: &V, out: &mut V| V::robertson(x, out);
         let p = robertson_problem::<V>(&f);
-        let kv = solve(&p, Esdirk::new(&KVAERNO5, krylov::<V>()), SolveOptions::default()).unwrap();
+        let kv = solve(
+            &p,
+            Esdirk::new(&KVAERNO5, krylov::<V>()),
+            SolveOptions::default(),
+        )
+        .unwrap();
         let bdf = solve(&p, Bdf::new(krylov::<V>()), SolveOptions::default()).unwrap();
-        [(end(&kv), kv.stats.accepted), (end(&bdf), bdf.stats.accepted)]
+        [
+            (end(&kv), kv.stats.accepted),
+            (end(&bdf), bdf.stats.accepted),
+        ]
     }
     BURN_DTYPE.with(|d| d.set(DType::F64));
     let vec_mf = matrix_free::<Vec<f64>>();
@@ -329,7 +367,12 @@ fn sde_schemes_agree_on_vec_and_burn_with_one_brownian_path() {
         let sde = Ou::<C>(Default::default());
         let system = SdeSystem::new(&sde, path);
         let p = OdeProblem::new(&system, (0.0, 1.0), V::make(y0));
-        let sol = solve(&p, Scheme::new(method), SolveOptions::default().fixed(1.0 / 256.0)).unwrap();
+        let sol = solve(
+            &p,
+            Scheme::new(method),
+            SolveOptions::default().fixed(1.0 / 256.0),
+        )
+        .unwrap();
         assert_eq!(sol.stats.accepted, 256);
         end(&sol)
     }

@@ -9,7 +9,7 @@ mod common;
 use common::{expm, fit_slope, random_system, reference, scipy_bdf};
 use faer::Mat;
 use noether_core::LinearOperator;
-use noether_core::krylov::KrylovOptions;
+use noether_core::krylov::GmresOptions;
 use noether_core::operator::Diagonal;
 use noether_diffeq::bdf::Bdf;
 use noether_diffeq::erk::Erk;
@@ -223,7 +223,7 @@ fn every_newton_linear_solver_gives_the_same_solution() {
     let t1 = 2.0;
     let problem = OdeProblem::new(&f, (0.0, t1), y0.clone()).tolerances(1e-8, 1e-10);
     let lam2 = lambda.clone();
-    let krylov = KrylovOptions {
+    let krylov = GmresOptions {
         rtol: 1e-7,
         ..KrylovNewton::<Vec<f64>>::default_options()
     };

@@ -18,7 +18,7 @@ mod lanczos;
 mod minres;
 
 pub use cg::cg;
-pub use gmres::gmres;
+pub use gmres::{GmresOptions, GmresWorkspace, cgs2, gmres};
 pub use lanczos::{LanczosOptions, LanczosReport, lanczos_extremes};
 pub use minres::minres;
 
@@ -27,19 +27,17 @@ use crate::operator::LinearOperator;
 use crate::real::Real;
 use crate::space::Space;
 
-/// Stopping criteria shared by the linear solvers: stop when
-/// `‖b − A x‖ ≤ max(rtol·‖b‖, atol)`.
+/// Stopping criteria of CG, MINRES and Lanczos: stop when
+/// `‖b − A x‖ ≤ max(rtol·‖b‖, atol)`. GMRES takes [`GmresOptions`] (the same
+/// criteria and its restart length).
 #[derive(Debug, Clone, PartialEq)]
 pub struct KrylovOptions {
     /// Relative tolerance on the residual norm (relative to `‖b‖`).
     pub rtol: f64,
     /// Absolute tolerance on the residual norm.
     pub atol: f64,
-    /// Maximum number of iterations (operator applications, for GMRES counted
-    /// across restarts).
+    /// Maximum number of iterations (operator applications).
     pub max_iters: usize,
-    /// Restart length `m` of GMRES(m) (ignored by the other solvers).
-    pub restart: usize,
 }
 
 impl Default for KrylovOptions {
@@ -48,13 +46,12 @@ impl Default for KrylovOptions {
             rtol: 1e-8,
             atol: 0.0,
             max_iters: 10_000,
-            restart: 50,
         }
     }
 }
 
 impl KrylovOptions {
-    fn validate(&self, method: &'static str) -> Result<()> {
+    fn validate(&self, _method: &'static str) -> Result<()> {
         let bad = |name, value: String, reason| {
             Err(CoreError::InvalidParameter {
                 name,
@@ -70,9 +67,6 @@ impl KrylovOptions {
         }
         if self.rtol == 0.0 && self.atol == 0.0 {
             return bad("rtol", "0".into(), "rtol and atol cannot both be zero");
-        }
-        if method == "GMRES" && self.restart == 0 {
-            return bad("restart", "0".into(), "GMRES restart length must be >= 1");
         }
         Ok(())
     }

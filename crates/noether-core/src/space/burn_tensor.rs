@@ -162,7 +162,11 @@ impl<const D: usize> Space for Tensor<D> {
     }
 
     fn copy_from_f64(&mut self, values: &[f64]) {
-        assert_eq!(values.len(), Space::len(self), "noether-core: length mismatch in copy_from_f64");
+        assert_eq!(
+            values.len(),
+            Space::len(self),
+            "noether-core: length mismatch in copy_from_f64"
+        );
         let data = TensorData::new(values.to_vec(), self.shape());
         *self = Tensor::from_data(data, (&self.device(), self.dtype()));
     }

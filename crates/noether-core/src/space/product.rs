@@ -168,7 +168,11 @@ where
     }
 
     fn copy_from_f64(&mut self, values: &[f64]) {
-        assert_eq!(values.len(), self.len(), "noether-core: length mismatch in copy_from_f64");
+        assert_eq!(
+            values.len(),
+            self.len(),
+            "noether-core: length mismatch in copy_from_f64"
+        );
         let (a, b) = values.split_at(self.0.len());
         self.0.copy_from_f64(a);
         self.1.copy_from_f64(b);
