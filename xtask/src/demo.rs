@@ -623,11 +623,12 @@ fn fem_showcase(report: &mut Report) -> Result<()> {
     let u0 = heat
         .semi
         .restrict(&space.interpolate(&|x, o| o[0] = mode(x))?);
-    let mut newton = KrylovNewton::finite_difference(KrylovNewton::<Vec<f64>>::default_options());
+    let newton = KrylovNewton::finite_difference(KrylovNewton::<Vec<f64>>::default_options())
+        .with_mass(heat.mass());
     let times: Vec<f64> = (0..=20).map(|i| i as f64 * 0.01).collect();
     let sol = solve(
         &OdeProblem::new(&heat, (0.0, 0.2), u0.clone()).tolerances(1e-8, 1e-10),
-        Esdirk::new(&KVAERNO5, &mut newton),
+        Esdirk::new(&KVAERNO5, newton),
         SolveOptions::default().save_at(SaveAt::Times(times.clone())),
     )?;
     let mut norms = Vec::new();

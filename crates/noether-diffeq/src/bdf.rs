@@ -210,10 +210,13 @@ where
         let mut fy = y0.zeros_like();
         f.eval(t0, y0, &mut fy);
         stats.nfev += 1;
+        // y'(t₀) = M⁻¹ f(t₀, y₀) (f itself without a mass matrix).
+        let mut yp0 = y0.zeros_like();
+        self.newton.solve_mass(&fy, &mut yp0)?;
         let h_abs = match ctl.h0 {
             Some(h) => h,
             None => {
-                let (h, n) = initial_step(f, t0, y0, &fy, 2, &ctl.tol, dir);
+                let (h, n) = initial_step(f, t0, y0, &yp0, 2, &ctl.tol, dir);
                 stats.nfev += n;
                 h.abs()
             }
@@ -224,7 +227,7 @@ where
         stats.jacobians += 1;
         let mut d: Vec<V> = (0..MAX_ORDER + 3).map(|_| y0.zeros_like()).collect();
         d[0].copy_from(y0);
-        d[1].lincomb(&[(sc(h_abs * dir), &fy)]);
+        d[1].lincomb(&[(sc(h_abs * dir), &yp0)]);
         self.state = Some(BdfState {
             cf: coefficients(),
             newton_tol: crate::esdirk::newton_tolerance(ctl.tol.rtol),
@@ -493,8 +496,15 @@ where
         stats.newton_iterations += 1;
         // A non-finite f makes the Newton right-hand side non-finite: the linear
         // solve or the update's norm reports it (no separate host check).
-        st.rhs
-            .lincomb(&[(sc(c), &st.fy), (-one, &st.psi), (-one, &st.corr)]);
+        if newton.has_mass() {
+            // c f(y) − M (ψ + d), with `err` and `dy` as scratch.
+            st.err.lincomb(&[(one, &st.psi), (one, &st.corr)]);
+            newton.apply_mass(&st.err, &mut st.dy);
+            st.rhs.lincomb(&[(sc(c), &st.fy), (-one, &st.dy)]);
+        } else {
+            st.rhs
+                .lincomb(&[(sc(c), &st.fy), (-one, &st.psi), (-one, &st.corr)]);
+        }
         match newton.solve(f, &st.rhs, &mut st.dy) {
             Ok(n) => stats.nfev += n,
             Err(_) => return None,

@@ -371,6 +371,11 @@ where
         };
         f.eval(t0, y0, &mut w.k[0]);
         stats.nfev += 1;
+        if self.newton.has_mass() {
+            // k₀ = y'(t₀) = M⁻¹ f(t₀, y₀).
+            self.newton.solve_mass(&w.k[0], &mut w.fz)?;
+            std::mem::swap(&mut w.k[0], &mut w.fz);
+        }
         let h = match ctl.h0 {
             Some(h) => h,
             None => {
@@ -416,7 +421,15 @@ where
         let (step, t_new) = clip_step(t, t_stop, st.h);
         let very_chord = matches!(self.policy, NewtonPolicy::VeryChord { .. });
         if st.jac_needed && !very_chord {
-            let n = newton.update_jacobian(f, t, y, &st.w.k[0])?;
+            // k₀ = y' is f(t, y) only without a mass matrix.
+            let fy = if newton.has_mass() {
+                f.eval(t, y, &mut st.w.fz);
+                stats.nfev += 1;
+                &st.w.fz
+            } else {
+                &st.w.k[0]
+            };
+            let n = newton.update_jacobian(f, t, y, fy)?;
             stats.nfev += n;
             stats.jacobians += 1;
             st.jac_needed = false;
@@ -584,8 +597,7 @@ where
             stats.newton_iterations += 1;
             // A non-finite f makes the Newton right-hand side non-finite: the linear
             // solve or the update's norm reports it (no separate host check).
-            w.rhs
-                .lincomb(&[(one, &w.psi), (sc(c), &w.fz), (-one, &w.z)]);
+            stage_residual(newton, c, w);
             match newton.solve(f, &w.rhs, &mut w.delta) {
                 Ok(n) => stats.nfev += n,
                 Err(_) => return StageSolve::NewtonFailed,
@@ -614,6 +626,20 @@ where
     }
     finish_step(method, h, y, w);
     StageSolve::Done { max_iters: 2 }
+}
+
+/// The stage residual `w.rhs ← ψ + c f(Z) − Z`, or with a mass matrix
+/// `c f(Z) − M (Z − ψ)` (using `w.err` as scratch).
+fn stage_residual<V: Space, N: NewtonLinearSolver<V>>(newton: &N, c: f64, w: &mut Work<V>) {
+    let one = V::Scalar::of_f64(1.0);
+    if newton.has_mass() {
+        w.err.lincomb(&[(one, &w.z), (-one, &w.psi)]);
+        newton.apply_mass(&w.err, &mut w.rhs);
+        w.rhs.lincomb_acc(-one, &[(V::Scalar::of_f64(c), &w.fz)]);
+    } else {
+        w.rhs
+            .lincomb(&[(one, &w.psi), (V::Scalar::of_f64(c), &w.fz), (-one, &w.z)]);
+    }
 }
 
 /// The stage-`i` Newton start `out = base + scale·Σⱼ αᵢⱼ kⱼ` with the tableau's
@@ -722,8 +748,7 @@ where
             stats.newton_iterations += 1;
             // A non-finite f makes the Newton right-hand side non-finite: the linear
             // solve or the update's norm reports it (no separate host check).
-            w.rhs
-                .lincomb(&[(one, &w.psi), (sc(c), &w.fz), (-one, &w.z)]);
+            stage_residual(newton, c, w);
             match newton.solve(f, &w.rhs, &mut w.delta) {
                 Ok(n) => stats.nfev += n,
                 Err(_) => return StageSolve::NewtonFailed,

@@ -44,6 +44,24 @@ pub trait NewtonLinearSolver<V: Space> {
 
     /// Jacobian evaluations and factorisations so far.
     fn counts(&self) -> NewtonCounts;
+
+    /// Whether a mass matrix `M` is set (the systems are then `(M − c·J) δ = r`
+    /// for `M y' = f(t, y)`).
+    fn has_mass(&self) -> bool {
+        false
+    }
+
+    /// `out ← M x` (a copy without a mass matrix).
+    fn apply_mass(&self, x: &V, out: &mut V) {
+        out.copy_from(x);
+    }
+
+    /// `out ← M⁻¹ rhs` (a copy without a mass matrix); the implicit methods call it
+    /// once at the start, for `y'(t₀)`.
+    fn solve_mass(&mut self, rhs: &V, out: &mut V) -> Result<()> {
+        out.copy_from(rhs);
+        Ok(())
+    }
 }
 
 /// Work done by a [`NewtonLinearSolver`].
@@ -83,6 +101,9 @@ pub struct DenseNewton {
     fd: Option<Box<dyn std::any::Any>>,
     /// The right-hand side of faer's solve.
     col: faer::Col<f64>,
+    /// The mass matrix `M` of `M y' = f` (identity when `None`) and its LU.
+    mass: Option<Mat<f64>>,
+    mass_lu: Option<faer::linalg::solvers::PartialPivLu<f64>>,
     counts: NewtonCounts,
 }
 
@@ -115,6 +136,8 @@ impl DenseNewton {
             small: SmallLu::default(),
             fd: None,
             col: faer::Col::zeros(0),
+            mass: None,
+            mass_lu: None,
             counts: NewtonCounts::default(),
         }
     }
@@ -130,6 +153,14 @@ impl DenseNewton {
     /// The last Jacobian evaluated.
     pub fn jacobian(&self) -> &Mat<f64> {
         &self.j
+    }
+
+    /// Solves `M y' = f(t, y)` with the non-singular `n × n` mass matrix `mass`:
+    /// the Newton matrices become `M − c·J`.
+    pub fn with_mass(mut self, mass: Mat<f64>) -> Self {
+        self.mass = Some(mass);
+        self.mass_lu = None;
+        self
     }
 }
 
@@ -198,10 +229,28 @@ impl<V: HostSpace<Scalar = f64> + 'static> NewtonLinearSolver<V> for DenseNewton
         if self.m.nrows() != n {
             self.m = Mat::zeros(n, n);
         }
-        for k in 0..n {
-            for i in 0..n {
-                let d = if i == k { 1.0 } else { 0.0 };
-                self.m[(i, k)] = d - c * self.j[(i, k)];
+        if let Some(mass) = self
+            .mass
+            .as_ref()
+            .filter(|m: &&Mat<f64>| Mat::nrows(m) == n && Mat::ncols(m) == n)
+        {
+            for k in 0..n {
+                for i in 0..n {
+                    self.m[(i, k)] = mass[(i, k)] - c * self.j[(i, k)];
+                }
+            }
+        } else if self.mass.is_some() {
+            return Err(crate::error::invalid(
+                "mass",
+                format!("{}x{}", self.mass.as_ref().map_or(0, Mat::nrows), n),
+                "the mass matrix must be n x n",
+            ));
+        } else {
+            for k in 0..n {
+                for i in 0..n {
+                    let d = if i == k { 1.0 } else { 0.0 };
+                    self.m[(i, k)] = d - c * self.j[(i, k)];
+                }
             }
         }
         self.c = c;
@@ -250,6 +299,47 @@ impl<V: HostSpace<Scalar = f64> + 'static> NewtonLinearSolver<V> for DenseNewton
 
     fn counts(&self) -> NewtonCounts {
         self.counts
+    }
+
+    fn has_mass(&self) -> bool {
+        self.mass.is_some()
+    }
+
+    fn apply_mass(&self, x: &V, out: &mut V) {
+        match &self.mass {
+            Some(m) => {
+                let (x, o) = (x.as_slice(), out.as_mut_slice());
+                for (i, oi) in o.iter_mut().enumerate() {
+                    *oi = (0..x.len()).map(|k| m[(i, k)] * x[k]).sum();
+                }
+            }
+            None => out.copy_from(x),
+        }
+    }
+
+    fn solve_mass(&mut self, rhs: &V, out: &mut V) -> Result<()> {
+        let Some(m) = &self.mass else {
+            out.copy_from(rhs);
+            return Ok(());
+        };
+        if m.nrows() != rhs.len() || m.ncols() != rhs.len() {
+            return Err(crate::error::invalid(
+                "mass",
+                format!("{}x{}", m.nrows(), m.ncols()),
+                "the mass matrix must be n x n",
+            ));
+        }
+        let lu = self.mass_lu.get_or_insert_with(|| m.partial_piv_lu());
+        let mut col = faer::Col::from_fn(rhs.len(), |i| rhs.as_slice()[i]);
+        lu.solve_in_place(col.as_mat_mut());
+        for (o, c) in out.as_mut_slice().iter_mut().zip(col.iter()) {
+            *o = *c;
+        }
+        if out.as_slice().iter().all(|v| v.is_finite()) {
+            Ok(())
+        } else {
+            Err(DiffeqError::SingularNewtonMatrix { shift: 0.0 })
+        }
     }
 }
 
@@ -340,6 +430,9 @@ pub struct KrylovNewton<V: Space> {
     yp: Option<V>,
     /// GMRES buffers, reused by every solve.
     ws: Option<GmresWorkspace<V>>,
+    /// The mass matrix of `M y' = f` (identity when `None`) and a buffer for `M x`.
+    mass: Option<Box<dyn LinearOperator<V>>>,
+    mx: Option<V>,
     c: f64,
     counts: NewtonCounts,
 }
@@ -380,9 +473,19 @@ impl<V: Space> KrylovNewton<V> {
             fy: None,
             yp: None,
             ws: None,
+            mass: None,
+            mx: None,
             c: 0.0,
             counts: NewtonCounts::default(),
         }
+    }
+
+    /// Solves `M y' = f(t, y)` with the non-singular mass matrix `mass` (any
+    /// linear operator: a sparse FE mass matrix, a lumped diagonal): the Newton
+    /// operator becomes `x ↦ M x − c·J x`.
+    pub fn with_mass(mut self, mass: impl LinearOperator<V> + 'static) -> Self {
+        self.mass = Some(Box::new(mass));
+        self
     }
 
     /// `J` from the closure `jac(t, y)` returning a linear operator.
@@ -440,16 +543,31 @@ impl<V: Space> NewtonLinearSolver<V> for KrylovNewton<V> {
     fn solve<F: VectorField<V> + ?Sized>(&mut self, f: &F, rhs: &V, out: &mut V) -> Result<usize> {
         let n = rhs.len();
         let c = V::Scalar::of_f64(self.c);
+        let one = V::Scalar::of_f64(1.0);
         let nfev = Cell::new(0usize);
         out.fill(V::Scalar::of_f64(0.0));
         let ws = self
             .ws
             .get_or_insert_with(|| GmresWorkspace::new(rhs, self.options.restart));
+        let mass = self.mass.as_deref();
+        if mass.is_some() && self.mx.as_ref().is_none_or(|v| v.len() != n) {
+            self.mx = Some(rhs.zeros_like());
+        }
+        // `M x` into the shared buffer (x itself without a mass matrix).
+        let mx = std::cell::RefCell::new(self.mx.take());
+        let with_mass = |x: &V, ax: &mut V, minus: V::Scalar| match (mass, mx.borrow_mut().as_mut())
+        {
+            (Some(m), Some(buf)) => {
+                m.apply(x, buf);
+                ax.lincomb_acc(minus, &[(one, buf)]);
+            }
+            _ => ax.lincomb_acc(minus, &[(one, x)]),
+        };
         let report = match (&self.current, &self.y, &self.fy) {
             (Some(jac), _, _) => {
                 let op = FnOperator::new(n, n, |x: &V, ax: &mut V| {
                     jac.apply(x, ax);
-                    ax.lincomb_acc(-c, &[(V::Scalar::of_f64(1.0), x)]);
+                    with_mass(x, ax, -c);
                 });
                 ws.solve(&op, rhs, out, None, &self.options)
             }
@@ -467,17 +585,18 @@ impl<V: Space> NewtonLinearSolver<V> for KrylovNewton<V> {
                 let op = FnOperator::new(n, n, |x: &V, ax: &mut V| {
                     let xnorm = x.norm2().as_f64();
                     if xnorm == 0.0 {
-                        ax.copy_from(x);
+                        ax.fill(V::Scalar::of_f64(0.0));
                         return;
                     }
                     let eps = (f64::EPSILON * (1.0 + ynorm)).sqrt() / xnorm;
                     let mut yp = yp.borrow_mut();
-                    yp.lincomb(&[(V::Scalar::of_f64(1.0), y), (V::Scalar::of_f64(eps), x)]);
+                    yp.lincomb(&[(one, y), (V::Scalar::of_f64(eps), x)]);
                     f.eval(t, &yp, ax);
                     nfev.set(nfev.get() + 1);
-                    // ax ← x − c (f(y + εx) − f(y))/ε
+                    // ax ← M x − c (f(y + εx) − f(y))/ε
                     let s = V::Scalar::of_f64(shift / eps);
-                    ax.lincomb_acc(-s, &[(s, fy), (V::Scalar::of_f64(1.0), x)]);
+                    ax.lincomb_acc(-s, &[(s, fy)]);
+                    with_mass(x, ax, one);
                 });
                 let r = ws.solve(&op, rhs, out, None, &self.options);
                 self.yp = Some(yp.into_inner());
@@ -491,6 +610,7 @@ impl<V: Space> NewtonLinearSolver<V> for KrylovNewton<V> {
                 ));
             }
         };
+        self.mx = mx.into_inner();
         self.counts.solves += 1;
         self.counts.factorisations += 1;
         match report {
@@ -503,6 +623,36 @@ impl<V: Space> NewtonLinearSolver<V> for KrylovNewton<V> {
 
     fn counts(&self) -> NewtonCounts {
         self.counts
+    }
+
+    fn has_mass(&self) -> bool {
+        self.mass.is_some()
+    }
+
+    fn apply_mass(&self, x: &V, out: &mut V) {
+        match &self.mass {
+            Some(m) => m.apply(x, out),
+            None => out.copy_from(x),
+        }
+    }
+
+    fn solve_mass(&mut self, rhs: &V, out: &mut V) -> Result<()> {
+        let Some(m) = &self.mass else {
+            out.copy_from(rhs);
+            return Ok(());
+        };
+        let ws = self
+            .ws
+            .get_or_insert_with(|| GmresWorkspace::new(rhs, self.options.restart));
+        out.fill(V::Scalar::of_f64(0.0));
+        // M is well conditioned (a mass matrix): solve to near round-off.
+        let opts = GmresOptions {
+            rtol: 1e-12,
+            max_iters: 10 * self.options.max_iters.max(100),
+            ..self.options.clone()
+        };
+        ws.solve(m.as_ref(), rhs, out, None, &opts)?;
+        Ok(())
     }
 }
 
@@ -529,5 +679,17 @@ impl<V: Space, N: NewtonLinearSolver<V> + ?Sized> NewtonLinearSolver<V> for &mut
 
     fn counts(&self) -> NewtonCounts {
         (**self).counts()
+    }
+
+    fn has_mass(&self) -> bool {
+        (**self).has_mass()
+    }
+
+    fn apply_mass(&self, x: &V, out: &mut V) {
+        (**self).apply_mass(x, out);
+    }
+
+    fn solve_mass(&mut self, rhs: &V, out: &mut V) -> Result<()> {
+        (**self).solve_mass(rhs, out)
     }
 }

@@ -4,12 +4,15 @@
 //! - the wave equation `u_tt = div(c² ∇u)` as a separable [`Hamiltonian`] in
 //!   `q = u`, `p = M u̇`: `H = ½ pᵀM⁻¹p + ½ qᵀKq`, whose symplectic integration
 //!   (leapfrog) keeps the discrete energy bounded over any number of steps;
-//! - the heat equation `u_t = div(κ∇u) + f` as a [`VectorField`]:
-//!   `u̇ = M⁻¹(F − K u)`.
+//! - the heat equation `u_t = div(κ∇u) + f` as `M u̇ = F − K u`: a [`VectorField`]
+//!   `F − K u` (no mass solve inside) with its mass matrix `M`
+//!   ([`HeatEquation::mass`]), which the implicit solvers of noether-diffeq put in
+//!   their Newton matrix `M − cJ`.
 //!
 //! Both act on the free (non-Dirichlet) degrees of freedom with homogeneous Dirichlet
-//! conditions on the rest; the consistent mass matrix is inverted by a sparse
-//! Cholesky factorisation computed once.
+//! conditions on the rest; where `M⁻¹` is needed (the wave Hamiltonian's `∂H/∂p`) the
+//! consistent mass matrix is inverted by a sparse Cholesky factorisation computed
+//! once.
 
 use faer::sparse::SparseRowMat;
 use noether_core::{Hamiltonian, VectorField};
@@ -93,9 +96,10 @@ impl Semidiscrete {
         out
     }
 
-    /// `M⁻¹ x`; a solve that fails (non-finite input) yields NaN, which the
+    /// `M⁻¹ x` by the sparse Cholesky factors; a solve that fails (non-finite
+    /// input) yields NaN, which the
     /// integrators report as a non-finite state.
-    fn mass_solve(&self, x: &[f64]) -> Vec<f64> {
+    pub fn mass_solve(&self, x: &[f64]) -> Vec<f64> {
         self.mass_chol
             .solve(x)
             .unwrap_or_else(|_| vec![f64::NAN; x.len()])
@@ -133,8 +137,28 @@ impl Hamiltonian<Vec<f64>> for WaveHamiltonian {
     }
 }
 
-/// The heat equation `M u̇ = F − K u` as the vector field `u̇ = M⁻¹(F − Ku)` on the
-/// free dofs.
+/// The heat equation `M u̇ = F − K u` on the free dofs: the vector field is
+/// `f(u) = F − K u` and [`mass`](HeatEquation::mass) is `M`.
+///
+/// ```
+/// use noether_diffeq::esdirk::{Esdirk, KVAERNO5};
+/// use noether_diffeq::newton::KrylovNewton;
+/// use noether_diffeq::{solve, OdeProblem, SolveOptions};
+/// use noether_fem::element::Element;
+/// use noether_fem::evolution::HeatEquation;
+/// use noether_fem::space::FunctionSpace;
+/// use noether_mesh::generate::{unit_square, Diagonal};
+///
+/// let mesh = unit_square(8, 8, Diagonal::Alternating).unwrap();
+/// let space = FunctionSpace::new(&mesh, Element::lagrange(2, 1).unwrap()).unwrap();
+/// let heat = HeatEquation::new(&space, None, None, &[]).unwrap();
+/// let u0 = vec![1.0; heat.semi.len()];
+/// let newton = KrylovNewton::finite_difference(KrylovNewton::<Vec<f64>>::default_options())
+///     .with_mass(heat.mass());
+/// let problem = OdeProblem::new(&heat, (0.0, 0.05), u0).tolerances(1e-6, 1e-8);
+/// let sol = solve(&problem, Esdirk::new(&KVAERNO5, newton), SolveOptions::default()).unwrap();
+/// assert!(sol.ys[0].iter().all(|&u| u < 1.0)); // it cools
+/// ```
 #[derive(Debug)]
 pub struct HeatEquation {
     /// The spatial discretisation.
@@ -162,10 +186,19 @@ impl HeatEquation {
     }
 }
 
+impl HeatEquation {
+    /// The mass matrix `M` of `M u̇ = F − K u` (a copy, to hand to a Newton solver).
+    pub fn mass(&self) -> SparseRowMat<usize, f64> {
+        self.semi.mass.clone()
+    }
+}
+
+/// `f(u) = F − K u` (the right-hand side of `M u̇ = f`).
 impl VectorField<Vec<f64>> for HeatEquation {
     fn eval(&self, _t: f64, u: &Vec<f64>, out: &mut Vec<f64>) {
         let ku = apply(&self.semi.stiffness, u);
-        let rhs: Vec<f64> = self.load.iter().zip(&ku).map(|(f, k)| f - k).collect();
-        *out = self.semi.mass_solve(&rhs);
+        for ((o, f), k) in out.iter_mut().zip(&self.load).zip(&ku) {
+            *o = f - k;
+        }
     }
 }
