@@ -39,10 +39,48 @@ pub trait VectorFieldJvp<V: Space>: VectorField<V> {
     fn jvp(&self, t: f64, x: &V, v: &V, out: &mut V);
 }
 
-/// A vector field with vector–Jacobian products `wᵀ ∂f/∂x` (reverse mode, for adjoints).
-pub trait VectorFieldVjp<V: Space>: VectorField<V> {
-    /// `out ← (∂f/∂x)(t, x)ᵀ · w`.
-    fn vjp(&self, t: f64, x: &V, w: &V, out: &mut V);
+/// A vector field `f(t, x; θ)` with parameters `θ` and its vector–Jacobian
+/// products in the state and in the parameters: what adjoint methods (backsolve,
+/// reversible, checkpointed) call.
+///
+/// The parameters live in a [`Space`] of their own: a host vector for hand-written
+/// fields, a flattened tensor (or a product space of tensors) for a network, so
+/// that adjoint states `(y, a, ∂L/∂θ)` are product spaces the integrators run on.
+///
+/// ```
+/// use noether_core::{ParamField, Space, VectorField};
+///
+/// /// x' = −θ₀ x + θ₁.
+/// struct Relax(Vec<f64>);
+/// impl VectorField<Vec<f64>> for Relax {
+///     fn eval(&self, _t: f64, x: &Vec<f64>, out: &mut Vec<f64>) {
+///         out[0] = -self.0[0] * x[0] + self.0[1];
+///     }
+/// }
+/// impl ParamField<Vec<f64>> for Relax {
+///     type Params = Vec<f64>;
+///     fn params(&self) -> &Vec<f64> { &self.0 }
+///     fn vjp(&self, _t: f64, x: &Vec<f64>, w: &Vec<f64>, dx: &mut Vec<f64>, dp: &mut Vec<f64>) {
+///         dx[0] = -self.0[0] * w[0];
+///         dp[0] = -x[0] * w[0];
+///         dp[1] = w[0];
+///     }
+/// }
+/// let f = Relax(vec![2.0, 1.0]);
+/// let (mut dx, mut dp) = (vec![0.0], f.params().zeros_like());
+/// f.vjp(0.0, &vec![3.0], &vec![1.0], &mut dx, &mut dp);
+/// assert_eq!((dx, dp), (vec![-2.0], vec![-3.0, 1.0]));
+/// ```
+pub trait ParamField<V: Space>: VectorField<V> {
+    /// The parameter vector `θ`.
+    type Params: Space;
+
+    /// The current parameters.
+    fn params(&self) -> &Self::Params;
+
+    /// `dx ← (∂f/∂x)(t, x)ᵀ w` and `dp ← (∂f/∂θ)(t, x)ᵀ w` (one backward pass gives
+    /// both). `dp` has the shape of [`params`](ParamField::params).
+    fn vjp(&self, t: f64, x: &V, w: &V, dx: &mut V, dp: &mut Self::Params);
 }
 
 /// Marker for the Itô interpretation of a stochastic integral.

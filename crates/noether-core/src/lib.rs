@@ -41,9 +41,9 @@ pub mod space;
 
 pub use error::{CoreError, Result};
 pub use field::{
-    BrownianPath, Calculus, Hamiltonian, Ito, NoiseShape, Sampler, Sde, Stratonovich, VectorField,
-    VectorFieldJvp, VectorFieldVjp,
+    BrownianPath, Calculus, Hamiltonian, Ito, NoiseShape, ParamField, Sampler, Sde, Stratonovich,
+    VectorField, VectorFieldJvp,
 };
 pub use operator::LinearOperator;
 pub use real::Real;
-pub use space::{Atol, AtolRef, HostSpace, Space, TolRef, Tolerance};
+pub use space::{Atol, AtolRef, BatchSpace, HostBatch, HostSpace, Space, TolRef, Tolerance};

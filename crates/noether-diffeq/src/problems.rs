@@ -1,8 +1,10 @@
 //! Standard test problems (Hairer, Nørsett & Wanner I; Lorenz 1963), used by the
-//! tests, the demo and the benchmarks, and handy for checking a new method.
+//! tests, the demo and the benchmarks, and handy for checking a new method; two
+//! parameterised fields with vector–Jacobian products ([`LotkaVolterra`], [`HostMlp`]).
+
 #![allow(clippy::ptr_arg)] // vector fields over Vec<f64> take &Vec by signature
 
-use noether_core::Hamiltonian;
+use noether_core::{Hamiltonian, ParamField, VectorField};
 
 /// The Lorenz system with σ = 10, ρ = 28, β = 8/3.
 pub fn lorenz(_t: f64, y: &Vec<f64>, dy: &mut Vec<f64>) {
@@ -145,4 +147,177 @@ pub fn hires(_t: f64, y: &Vec<f64>, dy: &mut Vec<f64>) {
     dy[5] = -r + 0.69 * y[3] + 1.71 * y[4] - 0.43 * y[5] + 0.69 * y[6];
     dy[6] = r - 1.81 * y[6];
     dy[7] = -r + 1.81 * y[6];
+}
+
+/// Lotka–Volterra predator–prey dynamics with parameters `θ = (α, β, δ, γ)`:
+/// `x' = αx − βxy`, `y' = δxy − γy`, with its vector–Jacobian products in the state
+/// and the parameters ([`ParamField`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LotkaVolterra {
+    /// `(α, β, δ, γ)`.
+    pub theta: Vec<f64>,
+}
+
+impl LotkaVolterra {
+    /// The classic `(α, β, δ, γ) = (1.5, 1, 1, 3)`.
+    pub fn classic() -> Self {
+        Self {
+            theta: vec![1.5, 1.0, 1.0, 3.0],
+        }
+    }
+}
+
+impl VectorField<Vec<f64>> for LotkaVolterra {
+    fn eval(&self, _t: f64, u: &Vec<f64>, du: &mut Vec<f64>) {
+        let [a, b, d, g] = [self.theta[0], self.theta[1], self.theta[2], self.theta[3]];
+        du[0] = a * u[0] - b * u[0] * u[1];
+        du[1] = d * u[0] * u[1] - g * u[1];
+    }
+}
+
+impl ParamField<Vec<f64>> for LotkaVolterra {
+    type Params = Vec<f64>;
+
+    fn params(&self) -> &Vec<f64> {
+        &self.theta
+    }
+
+    fn vjp(&self, _t: f64, u: &Vec<f64>, w: &Vec<f64>, du: &mut Vec<f64>, dp: &mut Vec<f64>) {
+        let [a, b, d, g] = [self.theta[0], self.theta[1], self.theta[2], self.theta[3]];
+        let (x, y) = (u[0], u[1]);
+        du[0] = w[0] * (a - b * y) + w[1] * d * y;
+        du[1] = -w[0] * b * x + w[1] * (d * x - g);
+        dp[0] = w[0] * x;
+        dp[1] = -w[0] * x * y;
+        dp[2] = w[1] * x * y;
+        dp[3] = -w[1] * y;
+    }
+}
+
+/// A multilayer perceptron `f(t, x) = W_L σ(… σ(W₁ [x, t] + b₁) …) + b_L` on host
+/// vectors with `tanh` hidden activations: a learned vector field whose parameters
+/// are one flat vector (each layer's row-major `W` then `b`), with hand-written
+/// backpropagation for [`ParamField::vjp`]. The burn networks of the neural-DE
+/// crate are the trainable version; this one is the host reference.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HostMlp {
+    /// Layer widths `[d + 1, h₁, …, d]` (the input includes `t`).
+    widths: Vec<usize>,
+    /// All weights and biases, layer by layer.
+    theta: Vec<f64>,
+}
+
+impl HostMlp {
+    /// An MLP for states of dimension `dim` with the given hidden widths and
+    /// parameters drawn from `U(−1/√fan_in, 1/√fan_in)` by a seeded generator.
+    pub fn new(dim: usize, hidden: &[usize], seed: u64) -> Self {
+        let mut widths = vec![dim + 1];
+        widths.extend_from_slice(hidden);
+        widths.push(dim);
+        let count: usize = widths.windows(2).map(|w| w[1] * (w[0] + 1)).sum();
+        // SplitMix64: a small, seeded, dependency-free generator.
+        let mut state = seed;
+        let mut uniform = || {
+            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            (z ^ (z >> 31)) as f64 / u64::MAX as f64
+        };
+        let mut theta = Vec::with_capacity(count);
+        for w in widths.windows(2) {
+            let bound = 1.0 / (w[0] as f64).sqrt();
+            for _ in 0..w[1] * (w[0] + 1) {
+                theta.push(bound * (2.0 * uniform() - 1.0));
+            }
+        }
+        Self { widths, theta }
+    }
+
+    /// Number of parameters.
+    pub fn num_params(&self) -> usize {
+        self.theta.len()
+    }
+
+    /// Replaces the parameters (same length).
+    pub fn set_params(&mut self, theta: &[f64]) {
+        assert_eq!(theta.len(), self.theta.len(), "HostMlp: parameter count");
+        self.theta.copy_from_slice(theta);
+    }
+
+    /// Forward pass keeping every layer's activations (input first).
+    fn forward(&self, t: f64, x: &[f64]) -> Vec<Vec<f64>> {
+        let mut acts = vec![[x, &[t]].concat()];
+        let mut off = 0;
+        let layers = self.widths.len() - 1;
+        for (l, w) in self.widths.windows(2).enumerate() {
+            let (nin, nout) = (w[0], w[1]);
+            let (wm, b) = (
+                &self.theta[off..off + nout * nin],
+                &self.theta[off + nout * nin..],
+            );
+            let a = &acts[l];
+            let z: Vec<f64> = (0..nout)
+                .map(|i| b[i] + (0..nin).map(|j| wm[i * nin + j] * a[j]).sum::<f64>())
+                .collect();
+            acts.push(if l + 1 < layers {
+                z.iter().map(|v| v.tanh()).collect()
+            } else {
+                z
+            });
+            off += nout * (nin + 1);
+        }
+        acts
+    }
+}
+
+impl VectorField<Vec<f64>> for HostMlp {
+    fn eval(&self, t: f64, x: &Vec<f64>, out: &mut Vec<f64>) {
+        let acts = self.forward(t, x);
+        out.copy_from_slice(&acts[acts.len() - 1]);
+    }
+}
+
+impl ParamField<Vec<f64>> for HostMlp {
+    type Params = Vec<f64>;
+
+    fn params(&self) -> &Vec<f64> {
+        &self.theta
+    }
+
+    fn vjp(&self, t: f64, x: &Vec<f64>, w: &Vec<f64>, dx: &mut Vec<f64>, dp: &mut Vec<f64>) {
+        let acts = self.forward(t, x);
+        let layers = self.widths.len() - 1;
+        // Offsets of each layer's parameters.
+        let mut offs = vec![0];
+        for wd in self.widths.windows(2) {
+            offs.push(offs[offs.len() - 1] + wd[1] * (wd[0] + 1));
+        }
+        // g = ∂L/∂z of the current layer, starting from the linear output.
+        let mut g = w.clone();
+        for l in (0..layers).rev() {
+            let (nin, nout) = (self.widths[l], self.widths[l + 1]);
+            let off = offs[l];
+            let a = &acts[l];
+            for i in 0..nout {
+                for j in 0..nin {
+                    dp[off + i * nin + j] = g[i] * a[j];
+                }
+                dp[off + nout * nin + i] = g[i];
+            }
+            let wm = &self.theta[off..off + nout * nin];
+            let mut ga: Vec<f64> = (0..nin)
+                .map(|j| (0..nout).map(|i| wm[i * nin + j] * g[i]).sum())
+                .collect();
+            if l > 0 {
+                // through tanh: σ' = 1 − a²
+                for (gj, aj) in ga.iter_mut().zip(a) {
+                    *gj *= 1.0 - aj * aj;
+                }
+            }
+            g = ga;
+        }
+        // The input is [x, t]: the last entry is ∂/∂t, not returned.
+        dx.copy_from_slice(&g[..x.len()]);
+    }
 }

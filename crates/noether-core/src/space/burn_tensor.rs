@@ -177,3 +177,54 @@ impl<const D: usize> Space for Tensor<D> {
             .expect("TensorData converted to f64 holds f64 values")
     }
 }
+
+/// Rows are samples: a `[B, n]` tensor is a batch of `B` states of `n` entries.
+impl super::BatchSpace for Tensor<2> {
+    fn batch_size(&self) -> usize {
+        self.dims()[0]
+    }
+
+    fn wrms_norm_per_sample(&self, y0: &Self, y1: &Self, tol: TolRef<'_, Self>, out: &mut [f64]) {
+        assert_eq!(
+            out.len(),
+            self.dims()[0],
+            "noether-core: one norm per sample"
+        );
+        if out.is_empty() {
+            return;
+        }
+        let (a0, a1) = (y0.clone().abs(), y1.clone().abs());
+        let probe = (a0.clone() + a1.clone()).mul_scalar(0.0);
+        let scale = a0.max_pair(a1).mul_scalar(tol.rtol);
+        let scale = match tol.atol {
+            AtolRef::Scalar(a) => scale.add_scalar(a),
+            AtolRef::PerComponent(v) => scale + v.clone(),
+        };
+        let r = self.clone() / scale;
+        let ms = (r.clone() * r + probe).mean_dim(1).sqrt();
+        let data = ms.into_data().convert::<f64>();
+        let values = data
+            .as_slice::<f64>()
+            .expect("TensorData converted to f64 holds f64 values");
+        out.copy_from_slice(values);
+    }
+
+    fn lincomb_per_sample(&mut self, beta: &[f64], terms: &[(&[f64], &Self)]) {
+        let b = self.dims()[0];
+        assert_eq!(beta.len(), b, "noether-core: one beta per sample");
+        let column = |c: &[f64]| {
+            assert_eq!(c.len(), b, "noether-core: one coefficient per sample");
+            let data = TensorData::new(c.to_vec(), [b, 1]);
+            Tensor::<2>::from_data(data, (&self.device(), self.dtype()))
+        };
+        let mut acc = if beta.iter().all(|v| *v == 0.0) {
+            self.zeros_like()
+        } else {
+            self.clone() * column(beta)
+        };
+        for (c, x) in terms {
+            acc = acc + (*x).clone() * column(c);
+        }
+        *self = acc;
+    }
+}

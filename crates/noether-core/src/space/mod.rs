@@ -2,11 +2,13 @@
 //!
 //! [`Space`] is the one abstraction every integrator and Krylov solver in noether is
 //! written against. Implementations exist for `Vec<f32>`, `Vec<f64>`, nalgebra
-//! `DVector`, faer `Col`, and (feature `burn`) burn's `Tensor<D>`; noether-kernels adds
-//! a GPU buffer. Host-memory implementations also implement [`HostSpace`], which gives
+//! `DVector`, faer `Col`, the batch [`HostBatch`], pairs `(A, B)` of spaces, and
+//! (feature `burn`) burn's `Tensor<D>`; a GPU buffer of noether-kernels is planned.
+//! [`BatchSpace`] adds per-sample norms and updates. Host-memory implementations also implement [`HostSpace`], which gives
 //! slice access to operators that work on contiguous storage (sparse matrices,
 //! stencils, preconditioners).
 
+mod batch;
 #[cfg(feature = "burn")]
 mod burn_tensor;
 mod host;
@@ -14,6 +16,7 @@ pub mod kernels;
 mod product;
 mod tolerance;
 
+pub use batch::{BatchSpace, HostBatch};
 pub use tolerance::{Atol, AtolRef, TolRef, Tolerance};
 
 use crate::real::Real;

@@ -1,0 +1,248 @@
+//! A batch view of a state holding `B` independent samples of equal length: the
+//! per-sample norms and per-sample linear combinations that ensemble integration
+//! with one step size per sample is built on.
+
+use super::{AtolRef, HostSpace, Space, TolRef, kernels};
+use crate::real::Real;
+
+/// A [`Space`] whose entries are `B` samples of `len / B` entries each (row `b`
+/// holds sample `b`), with reductions and updates per sample. Both methods are one
+/// pass (and, on a device, one transfer of `B` scalars).
+pub trait BatchSpace: Space {
+    /// Number of samples `B`.
+    fn batch_size(&self) -> usize;
+
+    /// `out[b] ←` the weighted RMS norm of sample `b` (as
+    /// [`Space::wrms_norm`] on that sample alone, NaN when it is not finite).
+    ///
+    /// Panics when `out.len() != self.batch_size()`.
+    fn wrms_norm_per_sample(&self, y0: &Self, y1: &Self, tol: TolRef<'_, Self>, out: &mut [f64]);
+
+    /// Sample by sample, `self_b ← β_b·self_b + Σᵢ cᵢ[b]·xᵢ_b`: a linear
+    /// combination whose coefficients differ per sample (a step of a different
+    /// size for each). `beta` and every `cᵢ` have `B` entries.
+    fn lincomb_per_sample(&mut self, beta: &[f64], terms: &[(&[f64], &Self)]);
+}
+
+/// `B` samples of equal length in one contiguous host vector, sample after sample.
+///
+/// ```
+/// use noether_core::{BatchSpace, HostBatch, Space, Tolerance};
+///
+/// // Two samples of two entries; the second sample's step is twice the first's.
+/// let y = HostBatch::new(vec![1.0, 1.0, 2.0, 2.0], 2);
+/// let k = HostBatch::new(vec![1.0, 0.0, 1.0, 0.0], 2);
+/// let mut y_new = y.zeros_like();
+/// y_new.lincomb_per_sample(&[0.0, 0.0], &[(&[1.0, 1.0], &y), (&[0.1, 0.2], &k)]);
+/// assert_eq!(y_new.data(), &[1.1, 1.0, 2.2, 2.0]);
+/// let mut norms = [0.0; 2];
+/// k.wrms_norm_per_sample(&y, &y, Tolerance::new(0.0, 1.0).view(), &mut norms);
+/// assert_eq!(norms, [0.5f64.sqrt(), 0.5f64.sqrt()]);
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct HostBatch<T> {
+    data: Vec<T>,
+    batch: usize,
+}
+
+impl<T: Real> HostBatch<T> {
+    /// `batch` samples stored one after the other in `data`.
+    ///
+    /// Panics when `batch` is zero or does not divide `data.len()`.
+    pub fn new(data: Vec<T>, batch: usize) -> Self {
+        assert!(
+            batch > 0 && data.len().is_multiple_of(batch),
+            "HostBatch: {} entries do not split into {batch} samples",
+            data.len()
+        );
+        Self { data, batch }
+    }
+
+    /// All entries, sample after sample.
+    pub fn data(&self) -> &[T] {
+        &self.data
+    }
+
+    /// Sample `b`.
+    pub fn sample(&self, b: usize) -> &[T] {
+        let m = self.data.len() / self.batch;
+        &self.data[b * m..(b + 1) * m]
+    }
+}
+
+impl<T: Real> HostSpace for HostBatch<T> {
+    fn as_slice(&self) -> &[T] {
+        &self.data
+    }
+    fn as_mut_slice(&mut self) -> &mut [T] {
+        &mut self.data
+    }
+    /// One sample holding `values`.
+    fn from_slice(values: &[T]) -> Self {
+        Self {
+            data: values.to_vec(),
+            batch: 1,
+        }
+    }
+}
+
+impl<T: Real> Space for HostBatch<T> {
+    type Scalar = T;
+
+    /// Keeps the sample length when `n` is a multiple of it (a batch of another
+    /// size), one sample of `n` entries otherwise.
+    fn zeros_with_len(&self, n: usize) -> Self {
+        let m = self.data.len() / self.batch;
+        let batch = if m > 0 && n > 0 && n.is_multiple_of(m) {
+            n / m
+        } else {
+            1
+        };
+        Self {
+            data: vec![T::zero(); n],
+            batch,
+        }
+    }
+
+    fn zeros_like(&self) -> Self {
+        Self {
+            data: vec![T::zero(); self.data.len()],
+            batch: self.batch,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.data.len()
+    }
+    fn copy_from(&mut self, x: &Self) {
+        kernels::copy(&x.data, &mut self.data);
+    }
+    fn fill(&mut self, value: T) {
+        kernels::fill(value, &mut self.data);
+    }
+    fn axpy(&mut self, a: T, x: &Self) {
+        kernels::axpy(a, &x.data, &mut self.data);
+    }
+    fn scale(&mut self, a: T) {
+        kernels::scale(a, &mut self.data);
+    }
+    fn lincomb_acc(&mut self, beta: T, terms: &[(T, &Self)]) {
+        with_slices(
+            terms.len(),
+            |i| (terms[i].0, terms[i].1.data.as_slice()),
+            |s| kernels::lincomb(beta, s, &mut self.data),
+        );
+    }
+    fn mul_elementwise(&mut self, d: &Self) {
+        kernels::mul_elementwise(&d.data, &mut self.data);
+    }
+    fn dot(&self, x: &Self) -> T {
+        kernels::dot(&self.data, &x.data)
+    }
+    fn multi_dot(&self, xs: &[&Self], out: &mut [T]) {
+        kernels::check_len("multi_dot", xs.len(), out.len());
+        for (o, x) in out.iter_mut().zip(xs) {
+            *o = kernels::dot(&self.data, &x.data);
+        }
+    }
+    fn norm_inf(&self) -> T {
+        kernels::norm_inf(&self.data)
+    }
+    fn wrms_norm(&self, y0: &Self, y1: &Self, tol: TolRef<'_, Self>) -> T {
+        kernels::wrms_norm(
+            &self.data,
+            &y0.data,
+            &y1.data,
+            atol_of(tol),
+            T::of_f64(tol.rtol),
+        )
+    }
+    fn wmax_norm(&self, y: &Self, tol: TolRef<'_, Self>) -> T {
+        kernels::wmax_norm(&self.data, &y.data, atol_of(tol), T::of_f64(tol.rtol))
+    }
+    fn all_finite(&self) -> bool {
+        kernels::all_finite(&self.data)
+    }
+    fn copy_from_f64(&mut self, values: &[f64]) {
+        kernels::check_len("copy_from_f64", values.len(), self.data.len());
+        for (o, v) in self.data.iter_mut().zip(values) {
+            *o = T::of_f64(*v);
+        }
+    }
+    fn to_f64_vec(&self) -> Vec<f64> {
+        self.data.iter().map(|v| v.as_f64()).collect()
+    }
+}
+
+/// Calls `run` with the `count` terms `term(i)` as a slice: on the stack up to
+/// [`MAX_FUSED_TERMS`](super::MAX_FUSED_TERMS) terms (no allocation), in a vector
+/// beyond.
+fn with_slices<'a, T: Real>(
+    count: usize,
+    term: impl Fn(usize) -> (T, &'a [T]),
+    run: impl FnOnce(&[(T, &'a [T])]),
+) {
+    const N: usize = super::MAX_FUSED_TERMS;
+    if count <= N {
+        let mut buf: [(T, &[T]); N] = [(T::zero(), &[]); N];
+        for (i, b) in buf.iter_mut().enumerate().take(count) {
+            *b = term(i);
+        }
+        run(&buf[..count]);
+    } else {
+        let v: Vec<(T, &[T])> = (0..count).map(term).collect();
+        run(&v);
+    }
+}
+
+fn atol_of<T: Real>(tol: TolRef<'_, HostBatch<T>>) -> kernels::AtolSlice<'_, T> {
+    match tol.atol {
+        AtolRef::Scalar(a) => kernels::AtolSlice::Scalar(T::of_f64(a)),
+        AtolRef::PerComponent(v) => kernels::AtolSlice::PerComponent(&v.data),
+    }
+}
+
+impl<T: Real> BatchSpace for HostBatch<T> {
+    fn batch_size(&self) -> usize {
+        self.batch
+    }
+
+    fn wrms_norm_per_sample(&self, y0: &Self, y1: &Self, tol: TolRef<'_, Self>, out: &mut [f64]) {
+        assert_eq!(out.len(), self.batch, "noether-core: one norm per sample");
+        let m = self.data.len() / self.batch;
+        let rtol = T::of_f64(tol.rtol);
+        for (b, o) in out.iter_mut().enumerate() {
+            let r = b * m..(b + 1) * m;
+            let atol = match tol.atol {
+                AtolRef::Scalar(a) => kernels::AtolSlice::Scalar(T::of_f64(a)),
+                AtolRef::PerComponent(v) => kernels::AtolSlice::PerComponent(&v.data[r.clone()]),
+            };
+            *o = kernels::wrms_norm(
+                &self.data[r.clone()],
+                &y0.data[r.clone()],
+                &y1.data[r],
+                atol,
+                rtol,
+            )
+            .as_f64();
+        }
+    }
+
+    fn lincomb_per_sample(&mut self, beta: &[f64], terms: &[(&[f64], &Self)]) {
+        let b_count = self.batch;
+        assert_eq!(beta.len(), b_count, "noether-core: one beta per sample");
+        let m = self.data.len() / b_count;
+        for (b, &bb) in beta.iter().enumerate() {
+            let r = b * m..(b + 1) * m;
+            let term = |i: usize| {
+                let (c, x): (&[f64], &Self) = (terms[i].0, terms[i].1);
+                assert_eq!(c.len(), b_count, "noether-core: one coefficient per sample");
+                (T::of_f64(c[b]), &x.data[r.clone()])
+            };
+            let out = &mut self.data[r.clone()];
+            with_slices(terms.len(), term, |s| {
+                kernels::lincomb(T::of_f64(bb), s, out)
+            });
+        }
+    }
+}
