@@ -80,8 +80,8 @@ where
     /// time is `problem.t1`. Events and output times of `opts` are not used here
     /// (they are [`solve`]'s).
     ///
-    /// Errors: [`DiffeqError::InvalidOption`] (interval, tolerances, step options,
-    /// a fixed step for a method that chooses its own), [`DiffeqError::NonFinite`]
+    /// Errors: [`DiffeqError::InvalidOption`](crate::DiffeqError::InvalidOption) (interval, tolerances, step options,
+    /// a fixed step for a method that chooses its own), [`DiffeqError::NonFinite`](crate::DiffeqError::NonFinite)
     /// for a non-finite `y0`, and the solver's own set-up errors.
     pub fn new(
         problem: &OdeProblem<'f, V, F>,
@@ -142,9 +142,9 @@ where
     /// Takes one accepted step towards the stop time, retrying rejected attempts.
     /// Returns `None` once the stop time is reached.
     ///
-    /// Errors: [`DiffeqError::MaxSteps`] (attempts counted over the whole solve),
-    /// [`DiffeqError::StepSizeUnderflow`], [`DiffeqError::NonFinite`],
-    /// [`DiffeqError::ImplicitSolve`].
+    /// Errors: [`DiffeqError::MaxSteps`](crate::DiffeqError::MaxSteps) (attempts counted over the whole solve),
+    /// [`DiffeqError::StepSizeUnderflow`](crate::DiffeqError::StepSizeUnderflow), [`DiffeqError::NonFinite`](crate::DiffeqError::NonFinite),
+    /// [`DiffeqError::ImplicitSolve`](crate::DiffeqError::ImplicitSolve).
     pub fn step(&mut self) -> Result<Option<Step>> {
         self.commit();
         let dir = self.ctl.dir;
@@ -204,7 +204,7 @@ where
     /// `out ← y(τ)` by the method's dense output, for `τ` inside the last step
     /// (`τ` equal to the current time gives the current state).
     ///
-    /// Errors: [`DiffeqError::InvalidOption`] when `τ` lies outside the last step
+    /// Errors: [`DiffeqError::InvalidOption`](crate::DiffeqError::InvalidOption) when `τ` lies outside the last step
     /// or no step has been taken yet.
     pub fn interpolate(&mut self, tau: f64, out: &mut V) -> Result<()> {
         let Some(t_new) = self.pending else {
