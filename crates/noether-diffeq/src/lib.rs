@@ -32,10 +32,15 @@
 //! - [`symplectic`]: Störmer–Verlet, Yoshida 4, implicit midpoint for
 //!   [`Hamiltonian`](noether_core::Hamiltonian) systems.
 //!
-//! Not built yet (issue 16): the SDE and symplectic solvers still have their own
-//! loops (`sde::solve_sde`, `sde::solve_sde_adaptive`,
-//! `symplectic::integrate_separable`); parameterised fields with adjoint VJPs,
-//! mass matrices and the batch view are planned.
+//! SDE schemes ([`sde::Scheme`] on an [`sde::SdeSystem`]) and the symplectic
+//! schemes ([`symplectic::Symplectic`] on `(q, p)`, [`symplectic::ImplicitMidpoint`])
+//! run on the same loop; the implicit methods take a mass matrix `M y' = f` through
+//! their Newton strategy ([`newton::DenseNewton::with_mass`],
+//! [`newton::KrylovNewton::with_mass`]).
+//!
+//! Not built yet (planned): gradients through a solve (adjoints; the interface they
+//! will call is [`noether_core::ParamField`]), per-sample step control on a
+//! [`noether_core::BatchSpace`], the fBM-driven SDE on device states.
 //!
 //! ```
 //! use noether_diffeq::{solve, OdeProblem, SolveOptions};
@@ -47,6 +52,35 @@
 //! let problem = OdeProblem::new(&f, (0.0, 2.0), vec![1.0]).tolerances(1e-9, 1e-12);
 //! let sol = solve(&problem, Erk::new(&DOPRI5), SolveOptions::default()).unwrap();
 //! assert!((sol.ys[0][0] - (-4.0_f64).exp()).abs() < 1e-9);
+//! ```
+//!
+//! Stepping by hand (training loops, co-simulation): take steps, stop on a
+//! condition of your own, and read the method's dense output between steps.
+//!
+//! ```
+//! use noether_diffeq::{Integrator, OdeProblem, SolveOptions};
+//! use noether_diffeq::erk::Erk;
+//! use noether_diffeq::problems::lorenz;
+//! use noether_diffeq::tableau::TSIT5;
+//!
+//! let problem = OdeProblem::new(&lorenz, (0.0, 50.0), vec![1.0, 1.0, 1.0]).tolerances(1e-9, 1e-9);
+//! let mut it = Integrator::new(&problem, Erk::new(&TSIT5), &SolveOptions::default()).unwrap();
+//! // Step until z first exceeds 40, then find the crossing inside the last step.
+//! let mut z = vec![0.0; 3];
+//! while let Some(step) = it.step().unwrap() {
+//!     if it.y()[2] > 40.0 {
+//!         let (mut lo, mut hi) = (step.t_prev, step.t);
+//!         for _ in 0..60 {
+//!             let mid = 0.5 * (lo + hi);
+//!             it.interpolate(mid, &mut z).unwrap();
+//!             if z[2] > 40.0 { hi = mid } else { lo = mid }
+//!         }
+//!         it.interpolate(hi, &mut z).unwrap();
+//!         assert!((z[2] - 40.0).abs() < 1e-6);
+//!         break;
+//!     }
+//! }
+//! assert!(it.t() < 50.0);
 //! ```
 #![deny(missing_docs)]
 

@@ -415,10 +415,16 @@ impl SmallLu {
 /// linear operator (a sparse matrix, a stencil, a composition, ...).
 pub type OperatorJacobianFn<V> = Box<dyn Fn(f64, &V) -> Box<dyn LinearOperator<V>>>;
 
+/// A user Jacobian–vector product for [`KrylovNewton`]: `jvp(t, y, v, out)` sets
+/// `out ← (∂f/∂y)(t, y) · v`.
+pub type JvpFn<V> = Box<dyn Fn(f64, &V, &V, &mut V)>;
+
 /// Matrix-free Newton systems solved by GMRES: `J·v` from forward differences of
 /// `f` or from a user operator.
 pub struct KrylovNewton<V: Space> {
     jac: Option<OperatorJacobianFn<V>>,
+    /// A user Jacobian–vector product `jvp(t, y, v, out)`: `out ← J(t, y) v`.
+    jvp: Option<JvpFn<V>>,
     current: Option<Box<dyn LinearOperator<V>>>,
     /// GMRES options (the relative tolerance is that of the linear solve inside
     /// each Newton iteration).
@@ -466,6 +472,7 @@ impl<V: Space> KrylovNewton<V> {
     pub fn finite_difference(options: GmresOptions) -> Self {
         Self {
             jac: None,
+            jvp: None,
             current: None,
             options,
             t: f64::NAN,
@@ -486,6 +493,16 @@ impl<V: Space> KrylovNewton<V> {
     pub fn with_mass(mut self, mass: impl LinearOperator<V> + 'static) -> Self {
         self.mass = Some(Box::new(mass));
         self
+    }
+
+    /// `J·v` from the user's Jacobian–vector product `jvp(t, y, v, out)` (exact
+    /// products, no finite-difference evaluations of `f`): matrix-free
+    /// Newton–Krylov with an analytic or automatically differentiated JVP.
+    pub fn with_jvp(options: GmresOptions, jvp: impl Fn(f64, &V, &V, &mut V) + 'static) -> Self {
+        Self {
+            jvp: Some(Box::new(jvp)),
+            ..Self::finite_difference(options)
+        }
     }
 
     /// `J` from the closure `jac(t, y)` returning a linear operator.
@@ -564,6 +581,15 @@ impl<V: Space> NewtonLinearSolver<V> for KrylovNewton<V> {
             _ => ax.lincomb_acc(minus, &[(one, x)]),
         };
         let report = match (&self.current, &self.y, &self.fy) {
+            (None, Some(y), _) if self.jvp.is_some() => {
+                let jvp = self.jvp.as_ref().expect("checked above");
+                let t = self.t;
+                let op = FnOperator::new(n, n, |x: &V, ax: &mut V| {
+                    jvp(t, y, x, ax);
+                    with_mass(x, ax, -c);
+                });
+                ws.solve(&op, rhs, out, None, &self.options)
+            }
             (Some(jac), _, _) => {
                 let op = FnOperator::new(n, n, |x: &V, ax: &mut V| {
                     jac.apply(x, ax);

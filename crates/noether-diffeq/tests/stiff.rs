@@ -195,8 +195,8 @@ fn robertson_conserves_mass_through_dense_output() {
 
 /// A stiff linear system with a known solution, solved with every Newton linear
 /// solver: dense by finite differences, dense with the exact Jacobian,
-/// matrix-free GMRES with finite-difference products, and GMRES on a user
-/// `LinearOperator` Jacobian.
+/// matrix-free GMRES with finite-difference products, GMRES on a user
+/// `LinearOperator` Jacobian, and GMRES with a user Jacobian–vector product.
 #[test]
 fn every_newton_linear_solver_gives_the_same_solution() {
     // y' = −λ ∘ (y − cos t) with λ spread over 1 … 1e6.
@@ -253,7 +253,7 @@ fn every_newton_linear_solver_gives_the_same_solution() {
         solve(&problem, Esdirk::new(&KVAERNO5, &mut mf), opts()).unwrap(),
     ));
     eprintln!("GMRES FD {:?}", solutions.last().unwrap().1.stats);
-    let mut op = KrylovNewton::with_operator(krylov, move |_t, _y: &Vec<f64>| {
+    let mut op = KrylovNewton::with_operator(krylov.clone(), move |_t, _y: &Vec<f64>| {
         let d: Vec<f64> = lam2.iter().map(|l| -l).collect();
         Box::new(Diagonal::new(d)) as Box<dyn LinearOperator<Vec<f64>>>
     });
@@ -262,6 +262,21 @@ fn every_newton_linear_solver_gives_the_same_solution() {
         solve(&problem, Esdirk::new(&KVAERNO5, &mut op), opts()).unwrap(),
     ));
     eprintln!("GMRES operator {:?}", solutions.last().unwrap().1.stats);
+    let lam4 = lambda.clone();
+    let mut jvp = KrylovNewton::with_jvp(
+        krylov.clone(),
+        move |_t, _y: &Vec<f64>, v: &Vec<f64>, out: &mut Vec<f64>| {
+            for ((o, vi), l) in out.iter_mut().zip(v).zip(&lam4) {
+                *o = -l * vi;
+            }
+        },
+    );
+    solutions.push((
+        "GMRES JVP",
+        solve(&problem, Esdirk::new(&KVAERNO5, &mut jvp), opts()).unwrap(),
+    ));
+    // Exact products: no f evaluations inside the linear solves.
+    assert!(solutions.last().unwrap().1.stats.nfev < solutions[2].1.stats.nfev);
     let mut bdf_mf = KrylovNewton::finite_difference(KrylovNewton::<Vec<f64>>::default_options());
     solutions.push((
         "BDF GMRES FD",
