@@ -27,7 +27,7 @@ use noether_mesh::{Mesh, Topology};
 use rayon::prelude::*;
 
 use crate::element::Element;
-use crate::error::{FemError, Result, invalid};
+use crate::error::{Result, invalid, sparse};
 use crate::space::{FunctionSpace, Op, VectorFn};
 
 /// A discrete de Rham complex on one mesh.
@@ -194,5 +194,5 @@ pub fn derivative_matrix(
         .map(|(r, c, v)| Triplet::new(r, c, v))
         .collect();
     SparseRowMat::try_new_from_triplets(target.ndofs(), source.ndofs(), &trip)
-        .map_err(|e| FemError::Solver(format!("derivative assembly: {e:?}")))
+        .map_err(sparse("derivative assembly"))
 }

@@ -18,7 +18,7 @@ use faer::sparse::linalg::solvers::{Llt, Lu};
 use faer::sparse::{SparseColMat, SparseRowMat, Triplet};
 use faer::{Mat, Side};
 
-use crate::error::{FemError, Result, invalid};
+use crate::error::{FemError, Result, invalid, sparse};
 
 /// The square, finite matrix `a` in CSC form, for the factorisations.
 fn to_csc(a: &SparseRowMat<usize, f64>) -> Result<SparseColMat<usize, f64>> {
@@ -35,8 +35,7 @@ fn to_csc(a: &SparseRowMat<usize, f64>) -> Result<SparseColMat<usize, f64>> {
             at: vec![],
         });
     }
-    a.to_col_major()
-        .map_err(|e| FemError::Solver(format!("CSR to CSC: {e:?}")))
+    a.to_col_major().map_err(|e| sparse("CSR to CSC")(e.into()))
 }
 
 fn solve_with<S: Solve<f64>>(f: &S, n: usize, b: &[f64], what: &str) -> Result<Vec<f64>> {
@@ -69,7 +68,10 @@ impl SparseCholesky {
         let csc = to_csc(a)?;
         let llt = csc
             .sp_cholesky(Side::Lower)
-            .map_err(|e| FemError::Solver(format!("Cholesky: {e:?} (matrix not SPD)")))?;
+            .map_err(|e| FemError::Factorization {
+                context: "sparse Cholesky",
+                failure: e.into(),
+            })?;
         Ok(Self { llt, n: a.nrows() })
     }
 
@@ -92,9 +94,10 @@ impl SparseLu {
     /// singular.
     pub fn new(a: &SparseRowMat<usize, f64>) -> Result<Self> {
         let csc = to_csc(a)?;
-        let lu = csc
-            .sp_lu()
-            .map_err(|e| FemError::Solver(format!("LU: {e:?}")))?;
+        let lu = csc.sp_lu().map_err(|e| FemError::Factorization {
+            context: "sparse LU",
+            failure: e.into(),
+        })?;
         Ok(Self { lu, n: a.nrows() })
     }
 
@@ -156,7 +159,7 @@ pub fn block(
         r0 += heights[i];
     }
     SparseRowMat::try_new_from_triplets(r0, widths.iter().sum(), &trip)
-        .map_err(|e| FemError::Solver(format!("block assembly: {e:?}")))
+        .map_err(sparse("block assembly"))
 }
 
 /// `A + s·B` for matrices of one shape.
@@ -180,8 +183,7 @@ pub fn add_scaled(
     }
     let mut trip = triplets(a, 1.0);
     trip.extend(triplets(b, s));
-    SparseRowMat::try_new_from_triplets(a.nrows(), a.ncols(), &trip)
-        .map_err(|e| FemError::Solver(format!("sparse sum: {e:?}")))
+    SparseRowMat::try_new_from_triplets(a.nrows(), a.ncols(), &trip).map_err(sparse("sparse sum"))
 }
 
 /// The submatrix `A[rows, cols]` (index lists, each ascending or not).
@@ -209,8 +211,7 @@ pub fn submatrix(
             }
         }
     }
-    SparseRowMat::try_new_from_triplets(rows.len(), cols.len(), &trip)
-        .map_err(|e| FemError::Solver(format!("submatrix: {e:?}")))
+    SparseRowMat::try_new_from_triplets(rows.len(), cols.len(), &trip).map_err(sparse("submatrix"))
 }
 
 /// The transpose as a CSR matrix.

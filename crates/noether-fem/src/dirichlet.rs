@@ -6,7 +6,7 @@ use noether_core::krylov::{KrylovOptions, cg};
 use noether_core::precond::Jacobi;
 use noether_mesh::{Mesh, Topology};
 
-use crate::error::{FemError, Result, invalid};
+use crate::error::{FemError, Result, invalid, sparse};
 
 /// The vertices on boundary facets whose marker is in `markers` (all boundary facets
 /// when `markers` is empty), ascending.
@@ -95,7 +95,7 @@ pub fn apply_dirichlet(
     }
     Ok(SparseRowMat::new(
         sym.to_owned()
-            .map_err(|e| FemError::Solver(format!("{e:?}")))?,
+            .map_err(|e| sparse("Dirichlet matrix")(e.into()))?,
         vals,
     ))
 }
@@ -103,14 +103,26 @@ pub fn apply_dirichlet(
 /// Solves the SPD system `A u = b` by Jacobi-preconditioned CG to relative residual
 /// `rtol`; returns the solution and the number of iterations.
 pub fn solve_cg(a: &SparseRowMat<usize, f64>, b: &[f64], rtol: f64) -> Result<(Vec<f64>, usize)> {
-    let pre = Jacobi::<Vec<f64>>::from_csr(a)?;
-    let mut u = vec![0.0; b.len()];
     let opts = KrylovOptions {
         rtol,
         max_iters: 20 * b.len().max(100),
         ..KrylovOptions::default()
     };
-    let report = cg(a, &b.to_vec(), &mut u, Some(&pre), &opts)?;
+    solve_cg_with(a, b, &opts)
+}
+
+/// [`solve_cg`] with the caller's stopping criteria and iteration cap.
+///
+/// Errors: the solver's own as [`FemError::Core`] (so `CoreError::NotConverged`
+/// can be matched when the cap is reached), a matrix Jacobi cannot use.
+pub fn solve_cg_with(
+    a: &SparseRowMat<usize, f64>,
+    b: &[f64],
+    opts: &KrylovOptions,
+) -> Result<(Vec<f64>, usize)> {
+    let pre = Jacobi::<Vec<f64>>::from_csr(a)?;
+    let mut u = vec![0.0; b.len()];
+    let report = cg(a, &b.to_vec(), &mut u, Some(&pre), opts)?;
     Ok((u, report.iterations))
 }
 

@@ -7,7 +7,7 @@ use noether_mesh::Mesh;
 use noether_mesh::refine::refine_uniform;
 
 use crate::direct::SparseCholesky;
-use crate::error::{FemError, Result, invalid};
+use crate::error::{FemError, Result, invalid, sparse};
 
 /// Smoothing parameters of the V-cycle.
 #[derive(Debug, Clone, Copy)]
@@ -62,7 +62,7 @@ impl Hierarchy {
                 })
                 .collect();
             let p = SparseRowMat::try_new_from_triplets(r.mesh.n_vertices(), nc, &t)
-                .map_err(|e| FemError::Solver(format!("{e:?}")))?;
+                .map_err(sparse("prolongation"))?;
             prolongations.push(p);
             meshes.push(r.mesh);
         }
@@ -115,8 +115,7 @@ fn from_entries(
 ) -> Result<SparseRowMat<usize, f64>> {
     let t: Vec<Triplet<usize, usize, f64>> =
         entries.map(|(r, c, v)| Triplet::new(r, c, v)).collect();
-    SparseRowMat::try_new_from_triplets(nrows, ncols, &t)
-        .map_err(|e| FemError::Solver(format!("{e:?}")))
+    SparseRowMat::try_new_from_triplets(nrows, ncols, &t).map_err(sparse("multigrid operator"))
 }
 
 /// `y ← A x` through noether-core's CSR operator.

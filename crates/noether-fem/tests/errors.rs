@@ -1,10 +1,14 @@
 //! Bad input gives typed errors, not panics.
 
 use faer::sparse::{SparseRowMat, Triplet};
+use noether_core::CoreError;
+use noether_core::krylov::KrylovOptions;
 use noether_fem::FemError;
 use noether_fem::assemble::{Term, bilinear, boundary_mass, linear};
 use noether_fem::direct::{SparseCholesky, SparseLu, block};
+use noether_fem::dirichlet::{solve_cg, solve_cg_with};
 use noether_fem::element::Element;
+use noether_fem::error::Factorization;
 use noether_fem::space::{FunctionSpace, Op};
 use noether_mesh::generate::{Diagonal, unit_cube, unit_square};
 
@@ -72,7 +76,10 @@ fn solvers_reject_bad_matrices() {
     let indefinite = csr(2, &[(0, 0, 1.0), (0, 1, 2.0), (1, 0, 2.0), (1, 1, 1.0)]);
     assert!(matches!(
         SparseCholesky::new(&indefinite),
-        Err(FemError::Solver(_))
+        Err(FemError::Factorization {
+            failure: Factorization::NotPositiveDefinite,
+            ..
+        })
     ));
     // structurally singular: LU fails or its solve reports a non-finite result
     let singular = csr(2, &[(0, 0, 1.0), (0, 1, 1.0), (1, 0, 1.0), (1, 1, 1.0)]);
@@ -90,4 +97,34 @@ fn solvers_reject_bad_matrices() {
     // blocks of disagreeing sizes
     let one = csr(1, &[(0, 0, 1.0)]);
     assert!(block(&[vec![Some(&id), Some(&one)]]).is_err());
+}
+
+/// A CG that cannot reach its tolerance within its iteration cap surfaces as the
+/// typed `CoreError::NotConverged` inside `FemError::Core`, so callers can match it.
+#[test]
+fn cg_that_cannot_converge_is_a_typed_core_error() {
+    let square = unit_square(12, 12, Diagonal::Right).unwrap();
+    let space = FunctionSpace::new(&square, Element::lagrange(2, 1).unwrap()).unwrap();
+    let terms = [
+        Term::new(Op::Grad, Op::Grad),
+        Term::new(Op::Value, Op::Value),
+    ];
+    let k = bilinear(&space, &space, &terms).unwrap();
+    let b = vec![1.0; space.ndofs()];
+    let capped = KrylovOptions {
+        rtol: 1e-10,
+        max_iters: 5,
+        ..KrylovOptions::default()
+    };
+    match solve_cg_with(&k, &b, &capped) {
+        Err(FemError::Core(CoreError::NotConverged {
+            method, iterations, ..
+        })) => {
+            assert_eq!(method, "CG");
+            assert_eq!(iterations, 5);
+        }
+        other => panic!("expected FemError::Core(NotConverged), got {other:?}"),
+    }
+    // With room to iterate it converges.
+    assert!(solve_cg(&k, &b, 1e-10).is_ok());
 }

@@ -4,6 +4,7 @@ use thiserror::Error;
 
 /// What can be wrong with a mesh or a mesh operation's input.
 #[derive(Debug, Clone, PartialEq, Error)]
+#[non_exhaustive]
 pub enum MeshError {
     /// The topological or geometric dimension is not supported.
     #[error(
@@ -103,9 +104,13 @@ pub enum MeshError {
         /// What was wrong.
         message: String,
     },
-    /// A linear or nonlinear solve inside a mesh operation failed.
+    /// A nonlinear solve inside a mesh operation failed (the message says which).
     #[error("solver failed: {0}")]
     Solver(String),
+    /// A Krylov solver or operator of noether-core failed inside a mesh operation
+    /// (match the [`CoreError`](noether_core::CoreError), e.g. `NotConverged`).
+    #[error(transparent)]
+    Core(#[from] noether_core::CoreError),
     /// Reading or writing a file failed.
     #[error("I/O error: {0}")]
     Io(String),
@@ -114,12 +119,6 @@ pub enum MeshError {
 impl From<std::io::Error> for MeshError {
     fn from(e: std::io::Error) -> Self {
         Self::Io(e.to_string())
-    }
-}
-
-impl From<noether_core::CoreError> for MeshError {
-    fn from(e: noether_core::CoreError) -> Self {
-        Self::Solver(e.to_string())
     }
 }
 
