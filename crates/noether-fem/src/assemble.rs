@@ -96,7 +96,7 @@ pub fn bilinear(
         .collect::<Result<_>>()?;
     let all: Vec<Triplet<usize, usize, f64>> = triplets.into_iter().flatten().collect();
     SparseRowMat::try_new_from_triplets(test.ndofs(), trial.ndofs(), &all)
-        .map_err(|e| FemError::Solver(format!("sparse assembly: {e:?}")))
+        .map_err(crate::error::sparse("sparse assembly"))
 }
 
 /// The element matrices of a bilinear form: the validated terms, the quadrature and
@@ -537,7 +537,7 @@ pub fn boundary_mass(
         }
     }
     SparseRowMat::try_new_from_triplets(space.ndofs(), space.ndofs(), &trip)
-        .map_err(|e| FemError::Solver(format!("sparse assembly: {e:?}")))
+        .map_err(crate::error::sparse("sparse assembly"))
 }
 
 fn scalar_only(space: &FunctionSpace) -> Result<()> {

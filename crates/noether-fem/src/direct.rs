@@ -224,8 +224,7 @@ pub fn transpose(a: &SparseRowMat<usize, f64>) -> Result<SparseRowMat<usize, f64
             trip.push(Triplet::new(c, r, v));
         }
     }
-    SparseRowMat::try_new_from_triplets(a.ncols(), a.nrows(), &trip)
-        .map_err(|e| FemError::Solver(format!("transpose: {e:?}")))
+    SparseRowMat::try_new_from_triplets(a.ncols(), a.nrows(), &trip).map_err(sparse("transpose"))
 }
 
 fn triplets(a: &SparseRowMat<usize, f64>, s: f64) -> Vec<Triplet<usize, usize, f64>> {

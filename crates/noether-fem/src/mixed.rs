@@ -84,7 +84,7 @@ fn minres_solve(
             .collect();
         faer::sparse::SparseRowMat::new(
             sym.to_owned()
-                .map_err(|e| crate::error::FemError::Solver(format!("{e:?}")))?,
+                .map_err(|e| crate::error::sparse("mixed block matrix")(e.into()))?,
             vals,
         )
     };

@@ -39,3 +39,24 @@ pub(crate) fn invalid(
         reason,
     }
 }
+
+/// A [`GpError::LinearAlgebra`] for a symmetric eigendecomposition that failed in
+/// `context`.
+pub(crate) fn eigen_failed(
+    context: &'static str,
+) -> impl Fn(faer::linalg::evd::EvdError) -> GpError {
+    move |e| match e {
+        faer::linalg::evd::EvdError::NoConvergence => GpError::LinearAlgebra(format!(
+            "{context}: the eigenvalue iteration did not converge"
+        )),
+    }
+}
+
+/// A [`GpError::NotPositiveDefinite`] from a failed dense Cholesky factorisation.
+pub(crate) fn cholesky_failed(e: faer::linalg::cholesky::llt::factor::LltError) -> GpError {
+    match e {
+        faer::linalg::cholesky::llt::factor::LltError::NonPositivePivot { index } => {
+            GpError::NotPositiveDefinite(format!("non-positive Cholesky pivot at index {index}"))
+        }
+    }
+}

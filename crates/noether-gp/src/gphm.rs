@@ -387,7 +387,7 @@ fn refine(
 fn cholesky_inverse(k: &Mat<f64>, inv: &mut Mat<f64>) -> Result<f64> {
     let llt = k
         .llt(faer::Side::Lower)
-        .map_err(|e| GpError::NotPositiveDefinite(format!("{e:?}")))?;
+        .map_err(crate::error::cholesky_failed)?;
     let l = llt.L();
     let log_det = 2.0 * (0..k.nrows()).map(|i| l[(i, i)].ln()).sum::<f64>();
     *inv = Mat::identity(k.nrows(), k.nrows());

@@ -95,7 +95,7 @@ pub fn slq_log_det(a: &dyn LinearOperator<Vec<f64>>, opts: &SlqOptions) -> Resul
         });
         let eig = t
             .self_adjoint_eigen(Side::Lower)
-            .map_err(|e| GpError::LinearAlgebra(format!("tridiagonal eigen: {e:?}")))?;
+            .map_err(crate::error::eigen_failed("tridiagonal eigen"))?;
         let mut s = 0.0;
         for k in 0..m {
             let theta = eig.S()[k];

@@ -304,7 +304,7 @@ impl KroneckerEigen {
             }
             let eig = f
                 .self_adjoint_eigen(Side::Lower)
-                .map_err(|e| GpError::LinearAlgebra(format!("eigendecomposition: {e:?}")))?;
+                .map_err(crate::error::eigen_failed("eigendecomposition"))?;
             let s = eig.S();
             lambdas.push((0..f.nrows()).map(|i| s[i]).collect());
             qs.push(eig.U().to_owned());

@@ -21,7 +21,7 @@
 use faer::{Mat, MatRef, Par, Side};
 use rayon::prelude::*;
 
-use crate::error::{GpError, Result};
+use crate::error::Result;
 use crate::kron_spectral::{leading_pass, scale, slab_transform};
 use crate::workspace::with_buffer;
 
@@ -121,7 +121,7 @@ impl MirrorFactor {
 fn eigh(m: Mat<f64>) -> Result<(Mat<f64>, Vec<f64>)> {
     let eig = m
         .self_adjoint_eigen(Side::Lower)
-        .map_err(|e| GpError::LinearAlgebra(format!("eigendecomposition: {e:?}")))?;
+        .map_err(crate::error::eigen_failed("eigendecomposition"))?;
     let s = eig.S();
     Ok((eig.U().to_owned(), (0..m.nrows()).map(|i| s[i]).collect()))
 }
