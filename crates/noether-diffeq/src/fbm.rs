@@ -12,6 +12,7 @@
 
 use faer::linalg::solvers::Solve;
 use faer::{Mat, Side};
+use noether_core::{Real, Space};
 
 use crate::error::{Result, invalid};
 use crate::special::{gamma, gamma_p};
@@ -265,60 +266,115 @@ fn cholesky_psd(a: &[f64], k: usize) -> Vec<f64> {
 
 /// An SDE driven by (the Markov approximation of) fractional Brownian motion,
 /// `dX = μ(t, X) dt + σ(t, X) ∘ dB̂^H`, written as an ordinary SDE in the augmented
-/// state `(X, Y₁ … Y_K)` with one Brownian motion:
+/// state `(X, Y)`, `Y = (Y₁ … Y_K)`, with one Brownian motion:
 /// `dX = (μ − σ Σ_k ω_k γ_k Y_k) dt + σ (Σ_k ω_k) ∘ dB`, `dY_k = −γ_k Y_k dt + dB`.
-/// The state is a `Vec<f64>` of length `d + K` (`X` first). The calculus `C` is that
-/// of the driving Brownian integral (Stratonovich keeps the chain rule of the
-/// smooth fBM limit; both agree when σ does not depend on `X`).
-pub struct FbmSde<'a, C, F, G> {
+/// The state is the product space `(V, V)` of any [`Space`] `V` (host vectors or
+/// device tensors: `Y` lives where `X` lives); `μ` and `σ` act on `X`. The
+/// calculus `C` is that of the driving Brownian integral (Stratonovich keeps the
+/// chain rule of the smooth fBM limit; both agree when σ does not depend on `X`).
+/// Each drift evaluation reduces `Σ ω_k γ_k Y_k` to the host and each diffusion
+/// evaluation reads the scalar increment (one transfer each).
+///
+/// ```
+/// use noether_core::{Space, Stratonovich};
+/// use noether_diffeq::brownian::VirtualBrownianTree;
+/// use noether_diffeq::fbm::{FbmSde, MarkovFbm};
+/// use noether_diffeq::sde::{EulerHeun, Scheme, SdeSystem};
+/// use noether_diffeq::{solve, OdeProblem, SolveOptions};
+///
+/// // dX = dB̂^H (H = 0.7): X(t) is the fBM approximation itself.
+/// let fbm = MarkovFbm::type2_optimal(0.7, 5, 1.0).unwrap();
+/// let sde: FbmSde<'_, Vec<f64>, Stratonovich, _, _> = FbmSde::new(
+///     &fbm,
+///     |_t, _x: &Vec<f64>, out: &mut Vec<f64>| out[0] = 0.0,
+///     |_t, _x: &Vec<f64>, out: &mut Vec<f64>| out[0] = 1.0,
+/// );
+/// let path = VirtualBrownianTree::new(0.0, 1.0, 1, 1e-3, 3).unwrap();
+/// let system = SdeSystem::new(&sde, &path);
+/// let problem = OdeProblem::new(&system, (0.0, 1.0), sde.initial_state(&vec![0.0]));
+/// let sol = solve(&problem, Scheme::new(EulerHeun), SolveOptions::default().fixed(1.0 / 256.0)).unwrap();
+/// let y = &sol.ys[0];
+/// assert!((y.0[0] - sde.fbm_value(y)).abs() < 1e-12);
+/// ```
+pub struct FbmSde<'a, V, C, F, G> {
     fbm: &'a MarkovFbm,
-    dim: usize,
     drift: F,
     diffusion: G,
-    sigma: std::cell::RefCell<Vec<f64>>,
+    /// `σ(t, X)`, `ω ∘ γ`, `γ` and `ω` on the state's device, made on first use.
+    scratch: std::cell::RefCell<Option<FbmScratch<V>>>,
     _calculus: std::marker::PhantomData<C>,
 }
 
-impl<'a, C, F, G> FbmSde<'a, C, F, G>
+struct FbmScratch<V> {
+    sigma: V,
+    omega_gamma: V,
+    gamma: V,
+    omega: V,
+}
+
+impl<'a, V, C, F, G> FbmSde<'a, V, C, F, G>
 where
-    F: Fn(f64, &[f64], &mut [f64]),
-    G: Fn(f64, &[f64], &mut [f64]),
+    V: Space,
+    F: Fn(f64, &V, &mut V),
+    G: Fn(f64, &V, &mut V),
 {
-    /// The SDE with `dim`-dimensional `X`, drift `μ(t, x, out)` and the vector
-    /// `σ(t, x, out)` multiplying the scalar fBM.
-    pub fn new(fbm: &'a MarkovFbm, dim: usize, drift: F, diffusion: G) -> Self {
+    /// The SDE with drift `μ(t, x, out)` and the vector `σ(t, x, out)` multiplying
+    /// the scalar fBM.
+    pub fn new(fbm: &'a MarkovFbm, drift: F, diffusion: G) -> Self {
         Self {
             fbm,
-            dim,
             drift,
             diffusion,
-            sigma: std::cell::RefCell::new(vec![0.0; dim]),
+            scratch: std::cell::RefCell::new(None),
             _calculus: std::marker::PhantomData,
         }
     }
 
-    /// The augmented initial state `(x0, 0, …, 0)`.
-    pub fn initial_state(&self, x0: &[f64]) -> Vec<f64> {
-        let mut y = x0.to_vec();
-        y.resize(self.dim + self.fbm.gammas.len(), 0.0);
-        y
+    /// The augmented initial state `(x0, 0)`, with `Y` where `x0` lives.
+    pub fn initial_state(&self, x0: &V) -> (V, V) {
+        (x0.clone(), x0.zeros_with_len(self.fbm.gammas.len()))
     }
 
-    /// `B̂^H` of an augmented state (`Σ ω_k Y_k`).
-    pub fn fbm_value(&self, state: &[f64]) -> f64 {
-        state[self.dim..]
-            .iter()
-            .zip(&self.fbm.weights)
-            .map(|(y, w)| y * w)
-            .sum()
+    /// The coefficient vectors on the device of `state`.
+    fn scratch_for(&self, state: &(V, V)) -> std::cell::RefMut<'_, FbmScratch<V>> {
+        let mut cell = self.scratch.borrow_mut();
+        if cell.as_ref().is_none_or(|s| s.sigma.len() != state.0.len()) {
+            let k = self.fbm.gammas.len();
+            let make = |values: &[f64]| {
+                let mut v = state.1.zeros_with_len(k);
+                v.copy_from_f64(values);
+                v
+            };
+            let og: Vec<f64> = self
+                .fbm
+                .gammas
+                .iter()
+                .zip(&self.fbm.weights)
+                .map(|(g, w)| g * w)
+                .collect();
+            *cell = Some(FbmScratch {
+                sigma: state.0.zeros_like(),
+                omega_gamma: make(&og),
+                gamma: make(&self.fbm.gammas),
+                omega: make(&self.fbm.weights),
+            });
+        }
+        std::cell::RefMut::map(cell, |c| c.as_mut().expect("scratch was just made"))
+    }
+
+    /// `B̂^H = Σ ω_k Y_k` of an augmented state (one reduction).
+    pub fn fbm_value(&self, state: &(V, V)) -> f64 {
+        let s = self.scratch_for(state);
+        state.1.dot(&s.omega).as_f64()
     }
 }
 
-impl<C, F, G> noether_core::Sde<Vec<f64>> for FbmSde<'_, C, F, G>
+impl<V, C, F, G> noether_core::Sde<(V, V)> for FbmSde<'_, V, C, F, G>
 where
+    V: Space,
     C: noether_core::Calculus,
-    F: Fn(f64, &[f64], &mut [f64]),
-    G: Fn(f64, &[f64], &mut [f64]),
+    F: Fn(f64, &V, &mut V),
+    G: Fn(f64, &V, &mut V),
 {
     type Calculus = C;
 
@@ -326,35 +382,31 @@ where
         noether_core::NoiseShape::Scalar
     }
 
-    fn drift(&self, t: f64, s: &Vec<f64>, out: &mut Vec<f64>) {
-        let d = self.dim;
-        let (x, y) = s.split_at(d);
-        let (ox, oy) = out.split_at_mut(d);
-        (self.drift)(t, x, ox);
-        let mut sigma = self.sigma.borrow_mut();
-        (self.diffusion)(t, x, &mut sigma);
-        let pull: f64 = y
-            .iter()
-            .zip(&self.fbm.gammas)
-            .zip(&self.fbm.weights)
-            .map(|((y, g), w)| w * g * y)
-            .sum();
-        for (o, sg) in ox.iter_mut().zip(sigma.iter()) {
-            *o -= sg * pull;
-        }
-        for ((o, yk), g) in oy.iter_mut().zip(y).zip(&self.fbm.gammas) {
-            *o = -g * yk;
-        }
+    fn drift(&self, t: f64, s: &(V, V), out: &mut (V, V)) {
+        let sc = V::Scalar::of_f64;
+        let mut scratch = self.scratch_for(s);
+        let FbmScratch {
+            sigma,
+            omega_gamma,
+            gamma,
+            ..
+        } = &mut *scratch;
+        (self.drift)(t, &s.0, &mut out.0);
+        (self.diffusion)(t, &s.0, sigma);
+        let pull = s.1.dot(omega_gamma);
+        out.0.axpy(-pull, sigma);
+        out.1.copy_from(&s.1);
+        out.1.mul_elementwise(gamma);
+        out.1.scale(sc(-1.0));
     }
 
-    fn diffusion_times(&self, t: f64, s: &Vec<f64>, dw: &Vec<f64>, out: &mut Vec<f64>) {
-        let d = self.dim;
-        let (ox, oy) = out.split_at_mut(d);
-        (self.diffusion)(t, &s[..d], ox);
+    fn diffusion_times(&self, t: f64, s: &(V, V), dw: &(V, V), out: &mut (V, V)) {
+        let sc = V::Scalar::of_f64;
+        // The scalar increment ΔB (a state of one entry for scalar noise).
+        let db = dw.to_f64_vec().first().copied().unwrap_or(0.0);
+        (self.diffusion)(t, &s.0, &mut out.0);
         let wsum: f64 = self.fbm.weights.iter().sum();
-        for o in ox.iter_mut() {
-            *o *= wsum * dw[0];
-        }
-        oy.iter_mut().for_each(|o| *o = dw[0]);
+        out.0.scale(sc(wsum * db));
+        out.1.fill(sc(db));
     }
 }

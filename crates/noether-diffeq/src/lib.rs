@@ -27,7 +27,8 @@
 //! - [`sde`]: Euler–Maruyama, Milstein, Euler–Heun, reversible Heun and SRA1, with
 //!   Itô / Stratonovich in the types; fixed and adaptive stepping.
 //! - [`fbm`]: fractional Brownian motion as a weighted sum of OU processes: optimal
-//!   weights, exact path sampling, fBM-driven SDEs.
+//!   weights, exact path sampling, fBM-driven SDEs on the product state `(X, Y)` of
+//!   any `Space`.
 //! - [`problems`]: Lorenz, Arenstorf, Kepler, Van der Pol (μ = 1000), Robertson, HIRES.
 //! - [`symplectic`]: Störmer–Verlet, Yoshida 4, implicit midpoint for
 //!   [`Hamiltonian`](noether_core::Hamiltonian) systems.

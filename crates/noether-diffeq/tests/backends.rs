@@ -387,3 +387,41 @@ fn sde_schemes_agree_on_vec_and_burn_with_one_brownian_path() {
     let decay: Vec<f64> = y0.iter().map(|y| y * (-1.5f64).exp()).collect();
     assert!(rel_diff(&em_vec, &decay) > 1e-2);
 }
+
+/// The fBM-driven SDE on the product state `(X, Y)` runs on burn tensors as on
+/// host vectors: the same Brownian path gives the same augmented state.
+#[test]
+fn fbm_driven_sde_agrees_on_vec_and_burn() {
+    use noether_diffeq::fbm::{FbmSde, MarkovFbm};
+    use noether_diffeq::sde::EulerHeun;
+    let fbm = MarkovFbm::type2_optimal(0.7, 5, 1.0).unwrap();
+    let path = VirtualBrownianTree::new(0.0, 1.0, 1, 1e-6, 77).unwrap();
+    BURN_DTYPE.with(|d| d.set(DType::F64));
+    fn run<V: Backend>(fbm: &MarkovFbm, path: &VirtualBrownianTree) -> (Vec<f64>, f64) {
+        // dX = −X dt + 0.5 dB̂^H
+        let sde: FbmSde<'_, V, Stratonovich, _, _> = FbmSde::new(
+            fbm,
+            |_t, x: &V, out: &mut V| out.lincomb(&[(V::Scalar::of_f64(-1.0), x)]),
+            |_t, x: &V, out: &mut V| {
+                out.copy_from(x);
+                out.fill(V::Scalar::of_f64(0.5));
+            },
+        );
+        let system = SdeSystem::new(&sde, path);
+        let p = OdeProblem::new(&system, (0.0, 1.0), sde.initial_state(&V::make(&[1.0])));
+        let sol = solve(
+            &p,
+            Scheme::new(EulerHeun),
+            SolveOptions::default().fixed(1.0 / 128.0),
+        )
+        .unwrap();
+        let y = &sol.ys[0];
+        (y.to_f64_vec(), sde.fbm_value(y))
+    }
+    let (host, host_b) = run::<Vec<f64>>(&fbm, &path);
+    let (burn, burn_b) = run::<Tensor<2>>(&fbm, &path);
+    assert_eq!(host.len(), 6);
+    let d = rel_diff(&burn, &host);
+    assert!(d < 1e-12, "fBM SDE burn vs Vec: {d:e}");
+    assert!((burn_b - host_b).abs() < 1e-12);
+}

@@ -132,20 +132,19 @@ fn fbm_driven_sde_reproduces_the_fbm_variance() {
     use noether_diffeq::fbm::FbmSde;
     use noether_diffeq::sde::EulerHeun;
     let fbm = MarkovFbm::type2_optimal(0.7, 5, 1.0).unwrap();
-    let sde: FbmSde<'_, Stratonovich, _, _> = FbmSde::new(
+    let sde: FbmSde<'_, Vec<f64>, Stratonovich, _, _> = FbmSde::new(
         &fbm,
-        1,
-        |_t, _x: &[f64], out: &mut [f64]| out[0] = 0.0,
-        |_t, _x: &[f64], out: &mut [f64]| out[0] = 1.0,
+        |_t, _x: &Vec<f64>, out: &mut Vec<f64>| out[0] = 0.0,
+        |_t, _x: &Vec<f64>, out: &mut Vec<f64>| out[0] = 1.0,
     );
-    let y0 = sde.initial_state(&[0.0]);
+    let y0 = sde.initial_state(&vec![0.0]);
     let paths = 2000;
     let mut sum2 = 0.0;
     for seed in 0..paths {
         let w = VirtualBrownianTree::new(0.0, 1.0, 1, 1.0 / 512.0, seed).unwrap();
         let y = sde_fixed(&EulerHeun, &sde, &w, (0.0, 1.0), &y0, 512).unwrap();
-        assert!((y[0] - sde.fbm_value(&y)).abs() < 1e-12);
-        sum2 += y[0] * y[0];
+        assert!((y.0[0] - sde.fbm_value(&y)).abs() < 1e-12);
+        sum2 += y.0[0] * y.0[0];
     }
     let var = sum2 / paths as f64;
     let want = fbm.covariance(1.0, 1.0);
