@@ -15,7 +15,7 @@ use noether_core::{Real, Space, Tolerance, VectorField};
 
 use crate::controller::initial_step;
 use crate::error::{DiffeqError, Result};
-use crate::newton::NewtonLinearSolver;
+use crate::newton::{MassInverted, NewtonLinearSolver};
 use crate::options::SolveStats;
 use crate::solver::{Attempt, OdeSolver, StepControl};
 
@@ -216,7 +216,12 @@ where
         let h_abs = match ctl.h0 {
             Some(h) => h,
             None => {
-                let (h, n) = initial_step(f, t0, y0, &yp0, 2, &ctl.tol, dir);
+                let (h, n) = if self.newton.has_mass() {
+                    let g = MassInverted::new(f, &mut self.newton, y0);
+                    initial_step(&g, t0, y0, &yp0, 2, &ctl.tol, dir)
+                } else {
+                    initial_step(f, t0, y0, &yp0, 2, &ctl.tol, dir)
+                };
                 stats.nfev += n;
                 h.abs()
             }

@@ -416,7 +416,7 @@ impl<V: Space, F: VectorField<V> + ?Sized> OdeSolver<V, F> for Erk<'_, V> {
         st.f_new_fresh = false;
         st.dense_ready = false;
         if ctl.adaptive {
-            st.h = ctl.dir * (st.last_step.abs() * st.factor).min(ctl.controller.dtmax);
+            st.h = ctl.dir * next_step_size(st.h, st.last_step, st.factor, ctl);
             st.underflow = st.h.abs() < ctl.controller.dtmin;
         }
     }
@@ -424,4 +424,22 @@ impl<V: Space, F: VectorField<V> + ?Sized> OdeSolver<V, F> for Erk<'_, V> {
     fn next_step(&self) -> f64 {
         self.st().h
     }
+}
+
+/// The size of the step after an accepted one of size `step` with controller factor
+/// `factor`, when `proposed` was the step asked for: a step shortened to land on the
+/// stop time does not shrink the next one (the stop time may move on).
+pub(crate) fn next_step_size(
+    proposed: f64,
+    step: f64,
+    factor: f64,
+    ctl: &StepControl<impl Space>,
+) -> f64 {
+    let next = step.abs() * factor;
+    let next = if step.abs() < proposed.abs() {
+        next.max(proposed.abs())
+    } else {
+        next
+    };
+    next.min(ctl.controller.dtmax)
 }

@@ -16,7 +16,7 @@ use noether_core::{Real, Space, Tolerance, VectorField};
 use crate::controller::{ControllerState, check_underflow, initial_step};
 use crate::error::{DiffeqError, Result};
 use crate::interp::{Interpolant, StepData, interpolate};
-use crate::newton::NewtonLinearSolver;
+use crate::newton::{MassInverted, NewtonLinearSolver};
 use crate::options::{SolveStats, clip_step};
 use crate::solver::{Attempt, OdeSolver, StepControl};
 
@@ -380,7 +380,12 @@ where
             Some(h) => h,
             None => {
                 let kerr = self.method.error_order();
-                let (h, n) = initial_step(f, t0, y0, &w.k[0], kerr, &ctl.tol, ctl.dir);
+                let (h, n) = if self.newton.has_mass() {
+                    let g = MassInverted::new(f, &mut self.newton, y0);
+                    initial_step(&g, t0, y0, &w.k[0], kerr, &ctl.tol, ctl.dir)
+                } else {
+                    initial_step(f, t0, y0, &w.k[0], kerr, &ctl.tol, ctl.dir)
+                };
                 stats.nfev += n;
                 h.abs()
             }
@@ -537,7 +542,7 @@ where
             st.jac_needed = true;
         }
         if ctl.adaptive {
-            st.h = ctl.dir * (st.last_step.abs() * st.factor).min(ctl.controller.dtmax);
+            st.h = ctl.dir * crate::erk::next_step_size(st.h, st.last_step, st.factor, ctl);
         }
     }
 

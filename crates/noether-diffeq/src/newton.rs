@@ -719,3 +719,38 @@ impl<V: Space, N: NewtonLinearSolver<V> + ?Sized> NewtonLinearSolver<V> for &mut
         (**self).solve_mass(rhs, out)
     }
 }
+
+/// `y' = M⁻¹ f(t, y)` as a vector field, through a Newton strategy's mass solve:
+/// what the initial-step heuristic measures when a mass matrix is set.
+pub(crate) struct MassInverted<'a, F: ?Sized, N, V> {
+    f: &'a F,
+    newton: std::cell::RefCell<&'a mut N>,
+    tmp: std::cell::RefCell<V>,
+}
+
+impl<'a, F: ?Sized, N, V: Space> MassInverted<'a, F, N, V> {
+    /// `M⁻¹ f` with `newton`'s mass matrix; `template` shapes the scratch.
+    pub(crate) fn new(f: &'a F, newton: &'a mut N, template: &V) -> Self {
+        Self {
+            f,
+            newton: std::cell::RefCell::new(newton),
+            tmp: std::cell::RefCell::new(template.zeros_like()),
+        }
+    }
+}
+
+impl<F, N, V> VectorField<V> for MassInverted<'_, F, N, V>
+where
+    V: Space,
+    F: VectorField<V> + ?Sized,
+    N: NewtonLinearSolver<V>,
+{
+    fn eval(&self, t: f64, y: &V, out: &mut V) {
+        let mut tmp = self.tmp.borrow_mut();
+        self.f.eval(t, y, &mut tmp);
+        if self.newton.borrow_mut().solve_mass(&tmp, out).is_err() {
+            // A failed mass solve makes the heuristic fall back to its default.
+            out.fill(V::Scalar::of_f64(f64::NAN));
+        }
+    }
+}

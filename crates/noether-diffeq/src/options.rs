@@ -185,6 +185,8 @@ pub(crate) fn validate<V: Space>(
     if !y0.all_finite() {
         return Err(DiffeqError::NonFinite { t: t0, h: 0.0 });
     }
+    // The implicit methods use the tolerances at fixed steps too (Newton tests).
+    tol.validate(y0.len())?;
     match &opts.step {
         StepSize::Fixed(h) => {
             if !(h.is_finite() && *h != 0.0) {
@@ -199,7 +201,6 @@ pub(crate) fn validate<V: Space>(
                     "adaptive stepping needs a method with an embedded error estimate",
                 ));
             }
-            tol.validate(y0.len())?;
             if let Some(h) = h0
                 && !(h.is_finite() && *h != 0.0)
             {

@@ -427,7 +427,7 @@ where
             .expect("Scheme used before OdeSolver::init (a driver bug)");
         std::mem::swap(y, &mut st.y_new);
         if ctl.adaptive {
-            st.h = ctl.dir * (st.last_step.abs() * st.factor).min(ctl.controller.dtmax);
+            st.h = ctl.dir * crate::erk::next_step_size(st.h, st.last_step, st.factor, ctl);
         }
     }
 

@@ -322,3 +322,41 @@ fn dense_output_has_each_interpolants_order() {
         );
     }
 }
+
+/// Moving the stop time: a step shortened to land on a stop time does not shrink
+/// the steps after the stop time moves on (no spurious `StepSizeUnderflow` with a
+/// `dtmin`), and the stepped solution matches the one-shot solve.
+#[test]
+fn stepping_across_moved_stop_times() {
+    use noether_diffeq::Integrator;
+    use noether_diffeq::controller::PidController;
+    let f = |_t: f64, y: &Vec<f64>, dy: &mut Vec<f64>| dy[0] = -y[0];
+    let problem = OdeProblem::new(&f, (0.0, 1.0), vec![1.0]).tolerances(1e-10, 1e-10);
+    let controller = PidController {
+        dtmin: 1e-6,
+        ..Default::default()
+    };
+    let opts = SolveOptions::default().controller(controller);
+    let mut it = Integrator::new(&problem, Erk::new(&TSIT5), &opts).unwrap();
+    while it.step().unwrap().is_some() {}
+    assert_eq!(it.t(), 1.0);
+    // A stop time a hair beyond: the clipped step is far below dtmin...
+    it.set_stop_time(1.0 + 1e-9).unwrap();
+    while it.step().unwrap().is_some() {}
+    // ...and the integration goes on at its own pace.
+    it.set_stop_time(2.0).unwrap();
+    let before = it.stats().accepted;
+    while it.step().unwrap().is_some() {}
+    let after = it.stats().accepted - before;
+    let (t, y) = it.into_state();
+    assert_eq!(t, 2.0);
+    assert!((y[0] - (-2.0f64).exp()).abs() < 1e-9, "{}", y[0]);
+    // About as many steps as a fresh solve of [1, 2] from the same state.
+    let fresh = problem.clone().span((1.0, 2.0)).y0(vec![(-1.0f64).exp()]);
+    let whole = solve(&fresh, Erk::new(&TSIT5), SolveOptions::default()).unwrap();
+    assert!(
+        after <= whole.stats.accepted + 3,
+        "{after} steps after the move, a fresh solve takes {}",
+        whole.stats.accepted
+    );
+}

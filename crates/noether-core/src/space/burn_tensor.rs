@@ -219,6 +219,10 @@ impl super::BatchSpace for Tensor<2> {
         };
         let mut acc = if beta.iter().all(|v| *v == 0.0) {
             self.zeros_like()
+        } else if beta.contains(&0.0) {
+            // Rows with β = 0 do not read their old contents (a NaN there stays out).
+            let zero_rows = column(beta).equal_elem(0.0).expand(self.dims());
+            self.clone().mask_fill(zero_rows, 0.0) * column(beta)
         } else {
             self.clone() * column(beta)
         };

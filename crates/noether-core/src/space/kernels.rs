@@ -216,9 +216,10 @@ pub enum AtolSlice<'a, T> {
 }
 
 /// Weighted RMS norm of the error `e` for step-size control:
-/// `sqrt(mean((eᵢ / (atolᵢ + rtol·max(|y0ᵢ|, |y1ᵢ|)))²))`; NaN when `e`, `y0` or `y1`
-/// holds a non-finite entry (the probe `Σ (|y0ᵢ| + |y1ᵢ|)·0` is `+0` exactly
-/// otherwise, so finite results are unchanged bit for bit).
+/// `sqrt(mean((eᵢ / (atolᵢ + rtol·max(|y0ᵢ|, |y1ᵢ|)))²))` (a zero `eᵢ` counts zero);
+/// NaN when `e`, `y0` or `y1` holds a non-finite entry (the probe
+/// `Σ (eᵢ·0 + |y0ᵢ|·0 + |y1ᵢ|·0)` is `+0` exactly otherwise, so finite results are
+/// unchanged bit for bit).
 pub fn wrms_norm<T: Real>(e: &[T], y0: &[T], y1: &[T], atol: AtolSlice<'_, T>, rtol: T) -> T {
     check_len("wrms_norm", e.len(), y0.len());
     check_len("wrms_norm", e.len(), y1.len());
@@ -250,9 +251,15 @@ fn wrms_sum<T: Real>(
         let mut probe = T::zero();
         for (i, ((&ei, &a), &b)) in e[s..t].iter().zip(&y0[s..t]).zip(&y1[s..t]).enumerate() {
             let (a, b) = (a.abs(), b.abs());
-            let r = ei / (atol(s + i) + rtol * a.max(b));
+            // A zero error is zero whatever the weight (atolᵢ = 0 at a zero state).
+            let r = if ei == T::zero() {
+                T::zero()
+            } else {
+                ei / (atol(s + i) + rtol * a.max(b))
+            };
             acc += r * r;
-            probe += (a + b) * T::zero();
+            // x·0 is +0 for finite x and NaN for NaN/±∞ (no overflow for large x).
+            probe += ei * T::zero() + a * T::zero() + b * T::zero();
         }
         acc + probe
     };

@@ -132,13 +132,20 @@ where
             out.len(),
             "noether-core: length mismatch in multi_dot"
         );
-        let xa: Vec<&A> = xs.iter().map(|x| &x.0).collect();
-        let xb: Vec<&B> = xs.iter().map(|x| &x.1).collect();
-        let mut ob = out.to_vec();
-        self.0.multi_dot(&xa, out);
-        self.1.multi_dot(&xb, &mut ob);
-        for (o, b) in out.iter_mut().zip(ob) {
-            *o += b;
+        // Groups of MAX_FUSED_TERMS on the stack: no host allocation.
+        for (xg, og) in xs
+            .chunks(MAX_FUSED_TERMS)
+            .zip(out.chunks_mut(MAX_FUSED_TERMS))
+        {
+            let k = xg.len();
+            let xa: [&A; MAX_FUSED_TERMS] = std::array::from_fn(|i| &xg[i.min(k - 1)].0);
+            let xb: [&B; MAX_FUSED_TERMS] = std::array::from_fn(|i| &xg[i.min(k - 1)].1);
+            let mut ob = [Self::Scalar::zero(); MAX_FUSED_TERMS];
+            self.0.multi_dot(&xa[..k], og);
+            self.1.multi_dot(&xb[..k], &mut ob[..k]);
+            for (o, b) in og.iter_mut().zip(ob) {
+                *o += b;
+            }
         }
     }
 
