@@ -13,7 +13,7 @@
 
 use noether_core::{Real, Space, Tolerance, VectorField};
 
-use crate::controller::initial_step;
+use crate::controller::{first_step, initial_step};
 use crate::error::{DiffeqError, Result};
 use crate::newton::{MassInverted, NewtonLinearSolver};
 use crate::options::SolveStats;
@@ -213,20 +213,18 @@ where
         // y'(t₀) = M⁻¹ f(t₀, y₀) (f itself without a mass matrix).
         let mut yp0 = y0.zeros_like();
         self.newton.solve_mass(&fy, &mut yp0)?;
-        let h_abs = match ctl.h0 {
-            Some(h) => h,
-            None => {
-                let (h, n) = if self.newton.has_mass() {
-                    let g = MassInverted::new(f, &mut self.newton, y0);
-                    initial_step(&g, t0, y0, &yp0, 2, &ctl.tol, dir)
-                } else {
-                    initial_step(f, t0, y0, &yp0, 2, &ctl.tol, dir)
-                };
-                stats.nfev += n;
-                h.abs()
-            }
-        }
-        .min(ctl.controller.dtmax);
+        let newton = &mut self.newton;
+        let h_abs = first_step(ctl, || {
+            let (h, n) = if newton.has_mass() {
+                let g = MassInverted::new(f, newton, y0);
+                initial_step(&g, t0, y0, &yp0, 2, &ctl.tol, dir)
+            } else {
+                initial_step(f, t0, y0, &yp0, 2, &ctl.tol, dir)
+            };
+            stats.nfev += n;
+            h.abs()
+        })
+        .abs();
         let n = self.newton.update_jacobian(f, t0, y0, &fy)?;
         stats.nfev += n;
         stats.jacobians += 1;

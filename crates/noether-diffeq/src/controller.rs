@@ -4,6 +4,7 @@
 use noether_core::{Real, Space, Tolerance, VectorField};
 
 use crate::error::{DiffeqError, Result, invalid};
+use crate::solver::StepControl;
 
 /// A PID step-size controller on the weighted RMS error
 /// `e = RMS(err / (atol + rtol·max(|y₀|, |y₁|)))`: a step is accepted when `e ≤ 1`,
@@ -204,4 +205,50 @@ pub(crate) fn check_underflow(
         });
     }
     Ok(())
+}
+
+/// The signed first step of a solve: the given `h0` (the fixed step for fixed
+/// steps) or `heuristic()` (an absolute value), capped at `dtmax` when adaptive.
+pub(crate) fn first_step<V>(ctl: &StepControl<V>, heuristic: impl FnOnce() -> f64) -> f64 {
+    let h = ctl.h0.map_or_else(heuristic, f64::abs);
+    let h = if ctl.adaptive {
+        h.min(ctl.controller.dtmax)
+    } else {
+        h
+    };
+    ctl.dir * h
+}
+
+/// The verdict on an attempted step of size `step` from `t` (`at = (t, step)`):
+/// with adaptive steps the controller decides on the scaled error `err()` (one
+/// reduction; NaN for a non-finite proposal), with fixed steps the step is accepted
+/// unless `y_new` is not finite. Returns `Some(factor)` for an accepted step and
+/// `None` for a rejected one, after setting `h` to the step to retry with.
+///
+/// Errors: [`DiffeqError::NonFinite`] at a fixed step,
+/// [`DiffeqError::StepSizeUnderflow`] when the retry step is too small.
+pub(crate) fn judge_step<V: Space>(
+    ctl: &StepControl<V>,
+    cstate: &mut ControllerState,
+    err: impl FnOnce() -> f64,
+    y_new: &V,
+    k: u32,
+    (t, step): (f64, f64),
+    h: &mut f64,
+) -> Result<Option<f64>> {
+    if !ctl.adaptive {
+        return if y_new.all_finite() {
+            Ok(Some(1.0))
+        } else {
+            Err(DiffeqError::NonFinite { t, h: step })
+        };
+    }
+    let e = err();
+    let (ok, factor) = ctl.controller.decide(cstate, e, k);
+    if ok {
+        return Ok(Some(factor));
+    }
+    *h = step * factor;
+    check_underflow(t, *h, &ctl.controller, e.is_finite())?;
+    Ok(None)
 }

@@ -3,7 +3,7 @@
 
 use noether_core::{Real, Space, Tolerance, VectorField};
 
-use crate::controller::{ControllerState, check_underflow, initial_step};
+use crate::controller::{ControllerState, first_step, initial_step, judge_step};
 use crate::error::{DiffeqError, Result};
 use crate::interp::{DOP853_EXTRA_A, DOP853_EXTRA_C, Interpolant, StepData, interpolate};
 use crate::options::{SolveStats, clip_step};
@@ -284,29 +284,21 @@ impl<V: Space, F: VectorField<V> + ?Sized> OdeSolver<V, F> for Erk<'_, V> {
         let mut ws = ErkWorkspace::new(tab, y0);
         let needs_f_new = !tab.fsal && self.interp == Interpolant::Hermite;
         let k = tab.error_order().unwrap_or(tab.order);
-        let h = match ctl.h0 {
-            Some(h) => h.abs(),
-            None => {
-                f.eval(t0, y0, &mut ws.k[0]);
-                stats.nfev += 1;
-                ws.set_k0_valid(true);
-                let (h, n) = initial_step(f, t0, y0, &ws.k[0], k, &ctl.tol, ctl.dir);
-                stats.nfev += n;
-                h.abs()
-            }
-        };
-        let h = if ctl.adaptive {
-            h.min(ctl.controller.dtmax)
-        } else {
-            h
-        };
+        let h = first_step(ctl, || {
+            f.eval(t0, y0, &mut ws.k[0]);
+            stats.nfev += 1;
+            ws.set_k0_valid(true);
+            let (h, n) = initial_step(f, t0, y0, &ws.k[0], k, &ctl.tol, ctl.dir);
+            stats.nfev += n;
+            h.abs()
+        });
         self.state = Some(ErkState {
             ws,
             f_new: needs_f_new.then(|| y0.zeros_like()),
             f_new_fresh: false,
             dense_ready: false,
             cstate: ControllerState::default(),
-            h: ctl.dir * h,
+            h,
             last_step: 0.0,
             factor: 1.0,
             underflow: false,
@@ -337,23 +329,21 @@ impl<V: Space, F: VectorField<V> + ?Sized> OdeSolver<V, F> for Erk<'_, V> {
         }
         let (step, t_new) = clip_step(t, t_stop, st.h);
         stats.nfev += erk_step(tab, f, t, step, y, &mut st.ws);
-        // One reduction: the norm is NaN for a non-finite proposal.
-        let (ok, factor, e) = if ctl.adaptive {
-            let k = tab.error_order().unwrap_or(tab.order);
-            let e = st.ws.error_norm(y, &ctl.tol);
-            let (ok, factor) = ctl.controller.decide(&mut st.cstate, e, k);
-            (ok, factor, e)
-        } else if st.ws.y_new.all_finite() {
-            (true, 1.0, 0.0)
-        } else {
-            return Err(DiffeqError::NonFinite { t, h: step });
-        };
-        if !ok {
+        let k = tab.error_order().unwrap_or(tab.order);
+        let ws = &st.ws;
+        let verdict = judge_step(
+            ctl,
+            &mut st.cstate,
+            || ws.error_norm(y, &ctl.tol),
+            &ws.y_new,
+            k,
+            (t, step),
+            &mut st.h,
+        )?;
+        let Some(factor) = verdict else {
             st.ws.set_k0_valid(true); // k[0] = f(t, y) is untouched by a step
-            st.h = step * factor;
-            check_underflow(t, st.h, &ctl.controller, e.is_finite())?;
             return Ok(Attempt::Rejected);
-        }
+        };
         st.last_step = step;
         st.factor = factor;
         st.dense_ready = false;

@@ -13,7 +13,7 @@
 
 use noether_core::{Real, Space, Tolerance, VectorField};
 
-use crate::controller::{ControllerState, check_underflow, initial_step};
+use crate::controller::{ControllerState, check_underflow, first_step, initial_step, judge_step};
 use crate::error::{DiffeqError, Result};
 use crate::interp::{Interpolant, StepData, interpolate};
 use crate::newton::{MassInverted, NewtonLinearSolver};
@@ -376,31 +376,25 @@ where
             self.newton.solve_mass(&w.k[0], &mut w.fz)?;
             std::mem::swap(&mut w.k[0], &mut w.fz);
         }
-        let h = match ctl.h0 {
-            Some(h) => h,
-            None => {
-                let kerr = self.method.error_order();
-                let (h, n) = if self.newton.has_mass() {
-                    let g = MassInverted::new(f, &mut self.newton, y0);
-                    initial_step(&g, t0, y0, &w.k[0], kerr, &ctl.tol, ctl.dir)
-                } else {
-                    initial_step(f, t0, y0, &w.k[0], kerr, &ctl.tol, ctl.dir)
-                };
-                stats.nfev += n;
-                h.abs()
-            }
-        };
-        let h = if ctl.adaptive {
-            h.min(ctl.controller.dtmax)
-        } else {
-            h
-        };
+        let newton = &mut self.newton;
+        let method = self.method;
+        let h = first_step(ctl, || {
+            let kerr = method.error_order();
+            let (h, n) = if newton.has_mass() {
+                let g = MassInverted::new(f, newton, y0);
+                initial_step(&g, t0, y0, &w.k[0], kerr, &ctl.tol, ctl.dir)
+            } else {
+                initial_step(f, t0, y0, &w.k[0], kerr, &ctl.tol, ctl.dir)
+            };
+            stats.nfev += n;
+            h.abs()
+        });
         self.state = Some(EsdirkState {
             w,
             cstate: ControllerState::default(),
             jac_needed: true,
             jac_current: false,
-            h: ctl.dir * h,
+            h,
             last_step: 0.0,
             factor: 1.0,
             max_iters: 0,
@@ -483,23 +477,19 @@ where
                 return Ok(Attempt::Rejected);
             }
         };
-        // One reduction: NaN for a non-finite proposal.
-        let (ok, factor, e) = if ctl.adaptive {
-            let e = st.w.err.wrms_norm(y, &st.w.y_new, ctl.tol.view()).as_f64();
-            let (ok, factor) = ctl
-                .controller
-                .decide(&mut st.cstate, e, method.error_order());
-            (ok, factor, e)
-        } else if st.w.y_new.all_finite() {
-            (true, 1.0, 0.0)
-        } else {
-            return Err(DiffeqError::NonFinite { t, h: step });
-        };
-        if !ok {
-            st.h = step * factor;
-            check_underflow(t, st.h, &ctl.controller, e.is_finite())?;
+        let w = &st.w;
+        let verdict = judge_step(
+            ctl,
+            &mut st.cstate,
+            || w.err.wrms_norm(y, &w.y_new, ctl.tol.view()).as_f64(),
+            &w.y_new,
+            method.error_order(),
+            (t, step),
+            &mut st.h,
+        )?;
+        let Some(factor) = verdict else {
             return Ok(Attempt::Rejected);
-        }
+        };
         st.last_step = step;
         st.factor = factor;
         st.max_iters = max_iters;

@@ -20,8 +20,8 @@
 
 use noether_core::{BrownianPath, Calculus, Ito, NoiseShape, Real, Sde, Space, Stratonovich};
 
-use crate::controller::{ControllerState, check_underflow};
-use crate::error::{DiffeqError, Result, invalid};
+use crate::controller::{ControllerState, judge_step};
+use crate::error::{Result, invalid};
 use crate::options::{SolveStats, clip_step};
 use crate::solver::{Attempt, OdeSolver, StepControl};
 
@@ -214,8 +214,8 @@ impl<S: ?Sized, P: ?Sized> std::fmt::Debug for SdeSystem<'_, S, P> {
 ///
 /// Errors: the path does not cover the interval or lacks the Lévy area the method
 /// needs, an adaptive solve without `h0` or with a method without an error
-/// estimate ([`DiffeqError::InvalidOption`]); [`DiffeqError::NonFinite`],
-/// [`DiffeqError::StepSizeUnderflow`], [`DiffeqError::MaxSteps`].
+/// estimate ([`DiffeqError::InvalidOption`](crate::DiffeqError::InvalidOption)); [`DiffeqError::NonFinite`](crate::DiffeqError::NonFinite),
+/// [`DiffeqError::StepSizeUnderflow`](crate::DiffeqError::StepSizeUnderflow), [`DiffeqError::MaxSteps`](crate::DiffeqError::MaxSteps).
 ///
 /// ```
 /// use noether_core::{Ito, NoiseShape, Sde};
@@ -373,28 +373,27 @@ where
             &mut st.y_new,
             &mut st.inner,
         );
-        if !ctl.adaptive {
-            if !st.y_new.all_finite() {
-                return Err(DiffeqError::NonFinite { t, h: step });
-            }
-            st.last_step = step;
-            return Ok(Attempt::Accepted { t_new });
-        }
-        // One reduction: NaN when the proposal is not finite.
-        let err = method.error_estimate(&st.inner).map_or(f64::NAN, |e| {
-            e.wrms_norm(y, &st.y_new, ctl.tol.view()).as_f64()
-        });
-        let (ok, factor) = ctl
-            .controller
-            .decide(&mut st.cstate, err, method.error_order());
-        if !ok {
+        let (inner, y_new) = (&st.inner, &st.y_new);
+        let err = || {
+            method
+                .error_estimate(inner)
+                .map_or(f64::NAN, |e| e.wrms_norm(y, y_new, ctl.tol.view()).as_f64())
+        };
+        let verdict = judge_step(
+            ctl,
+            &mut st.cstate,
+            err,
+            y_new,
+            method.error_order(),
+            (t, step),
+            &mut st.h,
+        )?;
+        let Some(factor) = verdict else {
             if let Some(saved) = st.saved.as_ref() {
                 st.inner.clone_from(saved);
             }
-            st.h = step * factor;
-            check_underflow(t, st.h, &ctl.controller, err.is_finite())?;
             return Ok(Attempt::Rejected);
-        }
+        };
         st.last_step = step;
         st.factor = factor;
         Ok(Attempt::Accepted { t_new })
