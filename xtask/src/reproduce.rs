@@ -132,14 +132,10 @@ fn krylov_laplacian() -> Result<()> {
     Ok(())
 }
 
-/// Least-squares slope of y against x.
+/// Least-squares slope of y against x (the workspace's one fit).
 fn fit_slope(pts: &[(f64, f64)]) -> f64 {
-    let n = pts.len() as f64;
-    let mx = pts.iter().map(|p| p.0).sum::<f64>() / n;
-    let my = pts.iter().map(|p| p.1).sum::<f64>() / n;
-    let sxy: f64 = pts.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
-    let sxx: f64 = pts.iter().map(|p| (p.0 - mx).powi(2)).sum();
-    sxy / sxx
+    let (xs, ys): (Vec<f64>, Vec<f64>) = pts.iter().copied().unzip();
+    noether_core::stats::fit_slope(&xs, &ys)
 }
 
 /// The Maxwell cavity `[0, π]²`: Nédélec (N0, and second order) eigenvalues against

@@ -38,6 +38,7 @@ pub mod operator;
 pub mod precond;
 pub mod real;
 pub mod space;
+pub mod stats;
 
 pub use error::{CoreError, Result};
 pub use field::{

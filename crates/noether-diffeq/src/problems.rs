@@ -75,16 +75,8 @@ impl Hamiltonian<Vec<f64>> for Kepler {
     }
 }
 
-/// `‖a − b‖₂ / ‖b‖₂`.
-pub fn relative_l2_error(a: &[f64], b: &[f64]) -> f64 {
-    let num: f64 = a
-        .iter()
-        .zip(b)
-        .map(|(x, y)| (x - y).powi(2))
-        .sum::<f64>()
-        .sqrt();
-    num / b.iter().map(|y| y * y).sum::<f64>().sqrt()
-}
+/// `‖a − b‖₂ / ‖b‖₂` (the workspace's one implementation).
+pub use noether_core::stats::relative_l2 as relative_l2_error;
 
 /// Stiffness parameter of the Van der Pol test ([`van_der_pol`]).
 pub const VDP_MU: f64 = 1000.0;

@@ -80,14 +80,7 @@ fn symplectic_orders_on_kepler() {
             xs.push((period / n as f64).ln());
             ys.push(err.ln());
         }
-        let n = xs.len() as f64;
-        let (mx, my) = (xs.iter().sum::<f64>() / n, ys.iter().sum::<f64>() / n);
-        let slope = xs
-            .iter()
-            .zip(&ys)
-            .map(|(x, y)| (x - mx) * (y - my))
-            .sum::<f64>()
-            / xs.iter().map(|x| (x - mx).powi(2)).sum::<f64>();
+        let slope = noether_core::stats::fit_slope(&xs, &ys);
         assert!(
             (slope - expected).abs() < 0.2,
             "{method:?}: fitted order {slope:.3}"

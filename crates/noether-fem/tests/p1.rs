@@ -72,16 +72,8 @@ fn solve(
 }
 
 fn slopes(runs: &[(f64, f64, f64)]) -> (f64, f64) {
-    let fit = |ys: Vec<f64>| {
-        let xs: Vec<f64> = runs.iter().map(|r| r.0.ln()).collect();
-        let n = xs.len() as f64;
-        let (mx, my) = (xs.iter().sum::<f64>() / n, ys.iter().sum::<f64>() / n);
-        xs.iter()
-            .zip(&ys)
-            .map(|(x, y)| (x - mx) * (y - my))
-            .sum::<f64>()
-            / xs.iter().map(|x| (x - mx).powi(2)).sum::<f64>()
-    };
+    let xs: Vec<f64> = runs.iter().map(|r| r.0.ln()).collect();
+    let fit = |ys: Vec<f64>| noether_core::stats::fit_slope(&xs, &ys);
     (
         fit(runs.iter().map(|r| r.1.ln()).collect()),
         fit(runs.iter().map(|r| r.2.ln()).collect()),

@@ -1001,12 +1001,8 @@ impl GpHm {
     }
 }
 
-/// Relative L² error `‖a − b‖/‖b‖`.
-pub fn relative_l2(a: &[f64], b: &[f64]) -> f64 {
-    let num: f64 = a.iter().zip(b).map(|(x, y)| (x - y).powi(2)).sum();
-    let den: f64 = b.iter().map(|y| y * y).sum();
-    (num / den.max(f64::MIN_POSITIVE)).sqrt()
-}
+/// Relative L² error `‖a − b‖/‖b‖` (the workspace's one implementation).
+pub use noether_core::stats::relative_l2;
 
 #[cfg(test)]
 mod tests {

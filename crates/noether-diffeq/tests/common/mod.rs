@@ -39,15 +39,8 @@ pub fn random_system(seed: u64) -> (DMatrix<f64>, DVector<f64>) {
     (a, y0)
 }
 
-/// Least-squares slope of `ys` against `xs`.
-pub fn fit_slope(xs: &[f64], ys: &[f64]) -> f64 {
-    let n = xs.len() as f64;
-    let mx = xs.iter().sum::<f64>() / n;
-    let my = ys.iter().sum::<f64>() / n;
-    let sxy: f64 = xs.iter().zip(ys).map(|(x, y)| (x - mx) * (y - my)).sum();
-    let sxx: f64 = xs.iter().map(|x| (x - mx).powi(2)).sum();
-    sxy / sxx
-}
+#[allow(unused_imports)] // each test binary uses a subset
+pub use noether_core::stats::fit_slope;
 
 /// Reference final states from `tests/data/make_reference.py` (scipy DOP853
 /// at 1e-13 for non-stiff problems, Radau at 1e-13 for stiff ones): `(t1, y0, y1)`.
