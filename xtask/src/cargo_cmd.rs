@@ -24,9 +24,17 @@ pub fn cargo(args: &[&str], envs: &[(&str, &str)]) -> Result<()> {
     Ok(())
 }
 
+/// The seed of the property tests' generator when the caller sets none, so that
+/// a run of the suite is reproducible (set `PROPTEST_RNG_SEED` to explore others).
+const PROPTEST_SEED: &str = "20261205";
+
 /// The whole test suite: unit, integration, property and doc tests of every crate.
 pub fn test() -> Result<()> {
-    cargo(&["test", "--workspace", "--features", TEST_FEATURES], &[])
+    let seed = std::env::var("PROPTEST_RNG_SEED").unwrap_or_else(|_| PROPTEST_SEED.into());
+    cargo(
+        &["test", "--workspace", "--features", TEST_FEATURES],
+        &[("PROPTEST_RNG_SEED", seed.as_str())],
+    )
 }
 
 /// fmt check, clippy with warnings denied, the tests, and docs with warnings denied.
