@@ -18,7 +18,33 @@ use crate::venv;
 /// Benchmark areas that exist.
 pub const AREAS: &[&str] = &["core", "diffeq", "mesh", "fem", "gp"];
 
-pub fn run(area: Option<&str>, criterion: bool) -> Result<()> {
+/// Areas whose peers need DOLFINx (Debian's `python3-dolfinx`, run by the system
+/// python3 under `mpirun`), which pip cannot install.
+const NEED_DOLFINX: &[&str] = &["mesh", "fem"];
+
+/// Checks up front that DOLFINx and `mpirun` are there, with an install hint.
+fn require_dolfinx() -> Result<()> {
+    let dolfinx = Command::new("/usr/bin/python3")
+        .args(["-c", "import dolfinx"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    let mpirun = Command::new("mpirun")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if dolfinx && mpirun {
+        return Ok(());
+    }
+    Err(format!(
+        "the mesh and fem benchmarks compare against DOLFINx, which is not installed{}: \
+         install Debian's packages (`apt-get install -y python3-dolfinx openmpi-bin`) \
+         or pass --no-peers to run ours alone",
+        if dolfinx { " (mpirun missing)" } else { "" }
+    )
+    .into())
+}
+
+pub fn run(area: Option<&str>, criterion: bool, peers: bool) -> Result<()> {
     let areas: Vec<&str> = match area {
         Some(a) if AREAS.contains(&a) => vec![a],
         Some(a) => {
@@ -30,12 +56,22 @@ pub fn run(area: Option<&str>, criterion: bool) -> Result<()> {
         }
         None => AREAS.to_vec(),
     };
+    if !peers && areas.iter().any(|a| !NEED_DOLFINX.contains(a)) {
+        return Err(
+            "--no-peers applies to the mesh and fem areas (the others are \
+                    comparisons with Python peers from the venv)"
+                .into(),
+        );
+    }
+    if peers && areas.iter().any(|a| NEED_DOLFINX.contains(a)) {
+        require_dolfinx()?;
+    }
     for a in areas {
         match a {
             "core" => core(criterion)?,
             "diffeq" => diffeq(criterion)?,
-            "mesh" => mesh(criterion)?,
-            "fem" => fem()?,
+            "mesh" => mesh(criterion, peers)?,
+            "fem" => fem(peers)?,
             "gp" => gp()?,
             _ => unreachable!("checked against AREAS"),
         }
@@ -504,7 +540,7 @@ struct DolfinxMesh {
 
 /// The unit cube in 6·55³ ≈ 10⁶ tetrahedra and its topology (edges, faces, cell–edge,
 /// cell–face and face–edge incidences) against DOLFINx doing the same, same run.
-fn mesh(criterion: bool) -> Result<()> {
+fn mesh(criterion: bool, peers: bool) -> Result<()> {
     use noether_benches::median;
     use noether_mesh::{Topology, generate};
 
@@ -512,13 +548,21 @@ fn mesh(criterion: bool) -> Result<()> {
     const REPEATS: usize = 5;
     let pb = bar(2, "mesh: unit cube with 10⁶ tetrahedra");
     pb.set_message("DOLFINx (system python3)");
-    let out = Command::new("/usr/bin/python3")
-        .arg(root().join("benches/peers/mesh_dolfinx.py"))
-        .args([N.to_string(), "3".to_string()])
-        .output();
-    let peer: Option<DolfinxMesh> = match out {
-        Ok(o) if o.status.success() => serde_json::from_slice(&o.stdout).ok(),
-        _ => None,
+    let peer: Option<DolfinxMesh> = if peers {
+        let out = Command::new("/usr/bin/python3")
+            .arg(root().join("benches/peers/mesh_dolfinx.py"))
+            .args([N.to_string(), "3".to_string()])
+            .output()?;
+        if !out.status.success() {
+            return Err(format!(
+                "DOLFINx mesh peer failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+            .into());
+        }
+        Some(serde_json::from_slice(&out.stdout)?)
+    } else {
+        None
     };
     if let Some(note) = peer.as_ref().and_then(|p| p.note.as_ref()) {
         println!("note: {note}");
@@ -625,14 +669,14 @@ fn fem_peer(cmd: &mut Command) -> Option<FemPeer> {
 /// P1 Poisson stiffness assembly on the Kuhn unit cube at about 2·10⁵ and 10⁶
 /// dofs against DOLFINx (2 MPI ranks) and scikit-fem on the same mesh, same run;
 /// and CG with the geometric-multigrid preconditioner on 10⁶ dofs.
-fn fem() -> Result<()> {
+fn fem(peers: bool) -> Result<()> {
     use noether_benches::median;
     use noether_fem::p1::P1Space;
     use noether_mesh::generate;
 
     const REPEATS: usize = 5;
     let mut report = Report::new("fem");
-    let py = venv::python().ok();
+    let py = if peers { Some(venv::python()?) } else { None };
     let dir = bench_dir();
     std::fs::create_dir_all(&dir)?;
     let pb = bar(3, "fem: P1 assembly and multigrid");
@@ -667,16 +711,20 @@ fn fem() -> Result<()> {
         let start = Instant::now();
         let (ndofs, nnz) = ours(&mut times)?;
         let script = root().join("benches/peers/fem_assembly.py");
-        let dolfinx = fem_peer(
-            Command::new("mpirun")
-                .args(["-n", "2", "/usr/bin/python3"])
-                .arg(&script)
-                .arg("dolfinx")
-                .args([&coords, &cells])
-                .arg("3")
-                .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
-                .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1"),
-        );
+        let dolfinx = if peers {
+            fem_peer(
+                Command::new("mpirun")
+                    .args(["-n", "2", "/usr/bin/python3"])
+                    .arg(&script)
+                    .arg("dolfinx")
+                    .args([&coords, &cells])
+                    .arg("3")
+                    .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
+                    .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1"),
+            )
+        } else {
+            None
+        };
         let skfem = py.as_ref().and_then(|py| {
             fem_peer(
                 Command::new(py)

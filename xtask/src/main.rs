@@ -37,11 +37,16 @@ enum Cmd {
     Demo,
     /// Criterion benchmarks and side-by-side peer comparisons.
     Bench {
-        /// Area to benchmark (default: all). Available: core, diffeq.
+        /// Area to benchmark (default: all).
+        #[arg(value_parser = clap::builder::PossibleValuesParser::new(bench::AREAS))]
         area: Option<String>,
         /// Skip the criterion benchmarks, run only the peer comparison.
         #[arg(long)]
         no_criterion: bool,
+        /// Run without the peer libraries (ours only). Without this flag, peers
+        /// that pip cannot install (DOLFINx, for mesh and fem) must be present.
+        #[arg(long)]
+        no_peers: bool,
     },
     /// Reproduce an experiment. Available: krylov-laplacian, maxwell, gp-hm,
     /// gp-hm-advection.
@@ -65,7 +70,11 @@ fn main() {
         Cmd::Ci => cargo_cmd::ci(),
         Cmd::Test => cargo_cmd::test(),
         Cmd::Demo => demo::run(),
-        Cmd::Bench { area, no_criterion } => bench::run(area.as_deref(), !no_criterion),
+        Cmd::Bench {
+            area,
+            no_criterion,
+            no_peers,
+        } => bench::run(area.as_deref(), !no_criterion, !no_peers),
         Cmd::Reproduce { name, budget, only } => {
             reproduce::run(name.as_deref(), budget, only.as_deref())
         }
