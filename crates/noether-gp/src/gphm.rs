@@ -37,6 +37,7 @@ use faer::linalg::solvers::Solve;
 use faer::{Accum, Mat, MatMut, MatRef};
 use rayon::prelude::*;
 
+use crate::adam::Adam;
 use crate::centro::CentroHalves;
 use crate::error::{GpError, Result, invalid};
 use crate::kernel::{Envelope, Kernel1d, LagTable, SpectralMixture};
@@ -407,9 +408,7 @@ pub struct GpHm {
     b_idx: Vec<usize>,
     b_val: Vec<f64>,
     opts: GpHmOptions,
-    adam_m: Vec<f64>,
-    adam_v: Vec<f64>,
-    steps: usize,
+    adam: Adam,
     pool: FactorPool,
     vecs: VecPool,
 }
@@ -601,6 +600,7 @@ impl GpHm {
             }
         }
         let n_params = n + kernels.iter().map(|k| k.n_params()).sum::<usize>() + 2;
+        let opts_lr = opts.lr;
         Ok(Self {
             axes,
             dims,
@@ -611,9 +611,7 @@ impl GpHm {
             b_idx,
             b_val,
             opts,
-            adam_m: vec![0.0; n_params],
-            adam_v: vec![0.0; n_params],
-            steps: 0,
+            adam: Adam::new(n_params, opts_lr),
             pool: FactorPool::default(),
             vecs: VecPool::default(),
         })
@@ -636,7 +634,7 @@ impl GpHm {
 
     /// Adam steps taken.
     pub fn steps(&self) -> usize {
-        self.steps
+        self.adam.steps()
     }
 
     /// All parameters, flattened: `U`, each kernel's parameters, `log τ₁, log τ₂`.
@@ -651,7 +649,7 @@ impl GpHm {
 
     /// Sets all parameters (layout of [`Self::params`]).
     pub fn set_params(&mut self, p: &[f64]) -> Result<()> {
-        if p.len() != self.adam_m.len() {
+        if p.len() != self.adam.len() {
             return Err(invalid("params", p.len(), "wrong length"));
         }
         let n = self.u.len();
@@ -904,7 +902,7 @@ impl GpHm {
         if !loss.is_finite() {
             return Err(GpError::LinearAlgebra(format!(
                 "non-finite loss after {} steps",
-                self.steps
+                self.adam.steps()
             )));
         }
         let mut gu = a.to_vec();
@@ -942,28 +940,13 @@ impl GpHm {
     /// before the step.
     pub fn step(&mut self) -> Result<f64> {
         let (loss, grad) = self.loss_and_gradient()?;
-        self.steps += 1;
-        let t = self.steps as i32;
-        let (b1, b2, eps) = (0.9f64, 0.999f64, 1e-8);
-        let (c1, c2) = (1.0 - b1.powi(t), 1.0 - b2.powi(t));
-        let lr = self.opts.lr;
-        let adam = |pi: &mut f64, m: &mut f64, v: &mut f64, g: f64| {
-            *m = b1 * *m + (1.0 - b1) * g;
-            *v = b2 * *v + (1.0 - b2) * g * g;
-            *pi -= lr * (*m / c1) / ((*v / c2).sqrt() + eps);
-        };
+        self.adam.next_step();
         // U in place, then the few kernel and precision parameters
         let n = self.u.len();
-        let (mu, mk) = self.adam_m.split_at_mut(n);
-        let (vu, vk) = self.adam_v.split_at_mut(n);
-        for (((pi, m), v), g) in self.u.iter_mut().zip(mu).zip(vu).zip(&grad[..n]) {
-            adam(pi, m, v, *g);
-        }
+        self.adam.descend(0, &mut self.u, &grad[..n]);
         let mut rest: Vec<f64> = self.kernels.iter().flat_map(|k| k.params()).collect();
         rest.extend(self.log_tau);
-        for (((pi, m), v), g) in rest.iter_mut().zip(mk).zip(vk).zip(&grad[n..]) {
-            adam(pi, m, v, *g);
-        }
+        self.adam.descend(n, &mut rest, &grad[n..]);
         let mut o = 0;
         for k in self.kernels.iter_mut() {
             let np = k.n_params();

@@ -20,6 +20,7 @@
 
 use faer::Mat;
 
+use crate::adam::Adam;
 use crate::error::{Result, invalid};
 use crate::kernel::Kernel1d;
 use crate::kron::{Kronecker, KroneckerEigen};
@@ -218,19 +219,18 @@ pub fn learn_hyperparameters<K: Kernel1d + Clone>(
 ) -> Result<GridGp<K>> {
     let mut theta: Vec<f64> = kernels.iter().flat_map(|k| k.params()).collect();
     theta.push(sigma2.ln());
-    let (mut m, mut v) = (vec![0.0; theta.len()], vec![0.0; theta.len()]);
-    let (b1, b2, eps) = (0.9, 0.999, 1e-8);
-    for t in 1..=steps {
+    let mut adam = Adam::new(theta.len(), lr);
+    for _ in 0..steps {
         let gp = GridGp::fit(grid.clone(), kernels.clone(), sigma2, y)?;
-        let g = gp.log_marginal_likelihood_gradient()?;
-        for i in 0..theta.len() {
-            // ascent on L
-            m[i] = b1 * m[i] + (1.0 - b1) * g[i];
-            v[i] = b2 * v[i] + (1.0 - b2) * g[i] * g[i];
-            let mh = m[i] / (1.0 - b1.powi(t as i32));
-            let vh = v[i] / (1.0 - b2.powi(t as i32));
-            theta[i] += lr * mh / (vh.sqrt() + eps);
-        }
+        // Ascent on L: descent on −L (negation is exact, so the steps are Adam's
+        // ascent steps to the bit).
+        let minus_g: Vec<f64> = gp
+            .log_marginal_likelihood_gradient()?
+            .iter()
+            .map(|g| -g)
+            .collect();
+        adam.next_step();
+        adam.descend(0, &mut theta, &minus_g);
         let mut o = 0;
         for k in kernels.iter_mut() {
             let np = k.n_params();

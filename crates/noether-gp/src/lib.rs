@@ -13,6 +13,7 @@
 //!   one: a stationary kernel on a uniform grid), and a Cholesky that reports the
 //!   jitter it needed.
 //!
+//! - [`adam`]: Adam on host parameter vectors (GP-HM training, grid hyperparameters).
 //! - [`grid`]: exact GP regression on tensor grids (log marginal likelihood with
 //!   analytic gradients, Adam hyperparameter learning, predictive mean and
 //!   variance).
@@ -36,6 +37,7 @@
 //! median 0.23 over six runs of `cargo xtask bench gp`).
 #![deny(missing_docs)]
 
+pub mod adam;
 pub mod centro;
 pub mod error;
 pub mod gphm;
