@@ -492,13 +492,12 @@ fn fem_showcase(report: &mut Report) -> Result<()> {
         },
     ];
     let png = dir.join("demo-fem-maxwell.png");
-    match plot::xy(
+    match plot::markers(
         &png,
         "Maxwell cavity eigenvalues",
         "index",
         "eigenvalue",
         &series,
-        false,
     ) {
         Ok(()) => println!("wrote {}", png.display()),
         Err(e) => println!("plot skipped: {e}"),

@@ -149,6 +149,62 @@ pub fn xy(
 }
 
 /// `(xmin, xmax, ymin, ymax)` over the points of all series that pass `keep`.
+/// Draws the series as markers, one shape per series and no connecting lines (for
+/// discrete data such as eigenvalues against their index), linear axes, to `path`
+/// (PNG, 900×600).
+pub fn markers(
+    path: &Path,
+    title: &str,
+    xlabel: &str,
+    ylabel: &str,
+    series: &[Series],
+) -> Result<()> {
+    if !font_ready() {
+        return Err("no TrueType font found for plot labels (install fonts-dejavu-core)".into());
+    }
+    let Some((x0, x1, y0, y1)) = bounds(series, |p| p.0.is_finite() && p.1.is_finite()) else {
+        return Err("nothing to plot".into());
+    };
+    let pad = |a: f64, b: f64| 0.05 * (b - a).max(1e-12);
+    let (px, py) = (pad(x0, x1), pad(y0, y1));
+    let root = BitMapBackend::new(path, (900, 600)).into_drawing_area();
+    root.fill(&WHITE)?;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, ("sans-serif", 24))
+        .margin(15)
+        .x_label_area_size(45)
+        .y_label_area_size(70)
+        .build_cartesian_2d(x0 - px..x1 + px, y0 - py..y1 + py)?;
+    chart
+        .configure_mesh()
+        .x_desc(xlabel)
+        .y_desc(ylabel)
+        .draw()?;
+    for (i, s) in series.iter().enumerate() {
+        let color = Palette99::pick(i).to_rgba();
+        let pts = s.points.iter().copied();
+        let drawn = match i % 3 {
+            0 => chart.draw_series(pts.map(|p| Circle::new(p, 3, color.filled())))?,
+            1 => chart.draw_series(pts.map(|p| Circle::new(p, 6, color.stroke_width(2))))?,
+            _ => chart.draw_series(pts.map(|p| TriangleMarker::new(p, 6, color.filled())))?,
+        };
+        drawn
+            .label(s.label.clone())
+            .legend(move |(x, y)| match i % 3 {
+                0 => Circle::new((x + 10, y), 3, color.filled()).into_dyn(),
+                1 => Circle::new((x + 10, y), 6, color.stroke_width(2)).into_dyn(),
+                _ => TriangleMarker::new((x + 10, y), 6, color.filled()).into_dyn(),
+            });
+    }
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .draw()?;
+    root.present()?;
+    Ok(())
+}
+
 fn bounds(series: &[Series], keep: impl Fn(&(f64, f64)) -> bool) -> Option<(f64, f64, f64, f64)> {
     let mut b: Option<(f64, f64, f64, f64)> = None;
     for &(x, y) in series
