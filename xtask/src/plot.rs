@@ -95,15 +95,8 @@ pub fn xy(
     series: &[Series],
     equal_aspect: bool,
 ) -> Result<()> {
-    if !font_ready() {
-        return Err("no TrueType font found for plot labels (install fonts-dejavu-core)".into());
-    }
-    let Some((x0, x1, y0, y1)) = bounds(series, |p| p.0.is_finite() && p.1.is_finite()) else {
-        return Err("nothing to plot".into());
-    };
-    let pad = |a: f64, b: f64| 0.05 * (b - a).max(1e-12);
-    let (px, py) = (pad(x0, x1), pad(y0, y1));
-    let (mut x0, mut x1, mut y0, mut y1) = (x0 - px, x1 + px, y0 - py, y1 + py);
+    let (x0, x1, y0, y1) = linear_frame(series)?;
+    let (mut x0, mut x1, mut y0, mut y1) = (x0, x1, y0, y1);
     if equal_aspect {
         let (w, h) = (x1 - x0, y1 - y0);
         let target = w.max(h * 900.0 / 700.0);
@@ -148,7 +141,6 @@ pub fn xy(
     Ok(())
 }
 
-/// `(xmin, xmax, ymin, ymax)` over the points of all series that pass `keep`.
 /// Draws the series as markers, one shape per series and no connecting lines (for
 /// discrete data such as eigenvalues against their index), linear axes, to `path`
 /// (PNG, 900×600).
@@ -159,14 +151,7 @@ pub fn markers(
     ylabel: &str,
     series: &[Series],
 ) -> Result<()> {
-    if !font_ready() {
-        return Err("no TrueType font found for plot labels (install fonts-dejavu-core)".into());
-    }
-    let Some((x0, x1, y0, y1)) = bounds(series, |p| p.0.is_finite() && p.1.is_finite()) else {
-        return Err("nothing to plot".into());
-    };
-    let pad = |a: f64, b: f64| 0.05 * (b - a).max(1e-12);
-    let (px, py) = (pad(x0, x1), pad(y0, y1));
+    let (x0, x1, y0, y1) = linear_frame(series)?;
     let root = BitMapBackend::new(path, (900, 600)).into_drawing_area();
     root.fill(&WHITE)?;
     let mut chart = ChartBuilder::on(&root)
@@ -174,7 +159,7 @@ pub fn markers(
         .margin(15)
         .x_label_area_size(45)
         .y_label_area_size(70)
-        .build_cartesian_2d(x0 - px..x1 + px, y0 - py..y1 + py)?;
+        .build_cartesian_2d(x0..x1, y0..y1)?;
     chart
         .configure_mesh()
         .x_desc(xlabel)
@@ -205,6 +190,21 @@ pub fn markers(
     Ok(())
 }
 
+/// The axes of a linear plot: the finite points' bounds padded by 5% on each side
+/// (after checking that a font for the labels is there).
+fn linear_frame(series: &[Series]) -> Result<(f64, f64, f64, f64)> {
+    if !font_ready() {
+        return Err("no TrueType font found for plot labels (install fonts-dejavu-core)".into());
+    }
+    let Some((x0, x1, y0, y1)) = bounds(series, |p| p.0.is_finite() && p.1.is_finite()) else {
+        return Err("nothing to plot".into());
+    };
+    let pad = |a: f64, b: f64| 0.05 * (b - a).max(1e-12);
+    let (px, py) = (pad(x0, x1), pad(y0, y1));
+    Ok((x0 - px, x1 + px, y0 - py, y1 + py))
+}
+
+/// `(xmin, xmax, ymin, ymax)` over the points of all series that pass `keep`.
 fn bounds(series: &[Series], keep: impl Fn(&(f64, f64)) -> bool) -> Option<(f64, f64, f64, f64)> {
     let mut b: Option<(f64, f64, f64, f64)> = None;
     for &(x, y) in series

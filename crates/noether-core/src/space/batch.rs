@@ -41,8 +41,8 @@ pub trait BatchSpace: Space {
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct HostBatch<T> {
-    data: Vec<T>,
-    batch: usize,
+    pub(super) data: Vec<T>,
+    pub(super) batch: usize,
 }
 
 impl<T: Real> HostBatch<T> {
@@ -83,122 +83,6 @@ impl<T: Real> HostSpace for HostBatch<T> {
             data: values.to_vec(),
             batch: 1,
         }
-    }
-}
-
-impl<T: Real> Space for HostBatch<T> {
-    type Scalar = T;
-
-    /// Keeps the sample length when `n` is a multiple of it (a batch of another
-    /// size), one sample of `n` entries otherwise.
-    fn zeros_with_len(&self, n: usize) -> Self {
-        let m = self.data.len() / self.batch;
-        let batch = if m > 0 && n > 0 && n.is_multiple_of(m) {
-            n / m
-        } else {
-            1
-        };
-        Self {
-            data: vec![T::zero(); n],
-            batch,
-        }
-    }
-
-    fn zeros_like(&self) -> Self {
-        Self {
-            data: vec![T::zero(); self.data.len()],
-            batch: self.batch,
-        }
-    }
-
-    fn len(&self) -> usize {
-        self.data.len()
-    }
-    fn copy_from(&mut self, x: &Self) {
-        kernels::copy(&x.data, &mut self.data);
-    }
-    fn fill(&mut self, value: T) {
-        kernels::fill(value, &mut self.data);
-    }
-    fn axpy(&mut self, a: T, x: &Self) {
-        kernels::axpy(a, &x.data, &mut self.data);
-    }
-    fn scale(&mut self, a: T) {
-        kernels::scale(a, &mut self.data);
-    }
-    fn lincomb_acc(&mut self, beta: T, terms: &[(T, &Self)]) {
-        with_slices(
-            terms.len(),
-            |i| (terms[i].0, terms[i].1.data.as_slice()),
-            |s| kernels::lincomb(beta, s, &mut self.data),
-        );
-    }
-    fn mul_elementwise(&mut self, d: &Self) {
-        kernels::mul_elementwise(&d.data, &mut self.data);
-    }
-    fn dot(&self, x: &Self) -> T {
-        kernels::dot(&self.data, &x.data)
-    }
-    fn multi_dot(&self, xs: &[&Self], out: &mut [T]) {
-        kernels::check_len("multi_dot", xs.len(), out.len());
-        for (o, x) in out.iter_mut().zip(xs) {
-            *o = kernels::dot(&self.data, &x.data);
-        }
-    }
-    fn norm_inf(&self) -> T {
-        kernels::norm_inf(&self.data)
-    }
-    fn wrms_norm(&self, y0: &Self, y1: &Self, tol: TolRef<'_, Self>) -> T {
-        kernels::wrms_norm(
-            &self.data,
-            &y0.data,
-            &y1.data,
-            atol_of(tol),
-            T::of_f64(tol.rtol),
-        )
-    }
-    fn wmax_norm(&self, y: &Self, tol: TolRef<'_, Self>) -> T {
-        kernels::wmax_norm(&self.data, &y.data, atol_of(tol), T::of_f64(tol.rtol))
-    }
-    fn all_finite(&self) -> bool {
-        kernels::all_finite(&self.data)
-    }
-    fn copy_from_f64(&mut self, values: &[f64]) {
-        kernels::check_len("copy_from_f64", values.len(), self.data.len());
-        for (o, v) in self.data.iter_mut().zip(values) {
-            *o = T::of_f64(*v);
-        }
-    }
-    fn to_f64_vec(&self) -> Vec<f64> {
-        self.data.iter().map(|v| v.as_f64()).collect()
-    }
-}
-
-/// Calls `run` with the `count` terms `term(i)` as a slice: on the stack up to
-/// [`MAX_FUSED_TERMS`](super::MAX_FUSED_TERMS) terms (no allocation), in a vector
-/// beyond.
-fn with_slices<'a, T: Real>(
-    count: usize,
-    term: impl Fn(usize) -> (T, &'a [T]),
-    run: impl FnOnce(&[(T, &'a [T])]),
-) {
-    const N: usize = super::MAX_FUSED_TERMS;
-    if count <= N {
-        let mut buf: [(T, &[T]); N] = [(T::zero(), &[]); N];
-        for (i, b) in buf.iter_mut().enumerate().take(count) {
-            *b = term(i);
-        }
-        run(&buf[..count]);
-    } else {
-        let v: Vec<(T, &[T])> = (0..count).map(term).collect();
-        run(&v);
-    }
-}
-
-fn atol_of<T: Real>(tol: TolRef<'_, HostBatch<T>>) -> kernels::AtolSlice<'_, T> {
-    match tol.atol {
-        AtolRef::Scalar(a) => kernels::AtolSlice::Scalar(T::of_f64(a)),
-        AtolRef::PerComponent(v) => kernels::AtolSlice::PerComponent(&v.data),
     }
 }
 
@@ -244,5 +128,26 @@ impl<T: Real> BatchSpace for HostBatch<T> {
                 kernels::lincomb(T::of_f64(bb), s, out)
             });
         }
+    }
+}
+
+/// Calls `run` with the `count` terms `term(i)` as a slice: on the stack up to
+/// [`MAX_FUSED_TERMS`](super::MAX_FUSED_TERMS) terms (no allocation), in a vector
+/// beyond.
+fn with_slices<'a, T: Real>(
+    count: usize,
+    term: impl Fn(usize) -> (T, &'a [T]),
+    run: impl FnOnce(&[(T, &'a [T])]),
+) {
+    const N: usize = super::MAX_FUSED_TERMS;
+    if count <= N {
+        let mut buf: [(T, &[T]); N] = [(T::zero(), &[]); N];
+        for (i, b) in buf.iter_mut().enumerate().take(count) {
+            *b = term(i);
+        }
+        run(&buf[..count]);
+    } else {
+        let v: Vec<(T, &[T])> = (0..count).map(term).collect();
+        run(&v);
     }
 }

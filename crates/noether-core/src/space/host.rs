@@ -203,6 +203,30 @@ impl<T: Real> HostSpace for DVector<T> {
     }
 }
 
+/// The batch's `Space` is the host vector's, through its slices; only a zero
+/// vector of another length needs the batch layout (see
+/// [`HostBatch`](super::HostBatch)).
+impl<T: Real> Space for super::HostBatch<T> {
+    type Scalar = T;
+    /// Keeps the sample length when `n` is a multiple of it (a batch of another
+    /// size), one sample of `n` entries otherwise.
+    fn zeros_with_len(&self, n: usize) -> Self {
+        let m = self.data.len() / self.batch;
+        let batch = if n == self.data.len() {
+            self.batch
+        } else if m > 0 && n > 0 && n.is_multiple_of(m) {
+            n / m
+        } else {
+            1
+        };
+        Self {
+            data: vec![T::zero(); n],
+            batch,
+        }
+    }
+    space_via_slices!();
+}
+
 macro_rules! faer_col_space {
     ($t:ty) => {
         impl Space for Col<$t> {
