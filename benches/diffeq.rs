@@ -7,17 +7,17 @@ use noether_diffeq::bdf::Bdf;
 use noether_diffeq::erk::Erk;
 use noether_diffeq::esdirk::{Esdirk, KVAERNO5, TRBDF2};
 use noether_diffeq::newton::DenseNewton;
-use noether_diffeq::problems::{lorenz, robertson, robertson_jacobian};
+use noether_diffeq::problems::{lorenz, named, robertson, robertson_jacobian};
 use noether_diffeq::tableau::{DOP853, DOPRI5, TSIT5};
-use noether_diffeq::{OdeProblem, SolveOptions, solve};
+use noether_diffeq::{SolveOptions, solve};
 use std::hint::black_box;
 use std::time::Duration;
 
 fn explicit(c: &mut Criterion) {
     let mut g = c.benchmark_group("lorenz_t100");
-    let y0 = vec![1.0, 1.0, 1.0];
     for tol in [1e-6, 1e-9] {
-        let problem = OdeProblem::new(&lorenz, (0.0, 100.0), y0.clone()).tolerances(tol, tol);
+        let setup = named::lorenz().until(100.0).tolerances(tol, tol);
+        let problem = setup.ode_with(&lorenz);
         let opts = || SolveOptions::default().max_steps(10_000_000);
         for tab in [&TSIT5, &DOPRI5, &DOP853] {
             g.bench_with_input(BenchmarkId::new(tab.name, tol), &tol, |b, _| {
@@ -30,7 +30,6 @@ fn explicit(c: &mut Criterion) {
 
 fn stiff(c: &mut Criterion) {
     let mut g = c.benchmark_group("robertson_t1e5");
-    let y0 = vec![1.0, 0.0, 0.0];
     let newton = || {
         DenseNewton::with_jacobian(|_t, y: &[f64], j: &mut Mat<f64>| {
             let r = robertson_jacobian(y);
@@ -38,8 +37,8 @@ fn stiff(c: &mut Criterion) {
         })
     };
     for rtol in [1e-4, 1e-8] {
-        let problem =
-            OdeProblem::new(&robertson, (0.0, 1e5), y0.clone()).tolerances(rtol, rtol * 1e-4);
+        let setup = named::robertson().tolerances(rtol, rtol * 1e-4);
+        let problem = setup.ode_with(&robertson);
         let opts = || SolveOptions::default().max_steps(1_000_000);
         for (name, tab) in [("Kvaerno5", &KVAERNO5), ("TRBDF2", &TRBDF2)] {
             g.bench_with_input(BenchmarkId::new(name, rtol), &rtol, |b, _| {

@@ -4,10 +4,10 @@
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use faer::Mat;
-use noether_gp::gphm::{GpHm, GpHmOptions};
+use noether_gp::gphm::GpHmOptions;
 use noether_gp::kernel::Envelope;
 use noether_gp::kron::KroneckerEigen;
-use std::f64::consts::PI;
+use noether_gp::problems::{Poisson2d, TABLE_1D};
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -53,31 +53,11 @@ fn gphm_step(c: &mut Criterion) {
         envelope: Envelope::Gaussian,
         ..GpHmOptions::default()
     };
-    let axis = |n: usize| -> Vec<f64> {
-        (0..n)
-            .map(|i| 2.0 * PI * i as f64 / (n - 1) as f64)
-            .collect()
-    };
-    let x1 = axis(400);
-    let f1: Vec<f64> = x1.iter().map(|v| -1e4 * (100.0 * v).sin()).collect();
-    let mut s1 =
-        GpHm::new(vec![x1], &f1, &|p| (100.0 * p[0]).sin(), opts.clone()).expect("1-D solver");
+    let mut s1 = TABLE_1D[0].solver(opts.clone()).expect("1-D solver");
     g.bench_function("poisson1d-400", |b| b.iter(|| s1.step().expect("step")));
-    let x2 = axis(200);
-    let f2: Vec<f64> = x2
-        .iter()
-        .flat_map(|&a| {
-            x2.iter()
-                .map(move |&b| -2e4 * (100.0 * a).sin() * (100.0 * b).sin())
-        })
-        .collect();
-    let mut s2 = GpHm::new(
-        vec![x2.clone(), x2.clone()],
-        &f2,
-        &|p| (100.0 * p[0]).sin() * (100.0 * p[1]).sin(),
-        opts,
-    )
-    .expect("2-D solver");
+    let mut s2 = Poisson2d { k: 100.0, n: 200 }
+        .solver(opts)
+        .expect("2-D solver");
     g.bench_function("poisson2d-200x200", |b| b.iter(|| s2.step().expect("step")));
     g.finish();
 }

@@ -12,14 +12,14 @@ requests on stdin, one per line: `METHOD TOL N` prints a JSON list of N wall tim
 with its own, so that both see the same machine load.
 """
 
-import json
 import sys
-import time
 
 import numpy as np
 import scipy
 from scipy.integrate import solve_ivp
-from timing import median_time
+
+from peer import median_time, report, serve
+
 
 T1 = 100.0
 Y0 = [1.0, 1.0, 1.0]
@@ -88,34 +88,18 @@ def run_diffrax(tols, repeats):
     return rows, None
 
 
-def serve():
-    """Answers `METHOD TOL N` timing requests until `quit` or end of input."""
-    for line in sys.stdin:
-        parts = line.split()
-        if not parts or parts[0] == "quit":
-            break
-        fn = COMPILED[(parts[0], float(parts[1]))]
-        times = []
-        for _ in range(int(parts[2])):
-            t0 = time.perf_counter()
-            fn()
-            times.append(time.perf_counter() - t0)
-        print(json.dumps(times), flush=True)
-
-
 def main():
     tols = [float(t) for t in sys.argv[1].split(",")]
     repeats = int(sys.argv[2])
     ref = solve_ivp(lorenz_np, (0.0, T1), Y0, method="DOP853", rtol=1e-13, atol=1e-13)
     diffrax_rows, note = run_diffrax(tols, repeats)
-    print(json.dumps({
+    report({
         "reference_y1": [float(v) for v in ref.y[:, -1]],
         "scipy": run_scipy(tols, repeats),
         "diffrax": diffrax_rows,
         "note": note,
-    }), flush=True)
-    if "--serve" in sys.argv:
-        serve()
+    })
+    serve(lambda method, tol: COMPILED[(method, float(tol))])
 
 
 if __name__ == "__main__":

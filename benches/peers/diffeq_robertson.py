@@ -7,13 +7,14 @@ tolerances). Median wall time over repeats, steps, RHS evaluations where reporte
 final state. The reference is Radau at rtol 1e-13. Prints one JSON object.
 """
 
-import json
 import sys
 
 import numpy as np
 import scipy
 from scipy.integrate import solve_ivp
-from timing import median_time
+
+from peer import median_time, report
+
 
 T1 = 1e5
 Y0 = [1.0, 0.0, 0.0]
@@ -95,12 +96,12 @@ def main():
     repeats = int(sys.argv[2])
     ref = solve_ivp(rober, (0.0, T1), Y0, method="Radau", jac=rober_jac, rtol=1e-13, atol=1e-17)
     diffrax_rows, note = run_diffrax(tols, repeats)
-    print(json.dumps({
+    report({
         "reference_y1": [float(v) for v in ref.y[:, -1]],
         "scipy": run_scipy(tols, repeats),
         "diffrax": diffrax_rows,
         "note": note,
-    }))
+    })
 
 
 if __name__ == "__main__":

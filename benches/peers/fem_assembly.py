@@ -12,13 +12,10 @@ compilation is warmed first. scikit-fem times `Basis(mesh, ElementTetP1())` and
 `laplace.assemble`. The median over repeats is printed as JSON (by rank 0).
 """
 
-import json
 import sys
 import time
 
-
-def median(xs):
-    return sorted(xs)[len(xs) // 2]
+from peer import median, report
 
 
 def dolfinx_run(coords, cells, repeats):
@@ -53,12 +50,12 @@ def dolfinx_run(coords, cells, repeats):
         ndofs = V.dofmap.index_map.size_global
         nnz = comm.allreduce(len(A.data), op=MPI.SUM)
     if comm.rank == 0:
-        print(json.dumps({
+        report({
             "library": f"DOLFINx {dolfinx.__version__} ({comm.size} MPI ranks)",
             "assembly_s": median(times),
             "ndofs": ndofs,
             "nnz": nnz,
-        }))
+        })
 
 
 def skfem_run(coords, cells, repeats):
@@ -75,12 +72,12 @@ def skfem_run(coords, cells, repeats):
         basis = skfem.Basis(m, skfem.ElementTetP1())
         A = laplace.assemble(basis)
         times.append(time.perf_counter() - t0)
-    print(json.dumps({
+    report({
         "library": f"scikit-fem {skfem.__version__}",
         "assembly_s": median(times),
         "ndofs": A.shape[0],
         "nnz": A.nnz,
-    }))
+    })
 
 
 def main():
@@ -91,7 +88,7 @@ def main():
         else:
             skfem_run(coords, cells, repeats)
     except ImportError as exc:
-        print(json.dumps({"note": f"{which} unavailable: {exc}"}))
+        report({"note": f"{which} unavailable: {exc}"})
 
 
 if __name__ == "__main__":

@@ -11,11 +11,11 @@ a JSON list) until `quit`, so that `cargo xtask bench gp` can interleave its tim
 with ours under the same machine load.
 """
 
-import json
 import sys
-import time
 
 import numpy as np
+
+from peer import median_time, report, serve
 
 
 def main():
@@ -38,28 +38,14 @@ def main():
             z = np.moveaxis(np.tensordot(q[d], z, axes=([1], [d])), 0, d)
         return z, np.log(s).sum()
 
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        z, logdet = solve()
-        times.append(time.perf_counter() - t0)
-    print(json.dumps({
+    wall, (z, logdet) = median_time(solve, repeats)
+    report({
         "library": f"numpy {np.__version__}",
-        "solve_s": sorted(times)[len(times) // 2],
+        "solve_s": wall,
         "checksum": float(z.ravel()[:1000].sum()),
         "logdet": float(logdet),
-    }), flush=True)
-    if "--serve" in sys.argv:
-        for line in sys.stdin:
-            parts = line.split()
-            if not parts or parts[0] == "quit":
-                break
-            times = []
-            for _ in range(int(parts[2])):
-                t0 = time.perf_counter()
-                solve()
-                times.append(time.perf_counter() - t0)
-            print(json.dumps(times), flush=True)
+    })
+    serve(lambda _name, _arg: solve)
 
 
 if __name__ == "__main__":

@@ -6,9 +6,10 @@ Runs with the system python3 (Debian's python3-dolfinx), not the bench venv. Tim
 face-edge connectivities, median over repeats, and prints one JSON object.
 """
 
-import json
 import sys
 import time
+
+from peer import median, report
 
 
 def main():
@@ -18,7 +19,7 @@ def main():
         import dolfinx
         from dolfinx.mesh import CellType, create_unit_cube
     except Exception as exc:  # noqa: BLE001
-        print(json.dumps({"note": f"dolfinx unavailable: {exc}"}))
+        report({"note": f"dolfinx unavailable: {exc}"})
         return
     create, topology = [], []
     counts = None
@@ -37,13 +38,12 @@ def main():
         create.append(t1 - t0)
         topology.append(t2 - t1)
         counts = [top.index_map(d).size_local for d in range(4)]
-    median = lambda xs: sorted(xs)[len(xs) // 2]  # noqa: E731
-    print(json.dumps({
+    report({
         "library": f"DOLFINx {dolfinx.__version__} (1 process)",
         "create_s": median(create),
         "topology_s": median(topology),
         "counts": counts,
-    }))
+    })
 
 
 if __name__ == "__main__":

@@ -1,9 +1,10 @@
-//! The cargo invocations behind `cargo xtask ci` and `cargo xtask test`.
+//! The cargo invocations behind `cargo xtask ci` and `cargo xtask test`, and the
+//! launch of the workflows binary.
 
 use std::process::Command;
 
+use crate::Result;
 use crate::paths::root;
-use crate::report::anyhow_lite::Result;
 
 /// Features the full test suite and lints are built with: everything that builds
 /// without a GPU or network (the burn `Space` implementation included).
@@ -28,13 +29,41 @@ pub fn cargo(args: &[&str], envs: &[(&str, &str)]) -> Result<()> {
 /// a run of the suite is reproducible (set `PROPTEST_RNG_SEED` to explore others).
 const PROPTEST_SEED: &str = "20261205";
 
-/// The whole test suite: unit, integration, property and doc tests of every crate.
+/// The package of the demo, bench and reproduce workflows (heavy: every crate and
+/// plotters, built in release).
+pub const WORKFLOWS: &str = "xtask-workflows";
+
+/// The benchmark package (criterion and the Rust halves of the peer comparisons).
+pub const BENCHES: &str = "noether-benches";
+
+/// The whole test suite: unit, integration, property and doc tests of every crate
+/// and of this launcher. The workflows and benchmark packages have no tests of
+/// their own (what they measure is checked by the crates' tests) and are left out
+/// so that their dependencies (plotters, criterion) stay out of the test build;
+/// `ci` lints them.
 pub fn test() -> Result<()> {
     let seed = std::env::var("PROPTEST_RNG_SEED").unwrap_or_else(|_| PROPTEST_SEED.into());
     cargo(
-        &["test", "--workspace", "--features", TEST_FEATURES],
+        &[
+            "test",
+            "--workspace",
+            "--exclude",
+            WORKFLOWS,
+            "--exclude",
+            BENCHES,
+            "--features",
+            TEST_FEATURES,
+        ],
         &[("PROPTEST_RNG_SEED", seed.as_str())],
     )
+}
+
+/// Runs `cargo xtask demo|bench|reproduce ...` in the workflows package (built in
+/// release on first use), forwarding the arguments.
+pub fn workflows(args: &[String]) -> Result<()> {
+    let mut all = vec!["run", "--release", "--quiet", "--package", WORKFLOWS, "--"];
+    all.extend(args.iter().map(String::as_str));
+    cargo(&all, &[])
 }
 
 /// fmt check, clippy with warnings denied, the tests, and docs with warnings denied.

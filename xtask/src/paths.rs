@@ -2,11 +2,9 @@
 
 use std::path::PathBuf;
 
-/// The workspace root (the parent of `xtask/`).
+/// The workspace root (the parent of `xtask/`, where this package lives).
 pub fn root() -> PathBuf {
-    let manifest = PathBuf::from(
-        std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").into()),
-    );
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     manifest.parent().map(PathBuf::from).unwrap_or(manifest)
 }
 

@@ -5,6 +5,7 @@
 /// Every variant says what was wrong and with which value, so that a message is
 /// actionable without a debugger.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum CoreError {
     /// Two objects that must have matching sizes do not.
     #[error("dimension mismatch in {context}: expected {expected}, got {got}")]
@@ -61,9 +62,9 @@ pub enum CoreError {
         /// The offending value.
         value: f64,
     },
-    /// An option or parameter is outside its valid range.
-    #[error("invalid parameter {name} = {value}: {reason}")]
-    InvalidParameter {
+    /// An argument or option is outside its valid range.
+    #[error("invalid {name} = {value}: {reason}")]
+    InvalidArgument {
         /// Parameter name.
         name: &'static str,
         /// Its value, formatted.

@@ -352,7 +352,7 @@ fn typed_errors_instead_of_panics() {
     };
     assert!(matches!(
         cg(&a, &vec![1.0; 3], &mut vec![0.0; 3], None, &bad),
-        Err(CoreError::InvalidParameter { .. })
+        Err(CoreError::InvalidArgument { .. })
     ));
     let bad = GmresOptions {
         restart: 0,
@@ -360,7 +360,7 @@ fn typed_errors_instead_of_panics() {
     };
     assert!(matches!(
         gmres(&a, &vec![1.0; 3], &mut vec![0.0; 3], None, &bad),
-        Err(CoreError::InvalidParameter { .. })
+        Err(CoreError::InvalidArgument { .. })
     ));
     // IC(0) and Jacobi refuse unusable matrices
     let t = [

@@ -2,13 +2,13 @@
 //! benchmark's hardest case), for profiling:
 //! `cargo run --release -p noether-diffeq --example lorenz_speed`.
 use noether_diffeq::erk::Erk;
-use noether_diffeq::problems::lorenz;
+use noether_diffeq::problems::{lorenz, named};
 use noether_diffeq::tableau::TSIT5;
-use noether_diffeq::{OdeProblem, SolveOptions, solve};
+use noether_diffeq::{SolveOptions, solve};
 
 fn main() {
-    let problem =
-        OdeProblem::new(&lorenz, (0.0, 100.0), vec![1.0, 1.0, 1.0]).tolerances(1e-9, 1e-9);
+    let setup = named::lorenz().until(100.0);
+    let problem = setup.ode_with(&lorenz);
     let mut times = Vec::new();
     let mut steps = 0;
     for _ in 0..200 {

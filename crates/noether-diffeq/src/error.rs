@@ -5,6 +5,7 @@ use noether_core::CoreError;
 /// What can go wrong in an integration; each variant carries the time `t` and the
 /// step size `h` at which it happened.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum DiffeqError {
     /// The step budget was exhausted before reaching the end of the interval.
     #[error("maximum number of steps ({max_steps}) reached at t = {t}, h = {h:e}")]
@@ -54,15 +55,33 @@ pub enum DiffeqError {
         /// The shift `c`.
         shift: f64,
     },
-    /// An option is outside its valid range.
-    #[error("invalid option {name} = {value}: {reason}")]
-    InvalidOption {
+    /// An argument or option is outside its valid range.
+    #[error("invalid {name} = {value}: {reason}")]
+    InvalidArgument {
         /// Option name.
         name: &'static str,
         /// Its value, formatted.
         value: String,
         /// Why it is invalid.
         reason: &'static str,
+    },
+    /// Training met a non-finite loss or gradient (stopped before it reached the
+    /// weights).
+    #[error("non-finite loss or gradient at training step {step} (loss {loss})")]
+    NonFiniteLoss {
+        /// Optimiser steps taken before.
+        step: u64,
+        /// The loss reported.
+        loss: f64,
+    },
+    /// A training checkpoint could not be written or read, or does not fit the
+    /// model.
+    #[error("checkpoint {path}: {reason}")]
+    Checkpoint {
+        /// The file.
+        path: String,
+        /// What went wrong.
+        reason: String,
     },
     /// An error from noether-core (dimension mismatch, linear solver failure, ...).
     #[error(transparent)]
@@ -77,7 +96,7 @@ pub(crate) fn invalid(
     value: impl ToString,
     reason: &'static str,
 ) -> DiffeqError {
-    DiffeqError::InvalidOption {
+    DiffeqError::InvalidArgument {
         name,
         value: value.to_string(),
         reason,

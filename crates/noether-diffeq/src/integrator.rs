@@ -60,6 +60,25 @@ pub struct Integrator<'f, V: Space, F: ?Sized, S> {
     stats: SolveStats,
 }
 
+/// A snapshot of the whole integration (state, solver, controller memory,
+/// counters): stepping the copy takes exactly the steps the original would, which
+/// is what checkpointed gradients replay.
+impl<V: Space, F: ?Sized, S: Clone> Clone for Integrator<'_, V, F, S> {
+    fn clone(&self) -> Self {
+        Self {
+            f: self.f,
+            solver: self.solver.clone(),
+            ctl: self.ctl.clone(),
+            max_steps: self.max_steps,
+            t: self.t,
+            y: self.y.clone(),
+            pending: self.pending,
+            t_stop: self.t_stop,
+            stats: self.stats,
+        }
+    }
+}
+
 impl<V: Space, F: ?Sized, S> std::fmt::Debug for Integrator<'_, V, F, S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Integrator")
@@ -80,7 +99,7 @@ where
     /// time is `problem.t1`. Events and output times of `opts` are not used here
     /// (they are [`solve`]'s).
     ///
-    /// Errors: [`DiffeqError::InvalidOption`](crate::DiffeqError::InvalidOption) (interval, tolerances, step options,
+    /// Errors: [`DiffeqError::InvalidArgument`](crate::DiffeqError::InvalidArgument) (interval, tolerances, step options,
     /// a fixed step for a method that chooses its own), [`DiffeqError::NonFinite`](crate::DiffeqError::NonFinite)
     /// for a non-finite `y0`, and the solver's own set-up errors.
     pub fn new(
@@ -204,7 +223,7 @@ where
     /// `out ← y(τ)` by the method's dense output, for `τ` inside the last step
     /// (`τ` equal to the current time gives the current state).
     ///
-    /// Errors: [`DiffeqError::InvalidOption`](crate::DiffeqError::InvalidOption) when `τ` lies outside the last step
+    /// Errors: [`DiffeqError::InvalidArgument`](crate::DiffeqError::InvalidArgument) when `τ` lies outside the last step
     /// or no step has been taken yet.
     pub fn interpolate(&mut self, tau: f64, out: &mut V) -> Result<()> {
         let Some(t_new) = self.pending else {

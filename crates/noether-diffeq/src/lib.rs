@@ -85,6 +85,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod adjoint;
 pub mod bdf;
 pub mod brownian;
 pub mod controller;
@@ -95,6 +96,8 @@ pub mod events;
 pub mod fbm;
 mod integrator;
 pub mod interp;
+#[cfg(feature = "burn")]
+pub mod neural;
 pub mod newton;
 mod options;
 mod output;

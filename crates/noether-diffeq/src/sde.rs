@@ -214,7 +214,7 @@ impl<S: ?Sized, P: ?Sized> std::fmt::Debug for SdeSystem<'_, S, P> {
 ///
 /// Errors: the path does not cover the interval or lacks the Lévy area the method
 /// needs, an adaptive solve without `h0` or with a method without an error
-/// estimate ([`DiffeqError::InvalidOption`](crate::DiffeqError::InvalidOption)); [`DiffeqError::NonFinite`](crate::DiffeqError::NonFinite),
+/// estimate ([`DiffeqError::InvalidArgument`](crate::DiffeqError::InvalidArgument)); [`DiffeqError::NonFinite`](crate::DiffeqError::NonFinite),
 /// [`DiffeqError::StepSizeUnderflow`](crate::DiffeqError::StepSizeUnderflow), [`DiffeqError::MaxSteps`](crate::DiffeqError::MaxSteps).
 ///
 /// ```

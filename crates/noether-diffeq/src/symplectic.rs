@@ -54,7 +54,7 @@ fn verlet<V: Space, H: Hamiltonian<V> + ?Sized>(
 /// problem's `f` is the Hamiltonian. Dense output between steps is linear.
 ///
 /// Errors: a non-separable Hamiltonian or adaptive steps
-/// ([`DiffeqError::InvalidOption`]); [`DiffeqError::NonFinite`].
+/// ([`DiffeqError::InvalidArgument`]); [`DiffeqError::NonFinite`].
 ///
 /// ```
 /// use noether_core::Hamiltonian;
@@ -239,7 +239,7 @@ impl Default for ImplicitOptions {
 /// quadratic invariant `yᵀCy` of any `f`. Dense output between steps is linear.
 ///
 /// Errors: [`DiffeqError::ImplicitSolve`] when an iteration does not converge;
-/// adaptive steps ([`DiffeqError::InvalidOption`]).
+/// adaptive steps ([`DiffeqError::InvalidArgument`]).
 #[derive(Debug, Clone)]
 pub struct ImplicitMidpoint<V> {
     opts: ImplicitOptions,

@@ -284,7 +284,7 @@ fn milstein_refuses_sdes_without_a_diagonal_diffusion() {
     let r = sde_fixed(&Milstein, &Ou, &w, (0.0, 1.0), &vec![1.0], 10);
     assert!(matches!(
         r,
-        Err(noether_diffeq::DiffeqError::InvalidOption { .. })
+        Err(noether_diffeq::DiffeqError::InvalidArgument { .. })
     ));
     // A path that does not cover the interval is an error, not a panic.
     let r = sde_fixed(&EulerMaruyama, &Ou, &w, (0.0, 2.0), &vec![1.0], 10);
@@ -497,7 +497,7 @@ fn sra1_has_strong_order_three_halves_on_additive_noise() {
     let r = sde_fixed(&Sra1, &sde, &plain, (0.0, 1.0), &vec![1.0], 4);
     assert!(matches!(
         r,
-        Err(noether_diffeq::DiffeqError::InvalidOption { name: "path", .. })
+        Err(noether_diffeq::DiffeqError::InvalidArgument { name: "path", .. })
     ));
 }
 
@@ -697,6 +697,6 @@ fn adaptive_sde_stepping_converges_on_the_same_path() {
     );
     assert!(matches!(
         r,
-        Err(noether_diffeq::DiffeqError::InvalidOption { .. })
+        Err(noether_diffeq::DiffeqError::InvalidArgument { .. })
     ));
 }

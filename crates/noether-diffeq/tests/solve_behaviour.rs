@@ -126,7 +126,7 @@ fn typed_errors() {
             Erk::new(&RK4),
             SolveOptions::default()
         ),
-        Err(DiffeqError::InvalidOption { .. })
+        Err(DiffeqError::InvalidArgument { .. })
     ));
     assert!(matches!(
         solve(
@@ -139,7 +139,7 @@ fn typed_errors() {
     let bad_times = SolveOptions::default().save_at(SaveAt::Times(vec![0.5, 0.2]));
     assert!(matches!(
         solve(&gp, Erk::new(&DOPRI5), bad_times),
-        Err(DiffeqError::InvalidOption { .. })
+        Err(DiffeqError::InvalidArgument { .. })
     ));
     let bad_h = SolveOptions::default().fixed(0.0);
     assert!(solve(&gp, Erk::new(&DOPRI5), bad_h).is_err());
@@ -155,7 +155,7 @@ fn typed_errors() {
     assert!(matches!(
         solve(&negative, Erk::new(&DOPRI5), SolveOptions::default()),
         Err(DiffeqError::Core(
-            noether_core::CoreError::InvalidParameter { name: "atol", .. }
+            noether_core::CoreError::InvalidArgument { name: "atol", .. }
         ))
     ));
 }

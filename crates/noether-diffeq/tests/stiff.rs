@@ -318,7 +318,7 @@ fn newton_failure_and_bad_options_are_typed_errors() {
     );
     let err = solve(&problem, Bdf::new(&mut newton), fixed()).unwrap_err();
     assert!(
-        matches!(err, DiffeqError::InvalidOption { name: "step", .. }),
+        matches!(err, DiffeqError::InvalidArgument { name: "step", .. }),
         "{err:?}"
     );
     // Adaptive stepping into the singularity underflows instead of looping.

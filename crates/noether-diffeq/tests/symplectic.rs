@@ -148,6 +148,6 @@ fn non_separable_hamiltonian_is_refused_by_explicit_schemes() {
     );
     assert!(matches!(
         r,
-        Err(noether_diffeq::DiffeqError::InvalidOption { .. })
+        Err(noether_diffeq::DiffeqError::InvalidArgument { .. })
     ));
 }

@@ -4,6 +4,7 @@ use thiserror::Error;
 
 /// What can go wrong in kernels, Kronecker algebra and GP solves.
 #[derive(Debug, Clone, PartialEq, Error)]
+#[non_exhaustive]
 pub enum GpError {
     /// An argument is out of its valid range.
     #[error("invalid {name} = {value}: {reason}")]
@@ -22,6 +23,10 @@ pub enum GpError {
     /// A decomposition failed or produced non-finite values.
     #[error("linear algebra: {0}")]
     LinearAlgebra(String),
+    /// A Krylov solver of noether-core failed (match the
+    /// [`CoreError`](noether_core::CoreError), e.g. `NotConverged`).
+    #[error(transparent)]
+    Core(#[from] noether_core::CoreError),
 }
 
 /// Result alias of noether-gp.

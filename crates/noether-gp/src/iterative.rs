@@ -358,8 +358,7 @@ impl<K: Kernel1d + Clone> IterativeGp<K> {
                 max_iters: 20 * y.len().max(50),
                 ..Default::default()
             },
-        )
-        .map_err(|e| GpError::LinearAlgebra(format!("CG: {e}")))?;
+        )?;
         Ok(Self {
             op,
             y: y.to_vec(),

@@ -155,7 +155,7 @@ impl LinearOperator<Vec<f64>> for Kronecker {
     }
     fn apply_transpose(&self, x: &Vec<f64>, y: &mut Vec<f64>) -> noether_core::Result<()> {
         let v = self.transpose().apply_vec(x).map_err(|e| {
-            noether_core::CoreError::InvalidParameter {
+            noether_core::CoreError::InvalidArgument {
                 name: "x",
                 value: x.len().to_string(),
                 reason: if matches!(e, GpError::InvalidArgument { .. }) {

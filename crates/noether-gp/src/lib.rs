@@ -24,6 +24,9 @@
 //!   (Poisson, Allen–Cahn, advection; spectral-mixture kernels, hand-written
 //!   adjoints, Adam).
 //!
+//! - [`problems`]: the GP-HM paper's benchmark problems (exact solutions, grids,
+//!   sources, the authors' settings and logged errors), shared by tests, benches,
+//!   examples and `cargo xtask reproduce gp-hm`.
 //! - [`toeplitz`]: inverse and log-determinant of symmetric positive definite
 //!   Toeplitz matrices in `O(n²)` (Durbin and Trench), used by GP-HM's uniform grids.
 //! - [`centro`]: centrosymmetric and centro-skew matrices by their half-size blocks
@@ -47,6 +50,7 @@ pub mod kernel;
 pub mod kron;
 mod kron_mirror;
 mod kron_spectral;
+pub mod problems;
 pub mod scattered;
 pub mod toeplitz;
 mod workspace;

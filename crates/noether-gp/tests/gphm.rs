@@ -4,11 +4,8 @@
 
 use noether_gp::gphm::{GpHm, GpHmOptions, Pde, relative_l2};
 use noether_gp::kernel::Envelope;
+use noether_gp::problems::{TABLE_1D, axis, test_axis};
 use std::f64::consts::PI;
-
-fn axis(n: usize, len: f64) -> Vec<f64> {
-    (0..n).map(|i| len * i as f64 / (n - 1) as f64).collect()
-}
 
 fn check_gradient(axes: Vec<Vec<f64>>, pde: Pde, envelope: Envelope) {
     let n: usize = axes.iter().map(|a| a.len()).product();
@@ -95,17 +92,11 @@ fn matches_the_authors_logged_trajectory() {
     // epoch_100/Q30/log.txt): u = sin(100x) on [0, 2π], N = 400, StM, Q = 30,
     // freq_scale 20, λ_b = 200, lr 1e-2, 100 Adam steps, error checked every 5
     // steps: relative L² 0.2756 (the minimum over those checkpoints).
-    let x = axis(400, 2.0 * PI);
-    let f: Vec<f64> = x.iter().map(|v| -1e4 * (100.0 * v).sin()).collect();
-    let mut s = GpHm::new(
-        vec![x],
-        &f,
-        &|p| (100.0 * p[0]).sin(),
-        GpHmOptions::default(),
-    )
-    .unwrap();
-    let test = axis(300, 2.0 * PI);
-    let exact: Vec<f64> = test.iter().map(|v| (100.0 * v).sin()).collect();
+    let problem = &TABLE_1D[0];
+    assert_eq!(problem.id, "poisson_1d-sin100x");
+    let mut s = problem.solver(GpHmOptions::default()).unwrap();
+    let test = test_axis();
+    let exact = problem.exact.values(&test);
     let mut best = f64::INFINITY;
     for step in 0..100 {
         if step % 5 == 0 {

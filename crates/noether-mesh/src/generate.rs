@@ -50,7 +50,7 @@ pub fn tag_boundary(mesh: Mesh, marker: impl Fn(&[f64]) -> i32) -> Result<Mesh> 
 pub fn interval(n: usize, a: f64, b: f64) -> Result<Mesh> {
     check_count("n", n)?;
     if a.partial_cmp(&b) != Some(std::cmp::Ordering::Less) {
-        return Err(invalid("interval", format!("[{a}, {b}]"), "needs a < b"));
+        return Err(invalid("a, b", format!("{a}, {b}"), "needs a < b"));
     }
     let coords = (0..=n).map(|i| a + (b - a) * i as f64 / n as f64).collect();
     let cells = (0..n).flat_map(|i| [i, i + 1]).collect();
@@ -74,9 +74,9 @@ pub fn rectangle(
     check_count("ny", ny)?;
     if !(lo[0] < hi[0] && lo[1] < hi[1]) {
         return Err(invalid(
-            "rectangle",
-            format!("{lo:?}–{hi:?}"),
-            "needs lo < hi",
+            "lo, hi",
+            format!("{lo:?}, {hi:?}"),
+            "needs lo < hi in each coordinate",
         ));
     }
     let mut coords = Vec::with_capacity(2 * (nx + 1) * (ny + 1));
@@ -125,6 +125,7 @@ pub fn unit_square(nx: usize, ny: usize, diagonal: Diagonal) -> Result<Mesh> {
 /// The L-shaped domain `[−1, 1]² ∖ (0, 1] × [−1, 0)` with `n × n` squares per
 /// quadrant (right diagonals); every boundary facet has marker 1.
 pub fn l_shape(n: usize) -> Result<Mesh> {
+    check_count("n", n)?;
     let full = rectangle(2 * n, 2 * n, [-1.0, -1.0], [1.0, 1.0], Diagonal::Right)?;
     let keep: Vec<usize> = (0..full.n_cells())
         .filter(|&c| {
@@ -307,7 +308,7 @@ pub fn annulus(nr: usize, nt: usize, r0: f64, r1: f64) -> Result<Mesh> {
         return Err(invalid("nt", nt, "must be at least 3"));
     }
     if !(0.0 < r0 && r0 < r1 && r1.is_finite()) {
-        return Err(invalid("radii", format!("{r0}, {r1}"), "need 0 < r0 < r1"));
+        return Err(invalid("r0, r1", format!("{r0}, {r1}"), "need 0 < r0 < r1"));
     }
     let mut coords = Vec::with_capacity(2 * (nr + 1) * nt);
     for i in 0..=nr {

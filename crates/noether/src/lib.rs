@@ -11,9 +11,9 @@
 //! | `mesh` | `noether-mesh` | simplicial meshes, topology, DEC, mesh I/O |
 //! | `fem` | `noether-fem` | finite element spaces and structure-preserving discretisations |
 //! | `gp` | `noether-gp` | kernels, Kronecker algebra, GP PDE solvers |
-//! | `diffeq` | `noether-diffeq` | ODE/SDE integrators, Brownian paths, neural DEs |
-//! | `flow` | `noether-flow` | PFGM++, stochastic interpolants, Schrödinger bridges |
-//! | `kernels` | `noether-kernels` | cubecl GPU kernels behind the core traits |
+//! | `diffeq` | `noether-diffeq` | ODE/SDE integrators, Brownian paths (neural DEs: planned) |
+//! | `flow` | `noether-flow` | planned: PFGM++, stochastic interpolants, Schrödinger bridges (empty today) |
+//! | `kernels` | `noether-kernels` | planned: cubecl GPU kernels behind the core traits (empty today) |
 //! | `burn` | — | `Space` for burn tensors (`noether-core/burn`) |
 //!
 //! ```

@@ -118,7 +118,7 @@ impl<V: Space> GmresWorkspace<V> {
     ) -> Result<(usize, f64)> {
         const METHOD: &str = "GMRES";
         if opts.restart == 0 {
-            return Err(CoreError::InvalidParameter {
+            return Err(CoreError::InvalidArgument {
                 name: "restart",
                 value: "0".into(),
                 reason: "GMRES restart length must be >= 1",

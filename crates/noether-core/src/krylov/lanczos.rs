@@ -49,7 +49,7 @@ pub struct LanczosReport {
 /// to an eigenvalue. The iteration ends when both bounds reach `tol` relative to the
 /// spectral radius estimate, or the Krylov space is exhausted (invariant subspace).
 ///
-/// Errors: [`CoreError::InvalidParameter`] for a zero start vector or zero
+/// Errors: [`CoreError::InvalidArgument`] for a zero start vector or zero
 /// `max_iters`; [`CoreError::NonFinite`]; [`CoreError::NotConverged`] when the bounds
 /// are not reached in `max_iters` steps.
 ///
@@ -78,7 +78,7 @@ where
         });
     }
     if opts.max_iters == 0 {
-        return Err(CoreError::InvalidParameter {
+        return Err(CoreError::InvalidArgument {
             name: "max_iters",
             value: "0".into(),
             reason: "at least one Lanczos step is needed",
@@ -91,7 +91,7 @@ where
         });
     }
     if nrm == 0.0 {
-        return Err(CoreError::InvalidParameter {
+        return Err(CoreError::InvalidArgument {
             name: "v0",
             value: "0".into(),
             reason: "start vector must be nonzero",

@@ -53,7 +53,7 @@ impl Default for KrylovOptions {
 impl KrylovOptions {
     fn validate(&self, _method: &'static str) -> Result<()> {
         let bad = |name, value: String, reason| {
-            Err(CoreError::InvalidParameter {
+            Err(CoreError::InvalidArgument {
                 name,
                 value,
                 reason,

@@ -39,7 +39,7 @@ impl Laplacian2d {
     pub fn new(nx: usize, ny: usize) -> Result<Self> {
         for (name, v) in [("nx", nx), ("ny", ny)] {
             if v == 0 {
-                return Err(CoreError::InvalidParameter {
+                return Err(CoreError::InvalidArgument {
                     name,
                     value: v.to_string(),
                     reason: "grid must have at least one interior point",

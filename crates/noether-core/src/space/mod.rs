@@ -14,9 +14,11 @@ mod burn_tensor;
 mod host;
 pub mod kernels;
 mod product;
+mod seminorm;
 mod tolerance;
 
 pub use batch::{BatchSpace, HostBatch};
+pub use seminorm::Seminorm;
 pub use tolerance::{Atol, AtolRef, TolRef, Tolerance};
 
 use crate::real::Real;

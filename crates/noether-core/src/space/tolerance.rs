@@ -180,7 +180,7 @@ impl<V: Space> Tolerance<V> {
 }
 
 fn invalid(name: &'static str, value: impl std::fmt::Display, reason: &'static str) -> CoreError {
-    CoreError::InvalidParameter {
+    CoreError::InvalidArgument {
         name,
         value: value.to_string(),
         reason,

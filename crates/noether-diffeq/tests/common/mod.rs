@@ -42,26 +42,18 @@ pub fn random_system(seed: u64) -> (DMatrix<f64>, DVector<f64>) {
 #[allow(unused_imports)] // each test binary uses a subset
 pub use noether_core::stats::fit_slope;
 
-/// Reference final states from `tests/data/make_reference.py` (scipy DOP853
-/// at 1e-13 for non-stiff problems, Radau at 1e-13 for stiff ones): `(t1, y0, y1)`.
+/// The stored reference of a named problem (`noether_diffeq::problems::named`):
+/// `(t1, y0, y1)`.
 pub fn reference(name: &str) -> (f64, Vec<f64>, Vec<f64>) {
-    let text = include_str!("../data/reference.csv");
-    for line in text.lines().filter(|l| !l.starts_with('#')) {
-        let mut parts = line.split(',');
-        if parts.next() == Some(name) {
-            let t1: f64 = parts.next().unwrap().parse().unwrap();
-            let n: usize = parts.next().unwrap().parse().unwrap();
-            let vals: Vec<f64> = parts.map(|v| v.parse().unwrap()).collect();
-            return (t1, vals[..n].to_vec(), vals[n..].to_vec());
-        }
-    }
-    panic!("no reference for {name}");
+    let p = noether_diffeq::problems::named::by_name(name).expect("a named problem");
+    let y1 = p.reference.expect("its stored reference");
+    (p.span.1, p.y0, y1)
 }
 
 /// scipy's BDF on a stiff reference problem at `tol` (from `make_reference.py`):
 /// `(relative final error, steps, nfev)`.
 pub fn scipy_bdf(name: &str, tol: f64) -> (f64, usize, usize) {
-    let text = include_str!("../data/reference.csv");
+    let text = include_str!("../../data/reference.csv");
     let key = format!("scipy-bdf:{name}:{tol:e}");
     for line in text.lines() {
         let mut parts = line.split(',');

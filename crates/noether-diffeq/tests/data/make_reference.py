@@ -2,7 +2,7 @@
 
 Run with the peer venv that `cargo xtask bench` creates:
     target/noether/venv/bin/python crates/noether-diffeq/tests/data/make_reference.py \
-        > crates/noether-diffeq/tests/data/reference.csv
+        > crates/noether-diffeq/data/reference.csv
 Each line: name,t1,n,y0[0..n],y1[0..n] with y1 = y(t1).
 
 Non-stiff problems: DOP853 at rtol = atol = 1e-13. Stiff problems (Van der Pol

@@ -54,7 +54,7 @@ impl Report {
     }
 
     /// Writes `dir/NAME.json`, returning its path.
-    pub fn write_json(&self, dir: &Path) -> anyhow_lite::Result<PathBuf> {
+    pub fn write_json(&self, dir: &Path) -> xtask::Result<PathBuf> {
         std::fs::create_dir_all(dir)?;
         let path = dir.join(format!("{}.json", self.name));
         std::fs::write(&path, serde_json::to_string_pretty(self)? + "\n")?;
@@ -62,7 +62,7 @@ impl Report {
     }
 
     /// Writes `dir/NAME.md`, a table of the rows, returning its path.
-    pub fn write_markdown(&self, dir: &Path, intro: &str) -> anyhow_lite::Result<PathBuf> {
+    pub fn write_markdown(&self, dir: &Path, intro: &str) -> xtask::Result<PathBuf> {
         std::fs::create_dir_all(dir)?;
         let path = dir.join(format!("{}.md", self.name));
         let mut s = format!("# {}\n\n{intro}\n\n", self.name);
@@ -101,12 +101,4 @@ impl Report {
             println!("{line}");
         }
     }
-}
-
-/// Minimal error plumbing for the task runner: any error becomes a message.
-pub mod anyhow_lite {
-    /// Boxed error.
-    pub type Error = Box<dyn std::error::Error + Send + Sync>;
-    /// Result with a boxed error.
-    pub type Result<T> = std::result::Result<T, Error>;
 }

@@ -1,10 +1,14 @@
 //! Standard test problems (Hairer, Nørsett & Wanner I; Lorenz 1963), used by the
 //! tests, the demo and the benchmarks, and handy for checking a new method; two
-//! parameterised fields with vector–Jacobian products ([`LotkaVolterra`], [`HostMlp`]).
+//! parameterised fields with vector–Jacobian products ([`LotkaVolterra`], [`HostMlp`]);
+//! [`named`] bundles each standard problem with its span, initial state, usual
+//! tolerances and a stored reference solution.
 
 #![allow(clippy::ptr_arg)] // vector fields over Vec<f64> take &Vec by signature
 
 use noether_core::{Hamiltonian, ParamField, VectorField};
+
+pub mod named;
 
 /// The Lorenz system with σ = 10, ρ = 28, β = 8/3.
 pub fn lorenz(_t: f64, y: &Vec<f64>, dy: &mut Vec<f64>) {

@@ -5,7 +5,7 @@ use std::sync::OnceLock;
 
 use plotters::prelude::*;
 
-use crate::report::anyhow_lite::Result;
+use xtask::Result;
 
 /// One named series of `(x, y)` points.
 pub struct Series {

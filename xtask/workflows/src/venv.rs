@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use crate::paths::{noether_dir, root};
-use crate::report::anyhow_lite::Result;
+use xtask::Result;
+use xtask::paths::{noether_dir, root};
 
 /// Ensures `target/noether/venv` exists with `benches/peers/requirements.txt`
 /// installed, and returns its Python interpreter.

@@ -1,0 +1,132 @@
+//! Neural vector fields (burn, Flex, f64): a small MLP with time input on a batch of
+//! states, gradients of a trajectory loss through the solve against central finite
+//! differences of the loss in every parameter (checkpointed at rtol 1e-10, the
+//! backsolve adjoint at rtol 1e-10), and the typed errors of bad input.
+#![cfg(feature = "burn")]
+
+use burn::tensor::{DType, Device, Tensor, TensorData};
+use noether_core::{ParamField, Space};
+use noether_diffeq::adjoint::{Adjoint, Tape};
+use noether_diffeq::neural::NeuralField;
+use noether_diffeq::neural::mlp::{Mlp, MlpConfig};
+use noether_diffeq::tableau::DOPRI5;
+use noether_diffeq::{OdeProblem, SolveOptions};
+
+fn plain(values: Vec<f64>, shape: [usize; 2]) -> Tensor<2> {
+    Tensor::from_data(
+        TensorData::new(values, shape),
+        (&Device::flex(), DType::F64),
+    )
+}
+
+fn field() -> NeuralField<Mlp> {
+    let device = Device::flex().autodiff();
+    let net = MlpConfig::new(2, &[8])
+        .dtype(DType::F64)
+        .seed(3)
+        .init(&device)
+        .expect("valid config");
+    NeuralField::new(net).expect("a network with parameters")
+}
+
+/// `L = Σᵢ ½‖y(tᵢ) − targetᵢ‖²` over the batch, and its cotangents.
+fn loss(ys: &[Tensor<2>], targets: &[Tensor<2>]) -> (f64, Vec<Tensor<2>>) {
+    let mut l = 0.0;
+    let cot = ys
+        .iter()
+        .zip(targets)
+        .map(|(y, g)| {
+            let d = y.clone() - g.clone();
+            l += 0.5 * d.dot(&d);
+            d
+        })
+        .collect();
+    (l, cot)
+}
+
+fn setup() -> (Tensor<2>, Vec<f64>, Vec<Tensor<2>>) {
+    let y0 = plain(vec![0.5, -0.3, 1.0, 0.2, -0.7, 0.4, 0.1, 0.9], [4, 2]);
+    let times = vec![0.5, 1.0];
+    let targets = times
+        .iter()
+        .map(|t: &f64| plain((0..8).map(|i| (t + i as f64).sin()).collect(), [4, 2]))
+        .collect();
+    (y0, times, targets)
+}
+
+fn loss_at(f: &NeuralField<Mlp>, y0: &Tensor<2>, times: &[f64], targets: &[Tensor<2>]) -> f64 {
+    let problem = OdeProblem::new(f, (0.0, 1.0), y0.clone()).tolerances(1e-12, 1e-12);
+    let opts = SolveOptions::default().max_steps(1_000_000);
+    let tape = Tape::record(&problem, &DOPRI5, &opts, times, Adjoint::Checkpointed).unwrap();
+    loss(tape.ys(), targets).0
+}
+
+#[test]
+fn mlp_gradients_through_the_solve_match_finite_differences() {
+    let mut f = field();
+    let (y0, times, targets) = setup();
+    let theta = f.params().to_f64_vec();
+    let mut grads = Vec::new();
+    {
+        let problem = OdeProblem::new(&f, (0.0, 1.0), y0.clone()).tolerances(1e-10, 1e-10);
+        let opts = SolveOptions::default().max_steps(1_000_000);
+        for adjoint in [
+            Adjoint::Checkpointed,
+            Adjoint::Backsolve {
+                rtol: 1e-10,
+                atol: 1e-10,
+            },
+        ] {
+            let tape = Tape::record(&problem, &DOPRI5, &opts, &times, adjoint).unwrap();
+            let (_, cot) = loss(tape.ys(), &targets);
+            let g = tape.vjp(&cot).unwrap();
+            eprintln!("{adjoint:?}: {:?}, forward {:?}", g.stats, tape.stats());
+            grads.push((adjoint, g.params.to_f64_vec()));
+        }
+    }
+    let scale = grads[0].1.iter().map(|g| g.abs()).fold(0.0, f64::max);
+    let mut worst = vec![0.0f64; grads.len()];
+    for k in 0..theta.len() {
+        let h = 1e-5 * (1.0 + theta[k].abs());
+        let mut at = |delta: f64| {
+            let mut th = theta.clone();
+            th[k] += delta;
+            let t = Tensor::<1>::from_data(
+                TensorData::new(th, [theta.len()]),
+                (&Device::flex(), DType::F64),
+            );
+            f.set_params(&t).unwrap();
+            loss_at(&f, &y0, &times, &targets)
+        };
+        let fd = (at(h) - at(-h)) / (2.0 * h);
+        for (w, (_, g)) in worst.iter_mut().zip(&grads) {
+            *w = w.max((fd - g[k]).abs() / scale);
+        }
+    }
+    for (w, (adjoint, _)) in worst.iter().zip(&grads) {
+        eprintln!(
+            "{adjoint:?}: {} parameters, worst |fd − grad| / max|grad| = {w:.2e}",
+            theta.len()
+        );
+        assert!(*w < 1e-5, "{adjoint:?}: {w:e}");
+    }
+}
+
+#[test]
+fn bad_shapes_and_parameters_are_typed_errors() {
+    let mut f = field();
+    assert!(f.check_state(&plain(vec![0.0; 6], [2, 3])).is_err());
+    assert!(f.check_state(&plain(vec![0.0; 4], [2, 2])).is_ok());
+    let n = f.params().len();
+    let short = Tensor::<1>::from_data(
+        TensorData::new(vec![0.0; n - 1], [n - 1]),
+        (&Device::flex(), DType::F64),
+    );
+    assert!(f.set_params(&short).is_err());
+    let mut bad = vec![0.0; n];
+    bad[3] = f64::NAN;
+    let nan = Tensor::<1>::from_data(TensorData::new(bad, [n]), (&Device::flex(), DType::F64));
+    assert!(f.set_params(&nan).is_err());
+    let err = MlpConfig::new(2, &[0]).init(&Device::flex()).unwrap_err();
+    assert!(err.to_string().contains("hidden"), "{err}");
+}
