@@ -14,8 +14,9 @@ use std::process::Command;
 
 use burn::tensor::{DType, Device, Tensor, TensorData};
 use noether_core::{ParamField, Space};
-use noether_diffeq::adjoint::{Adjoint, Tape};
+use noether_diffeq::adjoint::Adjoint;
 use noether_diffeq::neural::NeuralField;
+use noether_diffeq::neural::fit::{FitSolver, fit_step};
 use noether_diffeq::neural::mlp::{Mlp, MlpConfig};
 use noether_diffeq::neural::train::{Schedule, TrainConfig, Trainer};
 use noether_diffeq::problems::LotkaVolterra;
@@ -69,8 +70,7 @@ fn new_field() -> NeuralField<Mlp> {
     NeuralField::new(net).unwrap()
 }
 
-/// One training step: a batch from the trainer's generator, the loss
-/// `mean ½‖y(tᵢ) − dataᵢ‖²` through a Dopri5 solve, its gradient, an Adam step.
+/// One training step on a batch drawn by the trainer's generator.
 fn train_step(
     field: &mut NeuralField<Mlp>,
     trainer: &mut Trainer,
@@ -81,34 +81,15 @@ fn train_step(
     let targets: Vec<Tensor<2>> = (0..TIMES.len())
         .map(|k| batch_tensor(idx.iter().map(|&i| data.1[k][i])))
         .collect();
-    let (theta, grad, loss) = {
-        let problem = OdeProblem::new(&*field, (0.0, 2.0), y0).tolerances(1e-6, 1e-6);
-        let tape = Tape::record(
-            &problem,
-            &DOPRI5,
-            &SolveOptions::default(),
-            &TIMES,
-            Adjoint::Checkpointed,
-        )
-        .unwrap();
-        let scale = 1.0 / (BATCH * TIMES.len()) as f64;
-        let mut loss = 0.0;
-        let cot: Vec<Tensor<2>> = tape
-            .ys()
-            .iter()
-            .zip(&targets)
-            .map(|(y, g)| {
-                let d = y.clone() - g.clone();
-                loss += 0.5 * scale * d.dot(&d);
-                d.mul_scalar(scale)
-            })
-            .collect();
-        let g = tape.vjp(&cot).unwrap();
-        (field.params().clone(), g.params, loss)
+    let solver = FitSolver {
+        tableau: &DOPRI5,
+        rtol: 1e-6,
+        atol: 1e-6,
+        adjoint: Adjoint::Checkpointed,
     };
-    let new = trainer.step(&theta, &grad, loss).unwrap();
-    field.set_params(&new).unwrap();
-    loss
+    fit_step(field, trainer, y0, &TIMES, &targets, solver)
+        .unwrap()
+        .loss
 }
 
 fn config() -> TrainConfig {

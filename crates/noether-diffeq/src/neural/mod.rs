@@ -9,6 +9,7 @@
 //!   of the autodiff copy. The parameters are seen as one flat tensor, in the
 //!   module's visiting order.
 //! - [`mlp`]: an MLP with time input, configurable widths and activation, seeded.
+//! - [`fit`]: the trajectory loss and one fitting step (solve, gradient, Adam).
 //! - [`train`]: Adam, a learning-rate schedule, an EMA of the weights, a seeded
 //!   data generator and atomic, exactly resumable checkpoints (safetensors).
 //!
@@ -30,6 +31,7 @@
 //! ```
 
 mod field;
+pub mod fit;
 pub mod mlp;
 pub mod train;
 

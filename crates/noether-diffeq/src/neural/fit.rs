@@ -1,0 +1,116 @@
+//! Fitting a neural ODE to trajectories: the mean-squared trajectory loss and one
+//! training step (forward solve, gradient through the solve, Adam step).
+
+use burn::tensor::Tensor;
+use noether_core::{ParamField, Space};
+
+use super::{NeuralField, TimeModule};
+use crate::adjoint::{Adjoint, AdjointStats, Tape};
+use crate::error::{Result, invalid};
+use crate::options::{SolveOptions, SolveStats};
+use crate::problem::OdeProblem;
+use crate::tableau::ButcherTableau;
+
+use super::train::Trainer;
+
+/// `L = mean over entries of ½(y(tᵢ) − dataᵢ)²` summed over the save times (the
+/// mean is over batch × dim, the sum over times) and its cotangents `∂L/∂y(tᵢ)`.
+///
+/// Errors: [`DiffeqError::InvalidArgument`](crate::DiffeqError::InvalidArgument)
+/// when the counts or shapes differ.
+pub fn mse(ys: &[Tensor<2>], targets: &[Tensor<2>]) -> Result<(f64, Vec<Tensor<2>>)> {
+    if ys.len() != targets.len() {
+        return Err(invalid("targets", targets.len(), "need one per save time"));
+    }
+    let mut loss = 0.0;
+    let mut cot = Vec::with_capacity(ys.len());
+    for (y, g) in ys.iter().zip(targets) {
+        if y.dims() != g.dims() {
+            return Err(invalid(
+                "targets",
+                format!("{:?}", g.dims()),
+                "shape differs from the solution's",
+            ));
+        }
+        let scale = 1.0 / y.len() as f64;
+        let d = y.clone() - g.clone();
+        loss += 0.5 * scale * d.dot(&d);
+        cot.push(d.mul_scalar(scale));
+    }
+    Ok((loss, cot))
+}
+
+/// How a fitting step solves and differentiates.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FitSolver {
+    /// The explicit method (e.g. [`DOPRI5`](crate::tableau::DOPRI5)).
+    pub tableau: &'static ButcherTableau,
+    /// Relative tolerance of the forward solve.
+    pub rtol: f64,
+    /// Absolute tolerance of the forward solve.
+    pub atol: f64,
+    /// How the gradient flows through the solve.
+    pub adjoint: Adjoint,
+}
+
+/// What one fitting step did.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FitStep {
+    /// The loss before the update.
+    pub loss: f64,
+    /// The forward solve's counters.
+    pub forward: SolveStats,
+    /// The backward pass's counters.
+    pub backward: AdjointStats,
+}
+
+/// One training step of `field` on trajectories from `y0` (`[batch, dim]`, at
+/// `t = 0`) observed
+/// as `targets` at `times`: solve, [`mse`] loss, gradient through the solve, and
+/// `trainer`'s Adam step written back into the field.
+///
+/// Errors: a bad state shape, targets or times
+/// ([`DiffeqError::InvalidArgument`](crate::DiffeqError::InvalidArgument)); a
+/// failed forward solve (with `t` and `h`); a non-finite loss
+/// ([`DiffeqError::NonFiniteLoss`](crate::DiffeqError::NonFiniteLoss)).
+pub fn fit_step<M: TimeModule>(
+    field: &mut NeuralField<M>,
+    trainer: &mut Trainer,
+    y0: Tensor<2>,
+    times: &[f64],
+    targets: &[Tensor<2>],
+    solver: FitSolver,
+) -> Result<FitStep> {
+    field.check_state(&y0)?;
+    let (theta, grad, step) = {
+        let problem = OdeProblem::new(&*field, (0.0, times.last().copied().unwrap_or(0.0)), y0)
+            .tolerances(solver.rtol, solver.atol);
+        let tape = Tape::record(
+            &problem,
+            solver.tableau,
+            &SolveOptions::default(),
+            times,
+            solver.adjoint,
+        )?;
+        let (loss, cot) = mse(tape.ys(), targets)?;
+        if !loss.is_finite() {
+            return Err(crate::DiffeqError::NonFiniteLoss {
+                step: trainer.steps(),
+                loss,
+            });
+        }
+        let g = tape.vjp(&cot)?;
+        (
+            field.params().clone(),
+            g.params,
+            FitStep {
+                loss,
+                forward: tape.stats(),
+                backward: g.stats,
+            },
+        )
+    };
+    let new = trainer.step(&theta, &grad, step.loss)?;
+    field.set_params(&new)?;
+    Ok(step)
+}
