@@ -118,6 +118,15 @@ pub const AREAS: &[Area] = &[
         ],
     },
     Area {
+        name: "neural",
+        crate_name: "noether-diffeq",
+        bench: None,
+        criterion: false,
+        system_peer: None,
+        demo: true,
+        reproduce: &[],
+    },
+    Area {
         name: "flow",
         crate_name: "noether-flow",
         bench: None,

@@ -6,44 +6,31 @@
 //! `cargo run --release -p noether-diffeq --features burn --example neural_lotka_volterra -- [steps]`
 //! (default 300 steps; writes `target/noether/neural_lotka_volterra.safetensors`).
 
-use burn::tensor::{DType, Device, Tensor, TensorData};
+use burn::tensor::{DType, Device, Tensor};
 use noether_diffeq::adjoint::{Adjoint, Tape};
-use noether_diffeq::erk::Erk;
 use noether_diffeq::neural::NeuralField;
-use noether_diffeq::neural::fit::{FitSolver, fit_step, mse};
+use noether_diffeq::neural::fit::{FitSolver, fit_step, mse, observe};
 use noether_diffeq::neural::mlp::MlpConfig;
 use noether_diffeq::neural::train::{Schedule, SplitMix64, TrainConfig, Trainer};
 use noether_diffeq::problems::LotkaVolterra;
-use noether_diffeq::tableau::{DOPRI5, TSIT5};
-use noether_diffeq::{OdeProblem, SaveAt, SolveOptions, solve};
+use noether_diffeq::tableau::DOPRI5;
+use noether_diffeq::{DiffeqError, OdeProblem, SolveOptions};
 
 const TIMES: [f64; 8] = [0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0];
 
-/// Initial states and their observed trajectories, `(y0 [n, 2], ys[k] [n, 2])`.
-fn trajectories(
-    n: usize,
-    seed: u64,
-) -> Result<(Tensor<2>, Vec<Tensor<2>>), Box<dyn std::error::Error>> {
-    let lv = LotkaVolterra::classic();
+/// `n` seeded initial states in `[0.5, 2]²` and their Lotka–Volterra trajectories.
+fn trajectories(n: usize, seed: u64) -> Result<(Tensor<2>, Vec<Tensor<2>>), DiffeqError> {
     let mut rng = SplitMix64::new(seed);
-    let mut y0s = Vec::with_capacity(2 * n);
-    let mut ys = vec![Vec::with_capacity(2 * n); TIMES.len()];
-    for _ in 0..n {
-        let y0 = vec![0.5 + 1.5 * rng.uniform(), 0.5 + 1.5 * rng.uniform()];
-        let p = OdeProblem::new(&lv, (0.0, 4.0), y0.clone()).tolerances(1e-10, 1e-10);
-        let sol = solve(
-            &p,
-            Erk::new(&TSIT5),
-            SolveOptions::default().save_at(SaveAt::Times(TIMES.to_vec())),
-        )?;
-        y0s.extend(y0);
-        for (k, y) in sol.ys.iter().enumerate() {
-            ys[k].extend_from_slice(y);
-        }
-    }
-    let opts = (&Device::flex(), DType::F64);
-    let t = |v: Vec<f64>| Tensor::<2>::from_data(TensorData::new(v, [n, 2]), opts);
-    Ok((t(y0s), ys.into_iter().map(t).collect()))
+    let y0s: Vec<Vec<f64>> = (0..n)
+        .map(|_| vec![0.5 + 1.5 * rng.uniform(), 0.5 + 1.5 * rng.uniform()])
+        .collect();
+    observe(
+        &LotkaVolterra::classic(),
+        &y0s,
+        &TIMES,
+        1e-10,
+        (&Device::flex(), DType::F64),
+    )
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -86,6 +86,7 @@
 #![deny(missing_docs)]
 
 pub mod adjoint;
+pub mod batch;
 pub mod bdf;
 pub mod brownian;
 pub mod controller;

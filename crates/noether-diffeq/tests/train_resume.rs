@@ -12,16 +12,16 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use burn::tensor::{DType, Device, Tensor, TensorData};
+use burn::tensor::{DType, Device, Tensor};
 use noether_core::{ParamField, Space};
+use noether_diffeq::DiffeqError;
 use noether_diffeq::adjoint::Adjoint;
 use noether_diffeq::neural::NeuralField;
-use noether_diffeq::neural::fit::{FitSolver, fit_step};
+use noether_diffeq::neural::fit::{FitSolver, fit_step, observe, rows};
 use noether_diffeq::neural::mlp::{Mlp, MlpConfig};
-use noether_diffeq::neural::train::{Schedule, TrainConfig, Trainer};
+use noether_diffeq::neural::train::{Schedule, SplitMix64, TrainConfig, Trainer};
 use noether_diffeq::problems::LotkaVolterra;
-use noether_diffeq::tableau::{DOPRI5, TSIT5};
-use noether_diffeq::{DiffeqError, OdeProblem, SaveAt, SolveOptions, solve};
+use noether_diffeq::tableau::DOPRI5;
 
 const TIMES: [f64; 4] = [0.5, 1.0, 1.5, 2.0];
 const TRAJECTORIES: usize = 16;
@@ -31,34 +31,15 @@ fn dev() -> (Device, DType) {
     (Device::flex(), DType::F64)
 }
 
-/// Lotka–Volterra trajectories from seeded initial states: `(y0s, ys[time][traj])`.
-fn data() -> (Vec<[f64; 2]>, Vec<Vec<[f64; 2]>>) {
-    let lv = LotkaVolterra::classic();
-    let mut rng = noether_diffeq::neural::train::SplitMix64::new(11);
-    let y0s: Vec<[f64; 2]> = (0..TRAJECTORIES)
-        .map(|_| [0.5 + rng.uniform(), 0.5 + rng.uniform()])
+/// Lotka–Volterra trajectories from seeded initial states: initial states and one
+/// `[TRAJECTORIES, 2]` tensor per time.
+fn data() -> (Tensor<2>, Vec<Tensor<2>>) {
+    let mut rng = SplitMix64::new(11);
+    let y0s: Vec<Vec<f64>> = (0..TRAJECTORIES)
+        .map(|_| vec![0.5 + rng.uniform(), 0.5 + rng.uniform()])
         .collect();
-    let mut ys = vec![Vec::new(); TIMES.len()];
-    for y0 in &y0s {
-        let p = OdeProblem::new(&lv, (0.0, 2.0), y0.to_vec()).tolerances(1e-10, 1e-10);
-        let sol = solve(
-            &p,
-            noether_diffeq::erk::Erk::new(&TSIT5),
-            SolveOptions::default().save_at(SaveAt::Times(TIMES.to_vec())),
-        )
-        .unwrap();
-        for (k, y) in sol.ys.iter().enumerate() {
-            ys[k].push([y[0], y[1]]);
-        }
-    }
-    (y0s, ys)
-}
-
-fn batch_tensor(rows: impl Iterator<Item = [f64; 2]>) -> Tensor<2> {
-    let v: Vec<f64> = rows.flat_map(|r| r.into_iter()).collect();
-    let n = v.len() / 2;
     let (d, t) = dev();
-    Tensor::from_data(TensorData::new(v, [n, 2]), (&d, t))
+    observe(&LotkaVolterra::classic(), &y0s, &TIMES, 1e-10, (&d, t)).unwrap()
 }
 
 fn new_field() -> NeuralField<Mlp> {
@@ -74,13 +55,11 @@ fn new_field() -> NeuralField<Mlp> {
 fn train_step(
     field: &mut NeuralField<Mlp>,
     trainer: &mut Trainer,
-    data: &(Vec<[f64; 2]>, Vec<Vec<[f64; 2]>>),
+    data: &(Tensor<2>, Vec<Tensor<2>>),
 ) -> f64 {
     let idx = trainer.rng().sample(TRAJECTORIES, BATCH);
-    let y0 = batch_tensor(idx.iter().map(|&i| data.0[i]));
-    let targets: Vec<Tensor<2>> = (0..TIMES.len())
-        .map(|k| batch_tensor(idx.iter().map(|&i| data.1[k][i])))
-        .collect();
+    let y0 = rows(&data.0, &idx);
+    let targets: Vec<Tensor<2>> = data.1.iter().map(|y| rows(y, &idx)).collect();
     let solver = FitSolver {
         tableau: &DOPRI5,
         rtol: 1e-6,

@@ -124,12 +124,36 @@ impl<T: Real> BatchSpace for HostBatch<T> {
                 (T::of_f64(c[b]), &x.data[r.clone()])
             };
             let out = &mut self.data[r.clone()];
-            with_slices(terms.len(), term, |s| {
-                kernels::lincomb(T::of_f64(bb), s, out)
-            });
+            if m <= SMALL_SAMPLE {
+                // Small samples (ODE systems of a few components) accumulate term
+                // by term, exactly as the host `lincomb` of a vector that small
+                // does, so that a batched solve rounds as the solves of its samples.
+                let beta = T::of_f64(bb);
+                let mut acc = [T::zero(); SMALL_SAMPLE];
+                if beta != T::zero() {
+                    for (a, &yi) in acc.iter_mut().zip(out.iter()) {
+                        *a = beta * yi;
+                    }
+                }
+                for i in 0..terms.len() {
+                    let (c, x) = term(i);
+                    for (a, &xi) in acc.iter_mut().zip(x) {
+                        *a += c * xi;
+                    }
+                }
+                out.copy_from_slice(&acc[..m]);
+            } else {
+                with_slices(terms.len(), term, |s| {
+                    kernels::lincomb(T::of_f64(bb), s, out)
+                });
+            }
         }
     }
 }
+
+/// Samples up to this length take the term-by-term path of
+/// [`HostBatch::lincomb_per_sample`] (the host `lincomb`'s small-state path).
+const SMALL_SAMPLE: usize = 8;
 
 /// Calls `run` with the `count` terms `term(i)` as a slice: on the stack up to
 /// [`MAX_FUSED_TERMS`](super::MAX_FUSED_TERMS) terms (no allocation), in a vector

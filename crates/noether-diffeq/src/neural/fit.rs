@@ -1,15 +1,17 @@
 //! Fitting a neural ODE to trajectories: the mean-squared trajectory loss and one
 //! training step (forward solve, gradient through the solve, Adam step).
 
-use burn::tensor::Tensor;
-use noether_core::{ParamField, Space};
+use burn::tensor::{DType, Device, Int, Tensor, TensorData};
+use noether_core::{ParamField, Space, VectorField};
 
 use super::{NeuralField, TimeModule};
 use crate::adjoint::{Adjoint, AdjointStats, Tape};
+use crate::erk::Erk;
 use crate::error::{Result, invalid};
-use crate::options::{SolveOptions, SolveStats};
+use crate::integrator::solve;
+use crate::options::{SaveAt, SolveOptions, SolveStats};
 use crate::problem::OdeProblem;
-use crate::tableau::ButcherTableau;
+use crate::tableau::{ButcherTableau, TSIT5};
 
 use super::train::Trainer;
 
@@ -38,6 +40,56 @@ pub fn mse(ys: &[Tensor<2>], targets: &[Tensor<2>]) -> Result<(f64, Vec<Tensor<2
         cot.push(d.mul_scalar(scale));
     }
     Ok((loss, cot))
+}
+
+/// Training data from a known host field `f`: the solutions from each initial state
+/// in `y0s` (all of one dimension), observed at `times` (Tsit5 at `rtol = atol`),
+/// batched as `[n, dim]` tensors on `device` in `dtype`; returns the initial states
+/// and one tensor per time.
+///
+/// Errors: [`DiffeqError::InvalidArgument`](crate::DiffeqError::InvalidArgument)
+/// for no initial state or mixed dimensions; whatever a solve returns.
+pub fn observe<F: VectorField<Vec<f64>>>(
+    f: &F,
+    y0s: &[Vec<f64>],
+    times: &[f64],
+    rtol: f64,
+    (device, dtype): (&Device, DType),
+) -> Result<(Tensor<2>, Vec<Tensor<2>>)> {
+    let dim = y0s
+        .first()
+        .map(Vec::len)
+        .ok_or_else(|| invalid("y0s", "[]", "need at least one initial state"))?;
+    if let Some(bad) = y0s.iter().find(|y| y.len() != dim) {
+        return Err(invalid(
+            "y0s",
+            bad.len(),
+            "every initial state must have the first one's dimension",
+        ));
+    }
+    let t1 = times.last().copied().unwrap_or(0.0);
+    let mut ys = vec![Vec::with_capacity(y0s.len() * dim); times.len()];
+    for y0 in y0s {
+        let p = OdeProblem::new(f, (0.0, t1), y0.clone()).tolerances(rtol, rtol);
+        let opts = SolveOptions::default()
+            .save_at(SaveAt::Times(times.to_vec()))
+            .max_steps(10_000_000);
+        let sol = solve(&p, Erk::new(&TSIT5), opts)?;
+        for (k, y) in sol.ys.iter().enumerate() {
+            ys[k].extend_from_slice(y);
+        }
+    }
+    let n = y0s.len();
+    let tensor =
+        |v: Vec<f64>| Tensor::<2>::from_data(TensorData::new(v, [n, dim]), (device, dtype));
+    Ok((tensor(y0s.concat()), ys.into_iter().map(tensor).collect()))
+}
+
+/// The rows `idx` of a batch (a minibatch of a data set held as one tensor).
+pub fn rows(x: &Tensor<2>, idx: &[usize]) -> Tensor<2> {
+    let ids: Vec<i64> = idx.iter().map(|&i| i as i64).collect();
+    let ids = Tensor::<1, Int>::from_data(TensorData::new(ids, [idx.len()]), &x.device());
+    x.clone().select(0, ids)
 }
 
 /// How a fitting step solves and differentiates.

@@ -12,6 +12,7 @@ mod diffeq;
 mod fem;
 mod gp;
 mod mesh;
+mod neural;
 
 /// Options of `cargo xtask bench`.
 #[derive(Debug, Clone, Copy)]
@@ -61,6 +62,7 @@ const MODULES: &[(&str, &dyn Workflows)] = &[
     ("mesh", &mesh::Mesh),
     ("fem", &fem::Fem),
     ("gp", &gp::Gp),
+    ("neural", &neural::Neural),
 ];
 
 /// The module of area `name`, if it has one.

@@ -12,7 +12,8 @@ use crate::report::{Report, Row};
 /// noether-gp: GP-HM on a multi-scale 1-D Poisson problem, the solution with its
 /// error and the learned spectrum (mixture weights against frequency).
 pub fn run(report: &mut Report) -> Result<()> {
-    use noether_gp::gphm::{GpHm, GpHmOptions, relative_l2};
+    use noether_gp::gphm::{GpHmOptions, Pde, relative_l2};
+    use noether_gp::problems::{Exact1d, Problem1d, axis};
     use std::f64::consts::PI;
 
     println!("noether-gp: GP-HM on u'' = f with u = sin 6x cos 20x on [0, 2π]");
@@ -21,24 +22,20 @@ pub fn run(report: &mut Report) -> Result<()> {
     let steps = 20_000;
     pb.set_message(format!("N = {n}, {steps} Adam steps"));
     // two scales: sin 6x cos 20x = ½(sin 26x − sin 14x)
-    let u = |x: f64| (6.0 * x).sin() * (20.0 * x).cos();
-    let u2 = |x: f64| {
-        let (s6, c6, s20, c20) = (
-            (6.0 * x).sin(),
-            (6.0 * x).cos(),
-            (20.0 * x).sin(),
-            (20.0 * x).cos(),
-        );
-        -436.0 * s6 * c20 - 240.0 * c6 * s20
+    let problem = Problem1d {
+        id: "poisson_1d-sin6x_cos20x",
+        pde: Pde::Poisson,
+        exact: Exact1d::SinCos { a: 6.0, k: 20.0 },
+        n,
+        freq_scale: GpHmOptions::default().freq_scale,
+        paper_steps: steps,
+        authors: [f64::NAN; 2],
+        target: f64::NAN,
     };
-    let x: Vec<f64> = (0..n)
-        .map(|i| 2.0 * PI * i as f64 / (n - 1) as f64)
-        .collect();
-    let f: Vec<f64> = x.iter().map(|&v| u2(v)).collect();
     let t0 = Instant::now();
-    let mut solver = GpHm::new(vec![x], &f, &|p| u(p[0]), GpHmOptions::default())?;
-    let test: Vec<f64> = (0..600).map(|i| 2.0 * PI * i as f64 / 599.0).collect();
-    let exact: Vec<f64> = test.iter().map(|&v| u(v)).collect();
+    let mut solver = problem.solver(GpHmOptions::default())?;
+    let test = axis(600, 2.0 * PI);
+    let exact = problem.exact.values(&test);
     let mut history = Vec::new();
     for s in 1..=steps {
         solver.step()?;

@@ -1,0 +1,18 @@
+//! The neural area (noether-diffeq's `neural` module on burn): neural ODEs trained
+//! through the solvers.
+
+use xtask::Result;
+
+use crate::areas::Workflows;
+use crate::report::Report;
+
+mod demo;
+
+/// The neural area's workflows.
+pub struct Neural;
+
+impl Workflows for Neural {
+    fn demo(&self, report: &mut Report) -> Result<()> {
+        demo::run(report)
+    }
+}
