@@ -14,10 +14,10 @@ with its own, so that both see the same machine load.
 
 import sys
 
-import numpy as np
 import scipy
 from scipy.integrate import solve_ivp
 
+from diffrax_peer import import_diffrax, timed_solve
 from peer import median_time, report, serve
 
 
@@ -49,10 +49,7 @@ COMPILED = {}
 
 def run_diffrax(tols, repeats):
     try:
-        import jax
-        jax.config.update("jax_enable_x64", True)
-        import jax.numpy as jnp
-        import diffrax
+        _, jnp, diffrax = import_diffrax()
     except Exception as exc:  # noqa: BLE001
         return [], f"diffrax unavailable: {exc}"
 
@@ -65,26 +62,9 @@ def run_diffrax(tols, repeats):
     for name, solver in [("Tsit5", diffrax.Tsit5()), ("Dopri5", diffrax.Dopri5()), ("Dopri8", diffrax.Dopri8())]:
         for tol in tols:
             ctrl = diffrax.PIDController(rtol=tol, atol=tol)
-
-            @jax.jit
-            def solve(y0):
-                return diffrax.diffeqsolve(
-                    term, solver, t0=0.0, t1=T1, dt0=None, y0=y0,
-                    stepsize_controller=ctrl, max_steps=10_000_000,
-                    saveat=diffrax.SaveAt(t1=True),
-                )
-
-            sol = solve(y0)
-            jax.block_until_ready(sol.ys)  # compile and warm up
-            COMPILED[(name, tol)] = (lambda s=solve: jax.block_until_ready(s(y0)))
-            wall, sol = median_time(lambda: jax.block_until_ready(solve(y0)), repeats)
-            rows.append({
-                "library": f"diffrax {diffrax.__version__} (jax {jax.__version__}, CPU, jit)",
-                "method": name, "tol": tol, "wall_s": wall,
-                "steps": int(sol.stats["num_accepted_steps"]),
-                "rejected": int(sol.stats["num_rejected_steps"]),
-                "y1": [float(v) for v in np.asarray(sol.ys[-1])],
-            })
+            row, run = timed_solve(term, solver, ctrl, T1, y0, 10_000_000, repeats)
+            COMPILED[(name, tol)] = run
+            rows.append({"method": name, "tol": tol, **row})
     return rows, None
 
 

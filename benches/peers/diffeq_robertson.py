@@ -9,10 +9,10 @@ final state. The reference is Radau at rtol 1e-13. Prints one JSON object.
 
 import sys
 
-import numpy as np
 import scipy
 from scipy.integrate import solve_ivp
 
+from diffrax_peer import import_diffrax, timed_solve
 from peer import median_time, report
 
 
@@ -51,10 +51,7 @@ def run_scipy(tols, repeats):
 
 def run_diffrax(tols, repeats):
     try:
-        import jax
-        jax.config.update("jax_enable_x64", True)
-        import jax.numpy as jnp
-        import diffrax
+        _, jnp, diffrax = import_diffrax()
     except Exception as exc:  # noqa: BLE001
         return [], f"diffrax unavailable: {exc}"
 
@@ -67,27 +64,9 @@ def run_diffrax(tols, repeats):
     rows = []
     for rtol, atol in tols:
         # The default root finder: VeryChord with the controller's tolerances and norm.
-        solver = diffrax.Kvaerno5()
         ctrl = diffrax.PIDController(rtol=rtol, atol=atol)
-
-        @jax.jit
-        def solve(y0):
-            return diffrax.diffeqsolve(
-                term, solver, t0=0.0, t1=T1, dt0=None, y0=y0,
-                stepsize_controller=ctrl, max_steps=1_000_000,
-                saveat=diffrax.SaveAt(t1=True),
-            )
-
-        sol = solve(y0)
-        jax.block_until_ready(sol.ys)
-        wall, sol = median_time(lambda: jax.block_until_ready(solve(y0)), repeats)
-        rows.append({
-            "library": f"diffrax {diffrax.__version__} (jax {jax.__version__}, CPU, jit)",
-            "method": "Kvaerno5", "tol": rtol, "atol": atol, "wall_s": wall,
-            "steps": int(sol.stats["num_accepted_steps"]),
-            "rejected": int(sol.stats["num_rejected_steps"]),
-            "y1": [float(v) for v in np.asarray(sol.ys[-1])],
-        })
+        row, _ = timed_solve(term, diffrax.Kvaerno5(), ctrl, T1, y0, 1_000_000, repeats)
+        rows.append({"method": "Kvaerno5", "tol": rtol, "atol": atol, **row})
     return rows, None
 
 

@@ -7,14 +7,13 @@
 //! (default 300 steps; writes `target/noether/neural_lotka_volterra.safetensors`).
 
 use burn::tensor::{DType, Device, Tensor};
-use noether_diffeq::adjoint::{Adjoint, Tape};
+use noether_diffeq::DiffeqError;
 use noether_diffeq::neural::NeuralField;
-use noether_diffeq::neural::fit::{FitSolver, fit_step, mse, observe};
+use noether_diffeq::neural::fit::{FitSolver, evaluate, fit_step, observe};
 use noether_diffeq::neural::mlp::MlpConfig;
 use noether_diffeq::neural::train::{Schedule, SplitMix64, TrainConfig, Trainer};
 use noether_diffeq::problems::LotkaVolterra;
 use noether_diffeq::tableau::DOPRI5;
-use noether_diffeq::{DiffeqError, OdeProblem, SolveOptions};
 
 const TIMES: [f64; 8] = [0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0];
 
@@ -53,12 +52,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             final_fraction: 0.1,
         }),
     )?;
-    let solver = FitSolver {
-        tableau: &DOPRI5,
-        rtol: 1e-6,
-        atol: 1e-6,
-        adjoint: Adjoint::Checkpointed,
-    };
+    let solver = FitSolver::new(&DOPRI5, 1e-6);
     let start = std::time::Instant::now();
     for k in 0..steps {
         let s = fit_step(&mut field, &mut trainer, y0.clone(), &TIMES, &data, solver)?;
@@ -70,15 +64,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     let elapsed = start.elapsed().as_secs_f64();
-    let problem = OdeProblem::new(&field, (0.0, 4.0), y0_test).tolerances(1e-6, 1e-6);
-    let tape = Tape::record(
-        &problem,
-        &DOPRI5,
-        &SolveOptions::default(),
-        &TIMES,
-        Adjoint::Checkpointed,
-    )?;
-    let (test_loss, _) = mse(tape.ys(), &data_test)?;
+    let test_loss = evaluate(&field, y0_test, &TIMES, &data_test, solver)?;
     println!(
         "{steps} steps in {elapsed:.1} s ({:.1} ms/step); held-out loss {test_loss:.4e}",
         1e3 * elapsed / steps as f64

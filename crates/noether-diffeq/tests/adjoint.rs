@@ -10,6 +10,7 @@
 //! - snapshots grow like √n with the number of steps (fitted slope ≤ 0.6), and the
 //!   backward pass replays exactly the forward's steps.
 
+mod common;
 use noether_core::ParamField;
 use noether_core::stats::fit_slope;
 use noether_diffeq::adjoint::{Adjoint, Tape};
@@ -81,13 +82,7 @@ where
     let problem = OdeProblem::new(&field, (0.0, t1), y0.clone()).tolerances(1e-10, 1e-10);
     let opts = SolveOptions::default().max_steps(1_000_000);
     let fd_rtol = 1e-12;
-    for adjoint in [
-        Adjoint::Checkpointed,
-        Adjoint::Backsolve {
-            rtol: 1e-10,
-            atol: 1e-10,
-        },
-    ] {
+    for adjoint in common::TIGHT_ADJOINTS {
         let tape = Tape::record(&problem, &DOPRI5, &opts, &times, adjoint).unwrap();
         let (_, cot) = loss(tape.ys(), &targets);
         let g = tape.vjp(&cot).unwrap();

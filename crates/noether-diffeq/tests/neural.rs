@@ -4,6 +4,7 @@
 //! backsolve adjoint at rtol 1e-10), and the typed errors of bad input.
 #![cfg(feature = "burn")]
 
+mod common;
 use burn::tensor::{DType, Device, Tensor, TensorData};
 use noether_core::{ParamField, Space};
 use noether_diffeq::adjoint::{Adjoint, Tape};
@@ -70,13 +71,7 @@ fn mlp_gradients_through_the_solve_match_finite_differences() {
     {
         let problem = OdeProblem::new(&f, (0.0, 1.0), y0.clone()).tolerances(1e-10, 1e-10);
         let opts = SolveOptions::default().max_steps(1_000_000);
-        for adjoint in [
-            Adjoint::Checkpointed,
-            Adjoint::Backsolve {
-                rtol: 1e-10,
-                atol: 1e-10,
-            },
-        ] {
+        for adjoint in common::TIGHT_ADJOINTS {
             let tape = Tape::record(&problem, &DOPRI5, &opts, &times, adjoint).unwrap();
             let (_, cot) = loss(tape.ys(), &targets);
             let g = tape.vjp(&cot).unwrap();

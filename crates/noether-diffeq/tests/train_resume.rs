@@ -15,7 +15,6 @@ use std::process::Command;
 use burn::tensor::{DType, Device, Tensor};
 use noether_core::{ParamField, Space};
 use noether_diffeq::DiffeqError;
-use noether_diffeq::adjoint::Adjoint;
 use noether_diffeq::neural::NeuralField;
 use noether_diffeq::neural::fit::{FitSolver, fit_step, observe, rows};
 use noether_diffeq::neural::mlp::{Mlp, MlpConfig};
@@ -60,12 +59,7 @@ fn train_step(
     let idx = trainer.rng().sample(TRAJECTORIES, BATCH);
     let y0 = rows(&data.0, &idx);
     let targets: Vec<Tensor<2>> = data.1.iter().map(|y| rows(y, &idx)).collect();
-    let solver = FitSolver {
-        tableau: &DOPRI5,
-        rtol: 1e-6,
-        atol: 1e-6,
-        adjoint: Adjoint::Checkpointed,
-    };
+    let solver = FitSolver::new(&DOPRI5, 1e-6);
     fit_step(field, trainer, y0, &TIMES, &targets, solver)
         .unwrap()
         .loss

@@ -32,6 +32,29 @@ pub struct Row {
     pub ratio: Option<f64>,
 }
 
+impl Row {
+    /// A row of `case`'s `metric`, compared with a peer's value when there is one
+    /// (`peer` names it; the ratio is ours over theirs).
+    pub fn compared(
+        case: &str,
+        metric: &str,
+        value: f64,
+        elapsed_s: f64,
+        peer: Option<(&str, f64)>,
+    ) -> Self {
+        Self {
+            case: case.into(),
+            metric: metric.into(),
+            value,
+            elapsed_s,
+            peer: peer.map(|(name, _)| name.to_string()),
+            peer_value: peer.map(|(_, v)| v),
+            ratio: peer.map(|(_, v)| value / v),
+            ..Default::default()
+        }
+    }
+}
+
 /// A named list of rows, written as JSON (and Markdown for reproduce targets).
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {

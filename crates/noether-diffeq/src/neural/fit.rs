@@ -105,6 +105,24 @@ pub struct FitSolver {
     pub adjoint: Adjoint,
 }
 
+impl FitSolver {
+    /// `tableau` at `rtol = atol = tol`, with the checkpointed adjoint.
+    pub fn new(tableau: &'static ButcherTableau, tol: f64) -> Self {
+        Self {
+            tableau,
+            rtol: tol,
+            atol: tol,
+            adjoint: Adjoint::Checkpointed,
+        }
+    }
+
+    /// With this adjoint.
+    pub fn adjoint(mut self, adjoint: Adjoint) -> Self {
+        self.adjoint = adjoint;
+        self
+    }
+}
+
 /// What one fitting step did.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct FitStep {
@@ -114,6 +132,35 @@ pub struct FitStep {
     pub forward: SolveStats,
     /// The backward pass's counters.
     pub backward: AdjointStats,
+}
+
+/// The [`mse`] loss of `field` from `y0` (at `t = 0`) against `targets` at
+/// `times`, without gradients (a held-out evaluation).
+///
+/// Errors: as [`fit_step`]'s forward solve and loss.
+pub fn evaluate<M: TimeModule>(
+    field: &NeuralField<M>,
+    y0: Tensor<2>,
+    times: &[f64],
+    targets: &[Tensor<2>],
+    solver: FitSolver,
+) -> Result<f64> {
+    field.check_state(&y0)?;
+    let problem = OdeProblem::new(field, (0.0, times.last().copied().unwrap_or(0.0)), y0)
+        .tolerances(solver.rtol, solver.atol);
+    // the backsolve tape keeps no snapshots: a plain forward solve
+    let forward_only = Adjoint::Backsolve {
+        rtol: solver.rtol,
+        atol: solver.atol,
+    };
+    let tape = Tape::record(
+        &problem,
+        solver.tableau,
+        &SolveOptions::default(),
+        times,
+        forward_only,
+    )?;
+    Ok(mse(tape.ys(), targets)?.0)
 }
 
 /// One training step of `field` on trajectories from `y0` (`[batch, dim]`, at

@@ -42,6 +42,16 @@ pub fn random_system(seed: u64) -> (DMatrix<f64>, DVector<f64>) {
 #[allow(unused_imports)] // each test binary uses a subset
 pub use noether_core::stats::fit_slope;
 
+/// The two adjoints checked against finite differences: checkpointed, and the
+/// backsolve adjoint at rtol = atol = 1e-10.
+pub const TIGHT_ADJOINTS: [noether_diffeq::adjoint::Adjoint; 2] = [
+    noether_diffeq::adjoint::Adjoint::Checkpointed,
+    noether_diffeq::adjoint::Adjoint::Backsolve {
+        rtol: 1e-10,
+        atol: 1e-10,
+    },
+];
+
 /// The stored reference of a named problem (`noether_diffeq::problems::named`):
 /// `(t1, y0, y1)`.
 pub fn reference(name: &str) -> (f64, Vec<f64>, Vec<f64>) {

@@ -241,16 +241,8 @@ fn robertson(py: &std::path::Path, report: &mut Report) -> Result<()> {
                 .find(|r| r.method == peer_method && r.tol == rtol);
             let label = peer.map(|p| format!("{} {}", p.library, p.method));
             let mut push = |metric: &str, value: f64, peer_value: Option<f64>| {
-                report.push(Row {
-                    case: case.clone(),
-                    metric: metric.into(),
-                    value,
-                    elapsed_s: elapsed,
-                    ratio: peer_value.map(|p| value / p),
-                    peer_value,
-                    peer: peer_value.and(label.clone()),
-                    ..Default::default()
-                });
+                let with = label.as_deref().zip(peer_value);
+                report.push(Row::compared(&case, metric, value, elapsed, with));
             };
             push("wall_s", wall, peer.map(|p| p.wall_s));
             push(

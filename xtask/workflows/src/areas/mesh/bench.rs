@@ -81,16 +81,8 @@ pub fn run(peers: bool) -> Result<Report> {
         ),
     ];
     for (metric, value, peer_value) in rows {
-        report.push(Row {
-            case: case.clone(),
-            metric: metric.into(),
-            value,
-            elapsed_s: elapsed,
-            ratio: peer_value.map(|p| value / p),
-            peer_value,
-            peer: peer_value.and(label.clone()),
-            ..Default::default()
-        });
+        let with = label.as_deref().zip(peer_value);
+        report.push(Row::compared(&case, metric, value, elapsed, with));
     }
     for (k, name) in ["vertices", "edges", "faces", "cells"].iter().enumerate() {
         let pv = peer

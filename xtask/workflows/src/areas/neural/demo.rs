@@ -5,10 +5,9 @@ use std::time::Instant;
 
 use burn::tensor::{DType, Device, Tensor};
 use noether_core::{ParamField, Space};
-use noether_diffeq::adjoint::{Adjoint, Tape};
 use noether_diffeq::erk::Erk;
 use noether_diffeq::neural::NeuralField;
-use noether_diffeq::neural::fit::{FitSolver, fit_step, mse, observe};
+use noether_diffeq::neural::fit::{FitSolver, evaluate, fit_step, observe};
 use noether_diffeq::neural::mlp::MlpConfig;
 use noether_diffeq::neural::train::{Schedule, SplitMix64, TrainConfig, Trainer};
 use noether_diffeq::problems::LotkaVolterra;
@@ -54,12 +53,7 @@ pub fn run(report: &mut Report) -> Result<()> {
             final_fraction: 0.05,
         }),
     )?;
-    let solver = FitSolver {
-        tableau: &DOPRI5,
-        rtol: 1e-6,
-        atol: 1e-6,
-        adjoint: Adjoint::Checkpointed,
-    };
+    let solver = FitSolver::new(&DOPRI5, 1e-6);
     let pb = bar(STEPS as u64, "neural ODE, Adam");
     let start = Instant::now();
     let mut losses = Vec::with_capacity(STEPS);
@@ -73,17 +67,7 @@ pub fn run(report: &mut Report) -> Result<()> {
     }
     pb.finish_with_message("done");
     let elapsed = start.elapsed().as_secs_f64();
-    let held_out = {
-        let problem = OdeProblem::new(&field, (0.0, 4.0), y0_test).tolerances(1e-6, 1e-6);
-        let tape = Tape::record(
-            &problem,
-            &DOPRI5,
-            &SolveOptions::default(),
-            &TIMES,
-            Adjoint::Checkpointed,
-        )?;
-        mse(tape.ys(), &data_test)?.0
-    };
+    let held_out = evaluate(&field, y0_test, &TIMES, &data_test, solver)?;
     let row = |metric: &str, value: f64| Row {
         case: "neural-ode-lotka-volterra-mlp-2-32-32-2".into(),
         metric: metric.into(),
