@@ -4,14 +4,18 @@
 //!
 //! - [`Real`]: the scalar types (`f32`, `f64`).
 //! - [`Space`]: vectors the algorithms run on (`Vec`, nalgebra `DVector`, faer `Col`,
-//!   burn tensors with feature `burn`, GPU buffers in noether-kernels), with fused
-//!   linear combinations, inner products and the step-control norm.
+//!   burn tensors with feature `burn`; GPU buffers in noether-kernels are planned),
+//!   with fused linear combinations, inner products and the step-control norm;
+//!   product spaces, the [`space::Seminorm`] pair and the batch view
+//!   ([`BatchSpace`]).
 //! - [`LinearOperator`]: matrices, matrix-free operators and their algebra
 //!   ([`operator`]).
 //! - [`krylov`]: CG, MINRES, restarted GMRES and Lanczos, with Jacobi and IC(0)
 //!   preconditioners ([`precond`]).
 //! - [`VectorField`], [`Sde`], [`BrownianPath`], [`Hamiltonian`], [`Sampler`]: the
 //!   interfaces between models and integrators ([`field`]).
+//! - [`stats`] (slope fits, relative L²) and [`optim`] (Adam on host vectors): the
+//!   workspace's one copy of each.
 //!
 //! Nothing here depends on burn, cubecl or wgpu unless the `burn` feature is on.
 //!
@@ -35,6 +39,7 @@ pub mod error;
 pub mod field;
 pub mod krylov;
 pub mod operator;
+pub mod optim;
 pub mod precond;
 pub mod real;
 pub mod space;

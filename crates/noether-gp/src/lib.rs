@@ -13,7 +13,8 @@
 //!   one: a stationary kernel on a uniform grid), and a Cholesky that reports the
 //!   jitter it needed.
 //!
-//! - [`adam`]: Adam on host parameter vectors (GP-HM training, grid hyperparameters).
+//! - [`adam`]: Adam on host parameter vectors (GP-HM training, grid hyperparameters;
+//!   re-exported from `noether_core::optim`).
 //! - [`grid`]: exact GP regression on tensor grids (log marginal likelihood with
 //!   analytic gradients, Adam hyperparameter learning, predictive mean and
 //!   variance).
@@ -40,7 +41,10 @@
 //! median 0.23 over six runs of `cargo xtask bench gp`).
 #![deny(missing_docs)]
 
-pub mod adam;
+/// Adam on host parameter vectors: the workspace's one copy, in noether-core.
+pub mod adam {
+    pub use noether_core::optim::Adam;
+}
 pub mod centro;
 pub mod error;
 pub mod gphm;

@@ -1,5 +1,5 @@
-//! The training workflow shared by neural DEs and flows: Adam on the flat parameter
-//! vector, a learning-rate schedule, an optional exponential moving average of the
+//! The training workflow shared by neural DEs and flows: Adam
+//! ([`noether_core::optim::Adam`], in f64 on the host) on the flat parameter vector, a learning-rate schedule, an optional exponential moving average of the
 //! weights, a seeded generator for data sampling, and checkpoints written
 //! atomically and resumed bit for bit.
 //!
@@ -30,6 +30,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use burn::tensor::{DType, Device, Tensor, TensorData};
+use noether_core::optim::Adam;
 
 use crate::error::{DiffeqError, Result, invalid};
 
@@ -180,8 +181,7 @@ pub struct Trainer {
     config: TrainConfig,
     n: usize,
     step: u64,
-    m: Vec<f64>,
-    v: Vec<f64>,
+    adam: Adam,
     ema: Option<Vec<f64>>,
     rng: SplitMix64,
 }
@@ -197,8 +197,7 @@ impl Trainer {
             config,
             n,
             step: 0,
-            m: vec![0.0; n],
-            v: vec![0.0; n],
+            adam: adam_for(n, &config),
             ema: None,
             rng: SplitMix64::new(config.seed),
         })
@@ -263,19 +262,12 @@ impl Trainer {
                 loss,
             });
         }
-        let lr = self.lr();
+        self.adam.set_lr(self.lr());
         self.step += 1;
-        let c = &self.config;
-        let (b1, b2) = (c.beta1, c.beta2);
-        let k = self.step as i32;
-        let (bc1, bc2) = (1.0 - b1.powi(k), 1.0 - b2.powi(k));
+        self.adam.next_step();
         let mut out = th;
-        for (((p, gi), m), v) in out.iter_mut().zip(&g).zip(&mut self.m).zip(&mut self.v) {
-            *m = b1 * *m + (1.0 - b1) * gi;
-            *v = b2 * *v + (1.0 - b2) * gi * gi;
-            *p -= lr * (*m / bc1) / ((*v / bc2).sqrt() + c.eps);
-        }
-        if let Some(d) = c.ema {
+        self.adam.descend(0, &mut out, &g);
+        if let Some(d) = self.config.ema {
             match &mut self.ema {
                 Some(e) => {
                     for (ei, p) in e.iter_mut().zip(&out) {
@@ -293,10 +285,11 @@ impl Trainer {
     ///
     /// Errors: [`DiffeqError::Checkpoint`] when the file cannot be written.
     pub fn save(&self, path: &Path, theta: &Tensor<1>) -> Result<()> {
+        let (m, v) = self.adam.moments();
         let mut tensors: Vec<(&str, Vec<f64>)> = vec![
             ("params", to_host(theta)),
-            ("adam.m", self.m.clone()),
-            ("adam.v", self.v.clone()),
+            ("adam.m", m.to_vec()),
+            ("adam.v", v.to_vec()),
         ];
         if let Some(e) = &self.ema {
             tensors.push(("ema", e.clone()));
@@ -381,21 +374,25 @@ impl Trainer {
             },
             seed: num("seed")?,
         };
-        let (m, v) = (tensor("adam.m")?, tensor("adam.v")?);
-        if m.len() != n || v.len() != n {
-            return Err(fail("Adam moments of the wrong length".into()));
-        }
+        let step = num("step")?;
+        let mut adam = adam_for(n, &config);
+        adam.restore(tensor("adam.m")?, tensor("adam.v")?, step as usize)
+            .map_err(|e| fail(format!("Adam moments: {e}")))?;
         let trainer = Self {
             config,
             n,
-            step: num("step")?,
-            m,
-            v,
+            step,
+            adam,
             ema: tensors.get("ema").cloned(),
             rng: SplitMix64 { state: num("rng")? },
         };
         Ok((trainer, host_to(&params, like)))
     }
+}
+
+/// The workspace's Adam with the configuration's β and ε.
+fn adam_for(n: usize, c: &TrainConfig) -> Adam {
+    Adam::new(n, c.lr).with_betas(c.beta1, c.beta2, c.eps)
 }
 
 /// `PATH.tmp` next to `PATH`.
