@@ -113,6 +113,11 @@ pub fn run(peers: bool) -> Result<Report> {
         ours(&mut times)?;
         let value = median(&times);
         let case = format!("p1-stiffness-unit-cube-n{n}-{ndofs}-dofs");
+        if dolfinx.is_none() && skfem.is_none() {
+            // ours alone (--no-peers)
+            let elapsed = start.elapsed().as_secs_f64();
+            report.push(Row::compared(&case, "assembly_s", value, elapsed, None));
+        }
         for peer in [dolfinx, skfem].into_iter().flatten() {
             let (Some(pv), Some(lib)) = (peer.assembly_s, peer.library.clone()) else {
                 continue;
