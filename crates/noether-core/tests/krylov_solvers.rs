@@ -2,7 +2,7 @@
 //! nonsymmetric systems up to n = 2000, checked against faer's dense LU solve; the
 //! preconditioners; Lanczos against closed-form eigenvalues; and the typed errors.
 
-mod common;
+use crate::common;
 
 use common::*;
 use faer::Mat;

@@ -1,7 +1,7 @@
 //! Operator algebra laws and agreement of the dense, sparse and matrix-free
 //! implementations.
 
-mod common;
+use crate::common;
 
 use common::*;
 use faer::Mat;

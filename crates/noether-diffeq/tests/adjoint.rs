@@ -10,7 +10,7 @@
 //! - snapshots grow like √n with the number of steps (fitted slope ≤ 0.6), and the
 //!   backward pass replays exactly the forward's steps.
 
-mod common;
+use crate::common;
 use noether_core::ParamField;
 use noether_core::stats::fit_slope;
 use noether_diffeq::adjoint::{Adjoint, Tape};

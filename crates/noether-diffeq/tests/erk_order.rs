@@ -2,7 +2,7 @@
 //! convergence slopes on a random 10×10 linear ODE against the matrix exponential,
 //! and the order of the embedded error estimates.
 
-mod common;
+use crate::common;
 
 use common::{expm, fit_slope, random_system};
 use nalgebra::{DMatrix, DVector};

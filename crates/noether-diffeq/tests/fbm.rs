@@ -1,7 +1,7 @@
 //! The Markov approximation of type II fractional Brownian motion: covariance
 //! against the exact Riemann–Liouville covariance, convergence in K, H = ½.
 
-mod common;
+use crate::common;
 
 use common::sde_fixed;
 use noether_diffeq::fbm::{MarkovFbm, type2_covariance};

@@ -4,7 +4,7 @@
 //! backsolve adjoint at rtol 1e-10), and the typed errors of bad input.
 #![cfg(feature = "burn")]
 
-mod common;
+use crate::common;
 use burn::tensor::{DType, Device, Tensor, TensorData};
 use noether_core::{ParamField, Space};
 use noether_diffeq::adjoint::{Adjoint, Tape};

@@ -2,7 +2,7 @@
 //! orders of the SDE solvers on geometric Brownian motion (Itô and Stratonovich) and
 //! the Ornstein–Uhlenbeck process.
 
-mod common;
+use crate::common;
 
 use common::{fit_slope, sde_adaptive, sde_fixed};
 use noether_core::{BrownianPath, Ito, NoiseShape, Sde, Stratonovich};

@@ -3,7 +3,7 @@
 
 #![allow(clippy::ptr_arg)] // vector fields over Vec<f64> take &Vec by signature
 
-mod common;
+use crate::common;
 
 use common::reference;
 use noether_diffeq::erk::Erk;

@@ -4,7 +4,7 @@
 
 #![allow(clippy::ptr_arg)] // vector fields over Vec<f64> take &Vec by signature
 
-mod common;
+use crate::common;
 
 use common::{expm, fit_slope, random_system, reference, scipy_bdf};
 use faer::Mat;

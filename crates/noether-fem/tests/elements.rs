@@ -12,7 +12,7 @@
 // index loops over small fixed dimensions read as the formulas they implement
 #![allow(clippy::needless_range_loop)]
 
-mod common;
+use crate::common;
 use common::fitted_rate;
 use noether_fem::assemble::{Term, bilinear, linear};
 use noether_fem::direct::SparseCholesky;

@@ -2,7 +2,7 @@
 //! spectrum 1, 1, 2, 4, 4, 5, 5, 8, 9, 9 with O(h²) (N0) convergence and nothing in
 //! between; nodal vector P1 elements produce eigenvalues of no mode.
 
-mod common;
+use crate::common;
 use common::fitted_rate;
 use noether_fem::maxwell::{cavity_eigenpairs, nodal_cavity_spectrum, square_cavity_exact};
 use noether_mesh::generate::{Diagonal, rectangle};

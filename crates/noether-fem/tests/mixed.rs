@@ -1,7 +1,7 @@
 //! Mixed Poisson (RT × DG): exact local mass conservation and optimal rates.
 #![allow(clippy::needless_range_loop)]
 
-mod common;
+use crate::common;
 use common::fitted_rate;
 use noether_fem::mixed::{MixedSolver, solve_mixed_poisson, solve_mixed_poisson_with};
 use noether_fem::space::Op;
