@@ -22,7 +22,7 @@ use noether_diffeq::neural::train::{Schedule, SplitMix64, TrainConfig, Trainer};
 use noether_diffeq::problems::LotkaVolterra;
 use noether_diffeq::tableau::DOPRI5;
 
-const TIMES: [f64; 4] = [0.5, 1.0, 1.5, 2.0];
+const TIMES: [f64; 2] = [1.0, 2.0];
 const TRAJECTORIES: usize = 16;
 const BATCH: usize = 8;
 
@@ -59,7 +59,7 @@ fn train_step(
     let idx = trainer.rng().sample(TRAJECTORIES, BATCH);
     let y0 = rows(&data.0, &idx);
     let targets: Vec<Tensor<2>> = data.1.iter().map(|y| rows(y, &idx)).collect();
-    let solver = FitSolver::new(&DOPRI5, 1e-6);
+    let solver = FitSolver::new(&DOPRI5, 1e-5);
     fit_step(field, trainer, y0, &TIMES, &targets, solver)
         .unwrap()
         .loss
