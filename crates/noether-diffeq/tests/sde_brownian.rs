@@ -602,33 +602,38 @@ fn weak_orders_on_gbm_and_additive_noise() {
     };
     let add_exact = |w: f64| add.exact(1.0, 1.0, w);
     let sq = |x: f64| x * x;
-    let cases = [
-        (
-            "GBM Itô, Euler–Maruyama",
-            weak_order(&ito, &EulerMaruyama, ito_exact, id, m, false, &levels),
-            1.0,
-        ),
-        (
-            "GBM Itô, Milstein",
-            weak_order(&ito, &Milstein, ito_exact, id, m, false, &levels),
-            1.0,
-        ),
-        (
-            "GBM Stratonovich, Euler–Heun",
-            weak_order(&strat, &EulerHeun, strat_exact, id, m, false, &levels),
-            1.0,
-        ),
-        (
-            "additive, Euler–Maruyama, E u²",
-            weak_order(&add, &EulerMaruyama, add_exact, sq, m, false, &levels),
-            1.0,
-        ),
-        (
-            "additive, SRA1, E u²",
-            weak_order(&add, &Sra1, add_exact, sq, m, true, &[2, 4, 8, 16]),
-            2.0,
-        ),
-    ];
+    // the five Monte Carlo estimates are independent (each seeded): one thread each
+    let cases: Vec<(&str, f64, f64)> = std::thread::scope(|s| {
+        let jobs = [
+            (
+                "GBM Itô, Euler–Maruyama",
+                s.spawn(|| weak_order(&ito, &EulerMaruyama, ito_exact, id, m, false, &levels)),
+                1.0,
+            ),
+            (
+                "GBM Itô, Milstein",
+                s.spawn(|| weak_order(&ito, &Milstein, ito_exact, id, m, false, &levels)),
+                1.0,
+            ),
+            (
+                "GBM Stratonovich, Euler–Heun",
+                s.spawn(|| weak_order(&strat, &EulerHeun, strat_exact, id, m, false, &levels)),
+                1.0,
+            ),
+            (
+                "additive, Euler–Maruyama, E u²",
+                s.spawn(|| weak_order(&add, &EulerMaruyama, add_exact, sq, m, false, &levels)),
+                1.0,
+            ),
+            (
+                "additive, SRA1, E u²",
+                s.spawn(|| weak_order(&add, &Sra1, add_exact, sq, m, true, &[2, 4, 8, 16])),
+                2.0,
+            ),
+        ];
+        jobs.map(|(name, job, nominal)| (name, job.join().expect("weak-order thread"), nominal))
+            .to_vec()
+    });
     for (name, slope, nominal) in cases {
         eprintln!("{name}: fitted weak order {slope:.3} (nominal {nominal})");
         assert!(

@@ -1,10 +1,10 @@
 //! The integration tests of noether-diffeq in one binary (one link, one compile of the
 //! shared generics instead of one per file); each module is one former test file.
 
-mod common;
 mod adjoint;
 mod backends;
 mod batch;
+mod common;
 mod erk_order;
 mod fbm;
 mod host_syncs;
