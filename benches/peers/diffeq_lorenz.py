@@ -17,7 +17,7 @@ import sys
 import scipy
 from scipy.integrate import solve_ivp
 
-from diffrax_peer import import_diffrax, timed_solve
+from diffrax_peer import diffrax_or_note, timed_solve
 from peer import median_time, report, serve
 
 
@@ -48,10 +48,10 @@ COMPILED = {}
 
 
 def run_diffrax(tols, repeats):
-    try:
-        _, jnp, diffrax = import_diffrax()
-    except Exception as exc:  # noqa: BLE001
-        return [], f"diffrax unavailable: {exc}"
+    modules, note = diffrax_or_note()
+    if modules is None:
+        return [], note
+    _, jnp, diffrax = modules
 
     def vf(t, y, args):
         return jnp.stack([10.0 * (y[1] - y[0]), y[0] * (28.0 - y[2]) - y[1], y[0] * y[1] - 8.0 / 3.0 * y[2]])

@@ -12,7 +12,7 @@ import sys
 import scipy
 from scipy.integrate import solve_ivp
 
-from diffrax_peer import import_diffrax, timed_solve
+from diffrax_peer import diffrax_or_note, timed_solve
 from peer import median_time, report
 
 
@@ -50,10 +50,10 @@ def run_scipy(tols, repeats):
 
 
 def run_diffrax(tols, repeats):
-    try:
-        _, jnp, diffrax = import_diffrax()
-    except Exception as exc:  # noqa: BLE001
-        return [], f"diffrax unavailable: {exc}"
+    modules, note = diffrax_or_note()
+    if modules is None:
+        return [], note
+    _, jnp, diffrax = modules
 
     def vf(t, y, args):
         r1, r2, r3 = 0.04 * y[0], 3e7 * y[1] ** 2, 1e4 * y[1] * y[2]

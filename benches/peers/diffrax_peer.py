@@ -15,6 +15,14 @@ def import_diffrax():
     return jax, jnp, diffrax
 
 
+def diffrax_or_note():
+    """`((jax, jnp, diffrax), None)`, or `(None, note)` saying why diffrax is unavailable."""
+    try:
+        return import_diffrax(), None
+    except Exception as exc:  # noqa: BLE001
+        return None, f"diffrax unavailable: {exc}"
+
+
 def timed_solve(term, solver, ctrl, t1, y0, max_steps, repeats):
     """Compiles and warms the solve, times `repeats` runs; returns the row fields
     (library, wall time, steps, final state) and the warmed callable."""

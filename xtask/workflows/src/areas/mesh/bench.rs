@@ -1,12 +1,11 @@
 //! `cargo xtask bench mesh`.
 
-use std::process::Command;
 use std::time::Instant;
 
 use serde::Deserialize;
 use xtask::Result;
-use xtask::paths::root;
 
+use crate::peer::run_peer;
 use crate::progress::bar;
 use crate::report::{Report, Row};
 
@@ -29,19 +28,14 @@ pub fn run(peers: bool) -> Result<Report> {
     const REPEATS: usize = 5;
     let pb = bar(2, "mesh: unit cube with 10⁶ tetrahedra");
     pb.set_message("DOLFINx (system python3)");
+    // Debian's DOLFINx runs under the system python3, not the venv's
+    let system_python = std::path::Path::new("/usr/bin/python3");
     let peer: Option<DolfinxMesh> = if peers {
-        let out = Command::new("/usr/bin/python3")
-            .arg(root().join("benches/peers/mesh_dolfinx.py"))
-            .args([N.to_string(), "3".to_string()])
-            .output()?;
-        if !out.status.success() {
-            return Err(format!(
-                "DOLFINx mesh peer failed: {}",
-                String::from_utf8_lossy(&out.stderr)
-            )
-            .into());
-        }
-        Some(serde_json::from_slice(&out.stdout)?)
+        Some(run_peer(
+            system_python,
+            "mesh_dolfinx.py",
+            &[N.to_string(), "3".to_string()],
+        )?)
     } else {
         None
     };
