@@ -65,7 +65,7 @@ impl Adam {
 
     /// Restores the moments and the step count of a saved state.
     ///
-    /// Errors: [`CoreError::DimensionMismatch`] when a moment's length is not the
+    /// Errors: [`CoreError::DimensionMismatch`](crate::CoreError::DimensionMismatch) when a moment's length is not the
     /// parameter count.
     pub fn restore(&mut self, m: Vec<f64>, v: Vec<f64>, steps: usize) -> crate::Result<()> {
         for x in [&m, &v] {
