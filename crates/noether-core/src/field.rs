@@ -148,6 +148,59 @@ pub trait Sde<V: Space> {
     }
 }
 
+/// An SDE `dX = μ(t, X; θ) dt + σ(t, X; θ) ∘ dW` with parameters `θ` and the
+/// vector–Jacobian products of its drift and diffusion: what the SDE adjoints
+/// (reversible Heun, checkpointed) call.
+///
+/// One call gives the products of both terms, so that a network holding drift and
+/// diffusion runs one backward pass:
+/// `dx ← (∂μ/∂x)ᵀ w_μ + (∂(σ·dw)/∂x)ᵀ w_σ` and
+/// `dp ← (∂μ/∂θ)ᵀ w_μ + (∂(σ·dw)/∂θ)ᵀ w_σ`.
+///
+/// ```
+/// use noether_core::{Ito, NoiseShape, ParamSde, Sde, Space};
+///
+/// /// dX = −θ₀ X dt + θ₁ dW (Ornstein–Uhlenbeck, diagonal noise).
+/// struct Ou(Vec<f64>);
+/// impl Sde<Vec<f64>> for Ou {
+///     type Calculus = Ito;
+///     fn noise_shape(&self) -> NoiseShape { NoiseShape::Diagonal }
+///     fn drift(&self, _t: f64, x: &Vec<f64>, out: &mut Vec<f64>) { out[0] = -self.0[0] * x[0]; }
+///     fn diffusion_times(&self, _t: f64, _x: &Vec<f64>, dw: &Vec<f64>, out: &mut Vec<f64>) {
+///         out[0] = self.0[1] * dw[0];
+///     }
+/// }
+/// impl ParamSde<Vec<f64>> for Ou {
+///     type Params = Vec<f64>;
+///     fn params(&self) -> &Vec<f64> { &self.0 }
+///     fn vjp(&self, _t: f64, x: &Vec<f64>, dw: &Vec<f64>, w_mu: &Vec<f64>, w_sigma: &Vec<f64>,
+///            dx: &mut Vec<f64>, dp: &mut Vec<f64>) {
+///         dx[0] = -self.0[0] * w_mu[0];
+///         dp[0] = -x[0] * w_mu[0];
+///         dp[1] = dw[0] * w_sigma[0];
+///     }
+/// }
+/// let ou = Ou(vec![2.0, 0.5]);
+/// let (mut dx, mut dp) = (vec![0.0], ou.params().zeros_like());
+/// ou.vjp(0.0, &vec![3.0], &vec![0.1], &vec![1.0], &vec![2.0], &mut dx, &mut dp);
+/// assert_eq!(dx, vec![-2.0]);
+/// assert_eq!(dp, vec![-3.0, 0.2]);
+/// ```
+pub trait ParamSde<V: Space>: Sde<V> {
+    /// The parameter vector `θ`.
+    type Params: Space;
+
+    /// The current parameters.
+    fn params(&self) -> &Self::Params;
+
+    /// The products of the drift's transposed Jacobians with `w_mu` and of the
+    /// diffusion-times-increment's (`σ(t, x; θ)·dw`) with `w_sigma`, summed, in the
+    /// state (`dx`) and the parameters (`dp`, the shape of
+    /// [`params`](ParamSde::params)). Both outputs are overwritten.
+    #[allow(clippy::too_many_arguments)]
+    fn vjp(&self, t: f64, x: &V, dw: &V, w_mu: &V, w_sigma: &V, dx: &mut V, dp: &mut Self::Params);
+}
+
 /// A Brownian motion (or another driving path) that can be queried for its increment
 /// over any interval, reproducibly: the same seed gives the same path whatever the
 /// order of the queries.

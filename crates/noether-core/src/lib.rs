@@ -47,8 +47,8 @@ pub mod stats;
 
 pub use error::{CoreError, Result};
 pub use field::{
-    BrownianPath, Calculus, Hamiltonian, Ito, NoiseShape, ParamField, Sampler, Sde, Stratonovich,
-    VectorField, VectorFieldJvp,
+    BrownianPath, Calculus, Hamiltonian, Ito, NoiseShape, ParamField, ParamSde, Sampler, Sde,
+    Stratonovich, VectorField, VectorFieldJvp,
 };
 pub use operator::LinearOperator;
 pub use real::Real;

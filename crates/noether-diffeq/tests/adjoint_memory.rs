@@ -3,13 +3,18 @@
 //! live before, for 10², 10³ and 10⁴ steps of a 64-dimensional linear field. The
 //! fitted slope of log peak memory against log steps is at most 0.6 for the
 //! checkpointed adjoint (√n snapshots) and at most 0.1 for the backsolve adjoint.
+//! The same for gradients through a reversible Heun SDE solve (`SdeTape`, a
+//! 64-component `StochasticRing`): at most 0.6 checkpointed and at most 0.1 for the
+//! reversible adjoint, which rebuilds the states backwards.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use noether_core::stats::fit_slope;
 use noether_core::{ParamField, VectorField};
-use noether_diffeq::adjoint::{Adjoint, Tape};
+use noether_diffeq::adjoint::{Adjoint, SdeAdjoint, SdeTape, Tape};
+use noether_diffeq::brownian::VirtualBrownianTree;
+use noether_diffeq::problems::StochasticRing;
 use noether_diffeq::tableau::TSIT5;
 use noether_diffeq::{OdeProblem, SolveOptions};
 
@@ -104,6 +109,43 @@ fn memory_grows_like_sqrt_n_checkpointed_and_not_at_all_backsolve() {
         let slope = fit_slope(&xs, &ys);
         eprintln!(
             "{adjoint:?}: fitted slope of log memory vs log steps {slope:.3} (limit {limit})"
+        );
+        assert!(slope <= limit, "{adjoint:?}: slope {slope}");
+    }
+}
+
+/// Peak live bytes above the baseline while recording and differentiating a
+/// reversible Heun solve of `n` steps.
+fn sde_peak_bytes(adjoint: SdeAdjoint, n: usize) -> usize {
+    let sde = StochasticRing::new([0.5, 0.3, 0.1, 0.2, 0.1]);
+    let path = VirtualBrownianTree::new(0.0, 1.0, 64, 1e-9, 5).unwrap();
+    let y0: Vec<f64> = (0..64).map(|i| (i as f64 * 0.1).cos()).collect();
+    let base = LIVE.load(Ordering::Relaxed);
+    PEAK.store(base, Ordering::Relaxed);
+    let tape = SdeTape::record(&sde, &path, (0.0, 1.0), y0, n, &[1.0], adjoint).unwrap();
+    let g = tape.vjp(&[vec![1.0; 64]]).unwrap();
+    assert!(g.params.iter().all(|v| v.is_finite()));
+    drop((tape, g));
+    PEAK.load(Ordering::Relaxed) - base
+}
+
+#[test]
+fn sde_memory_grows_like_sqrt_n_checkpointed_and_not_at_all_reversible() {
+    for (adjoint, limit) in [
+        (SdeAdjoint::Checkpointed, 0.6),
+        (SdeAdjoint::Reversible, 0.1),
+    ] {
+        let mut xs = Vec::new();
+        let mut ys = Vec::new();
+        for n in [100usize, 1000, 10_000] {
+            let bytes = sde_peak_bytes(adjoint, n);
+            eprintln!("SDE {adjoint:?}, {n} steps: peak {bytes} bytes above baseline");
+            xs.push((n as f64).ln());
+            ys.push((bytes as f64).ln());
+        }
+        let slope = fit_slope(&xs, &ys);
+        eprintln!(
+            "SDE {adjoint:?}: fitted slope of log memory vs log steps {slope:.3} (limit {limit})"
         );
         assert!(slope <= limit, "{adjoint:?}: slope {slope}");
     }

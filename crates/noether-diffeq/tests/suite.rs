@@ -10,6 +10,7 @@ mod fbm;
 mod host_syncs;
 mod neural;
 mod param_vjp;
+mod sde_adjoint;
 mod sde_brownian;
 mod solve_behaviour;
 mod stiff;

@@ -20,6 +20,12 @@
 //! Steps land on the save times, so every saved state is a step's end (no
 //! interpolation to differentiate).
 //!
+//! For SDEs, [`SdeTape`] records a fixed-step reversible Heun solve of a
+//! [`ParamSde`](noether_core::ParamSde) and differentiates it either by rebuilding
+//! the states backwards ([`SdeAdjoint::Reversible`], `O(1)` memory) or from
+//! snapshots ([`SdeAdjoint::Checkpointed`]); both give the exact gradient of the
+//! discrete solution.
+//!
 //! ```
 //! use noether_diffeq::adjoint::{Adjoint, Tape};
 //! use noether_diffeq::problems::LotkaVolterra;
@@ -38,6 +44,9 @@
 
 mod backsolve;
 mod erk_step;
+mod reversible;
+
+pub use reversible::{SdeAdjoint, SdeTape};
 
 use noether_core::{ParamField, Space};
 

@@ -31,7 +31,12 @@ impl ModuleVisitor for Flatten<'_> {
     }
 }
 
-fn flatten<M: Module>(module: &M, grads: Option<&Gradients>) -> (Tensor<1>, Vec<Vec<usize>>) {
+/// The float parameters of `module` (or their gradients in `grads`) as one flat
+/// vector, and their shapes.
+pub(super) fn flatten<M: Module>(
+    module: &M,
+    grads: Option<&Gradients>,
+) -> (Tensor<1>, Vec<Vec<usize>>) {
     let mut v = Flatten {
         grads,
         parts: Vec::new(),
@@ -39,6 +44,11 @@ fn flatten<M: Module>(module: &M, grads: Option<&Gradients>) -> (Tensor<1>, Vec<
     };
     module.visit(&mut v);
     (Tensor::cat(v.parts, 0), v.shapes)
+}
+
+/// `module` with its float parameters replaced by consecutive slices of `flat`.
+pub(super) fn unflatten<M: Module>(module: M, flat: Tensor<1>) -> M {
+    module.map(&mut Unflatten { flat, offset: 0 })
 }
 
 /// Writes consecutive slices of a flat vector into the float parameters, keeping
@@ -144,10 +154,7 @@ impl<M: TimeModule> NeuralField<M> {
             return Err(invalid("theta", "non-finite", "parameters must be finite"));
         }
         let theta = theta.clone().without_autodiff();
-        let model = self.model.clone().map(&mut Unflatten {
-            flat: theta.clone(),
-            offset: 0,
-        });
+        let model = unflatten(self.model.clone(), theta.clone());
         self.plain = model.valid();
         self.model = model;
         self.flat = theta;

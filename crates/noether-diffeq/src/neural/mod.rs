@@ -8,6 +8,8 @@
 //!   device (no autodiff graph); its vector–Jacobian products run one backward pass
 //!   of the autodiff copy. The parameters are seen as one flat tensor, in the
 //!   module's visiting order.
+//! - [`NeuralSde`]: a drift and a diffusion network as a Stratonovich SDE with
+//!   diagonal noise and parameter VJPs, for the SDE adjoints.
 //! - [`mlp`]: an MLP with time input, configurable widths and activation, seeded.
 //! - [`fit`]: the trajectory loss and one fitting step (solve, gradient, Adam).
 //! - [`train`]: Adam, a learning-rate schedule, an EMA of the weights, a seeded
@@ -33,9 +35,11 @@
 mod field;
 pub mod fit;
 pub mod mlp;
+mod sde;
 pub mod train;
 
 pub use field::NeuralField;
+pub use sde::NeuralSde;
 
 use burn::module::Module;
 use burn::tensor::Tensor;

@@ -1,6 +1,7 @@
 //! Standard test problems (Hairer, Nørsett & Wanner I; Lorenz 1963), used by the
 //! tests, the demo and the benchmarks, and handy for checking a new method; two
-//! parameterised fields with vector–Jacobian products ([`LotkaVolterra`], [`HostMlp`]);
+//! parameterised fields with vector–Jacobian products ([`LotkaVolterra`], [`HostMlp`])
+//! and a parameterised SDE ([`StochasticRing`]);
 //! [`named`] bundles each standard problem with its span, initial state, usual
 //! tolerances and a stored reference solution.
 
@@ -315,5 +316,79 @@ impl ParamField<Vec<f64>> for HostMlp {
         }
         // The input is [x, t]: the last entry is ∂/∂t, not returned.
         dx.copy_from_slice(&g[..x.len()]);
+    }
+}
+
+/// A ring of `n` coupled, damped components with multiplicative diagonal noise, a
+/// parameterised Stratonovich SDE ([`ParamSde`](noether_core::ParamSde)) for
+/// checking SDE adjoints:
+/// `μᵢ = −θ₀xᵢ + θ₁ sin(xᵢ₊₁) + θ₂`, `σᵢ = θ₃ + θ₄ cos(xᵢ)` (indices mod `n`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StochasticRing {
+    /// `θ = (θ₀, …, θ₄)`.
+    pub theta: Vec<f64>,
+}
+
+impl StochasticRing {
+    /// The ring with parameters `theta` (five of them).
+    pub fn new(theta: [f64; 5]) -> Self {
+        Self {
+            theta: theta.to_vec(),
+        }
+    }
+}
+
+impl noether_core::Sde<Vec<f64>> for StochasticRing {
+    type Calculus = noether_core::Stratonovich;
+    fn noise_shape(&self) -> noether_core::NoiseShape {
+        noether_core::NoiseShape::Diagonal
+    }
+    fn drift(&self, _t: f64, x: &Vec<f64>, out: &mut Vec<f64>) {
+        let (th, n) = (&self.theta, x.len());
+        for (i, o) in out.iter_mut().enumerate() {
+            *o = -th[0] * x[i] + th[1] * x[(i + 1) % n].sin() + th[2];
+        }
+    }
+    fn diffusion_times(&self, _t: f64, x: &Vec<f64>, dw: &Vec<f64>, out: &mut Vec<f64>) {
+        let th = &self.theta;
+        for ((o, xi), d) in out.iter_mut().zip(x).zip(dw) {
+            *o = (th[3] + th[4] * xi.cos()) * d;
+        }
+    }
+    fn diffusion_diagonal(&self, _t: f64, x: &Vec<f64>, out: &mut Vec<f64>) -> Option<()> {
+        for (o, xi) in out.iter_mut().zip(x) {
+            *o = self.theta[3] + self.theta[4] * xi.cos();
+        }
+        Some(())
+    }
+}
+
+impl noether_core::ParamSde<Vec<f64>> for StochasticRing {
+    type Params = Vec<f64>;
+    fn params(&self) -> &Vec<f64> {
+        &self.theta
+    }
+    fn vjp(
+        &self,
+        _t: f64,
+        x: &Vec<f64>,
+        dw: &Vec<f64>,
+        w_mu: &Vec<f64>,
+        w_sigma: &Vec<f64>,
+        dx: &mut Vec<f64>,
+        dp: &mut Vec<f64>,
+    ) {
+        let (th, n) = (&self.theta, x.len());
+        dp.iter_mut().for_each(|v| *v = 0.0);
+        for j in 0..n {
+            let prev = (j + n - 1) % n;
+            let ws = dw[j] * w_sigma[j];
+            dx[j] = -th[0] * w_mu[j] + th[1] * x[j].cos() * w_mu[prev] - th[4] * x[j].sin() * ws;
+            dp[0] -= x[j] * w_mu[j];
+            dp[1] += x[(j + 1) % n].sin() * w_mu[j];
+            dp[2] += w_mu[j];
+            dp[3] += ws;
+            dp[4] += x[j].cos() * ws;
+        }
     }
 }
