@@ -118,9 +118,11 @@ pub const AREAS: &[Area] = &[
         ],
     },
     Area {
-        name: "neural",
+        name: "neural-ode",
         crate_name: "noether-diffeq",
-        bench: None,
+        bench: Some(
+            "a training step of diffrax's small neural ODE (checkpointed and backsolve adjoints) vs diffrax + equinox",
+        ),
         criterion: false,
         system_peer: None,
         demo: true,

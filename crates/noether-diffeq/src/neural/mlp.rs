@@ -45,6 +45,8 @@ pub struct MlpConfig {
     pub activation: Activation,
     /// Whether `t` is an input.
     pub time_input: bool,
+    /// An activation after the last layer (`None`: linear output).
+    pub final_activation: Option<Activation>,
     /// Seed of the initial weights (`U(−1/√fan_in, 1/√fan_in)`, as PyTorch and
     /// equinox initialise linear layers).
     pub seed: u64,
@@ -60,6 +62,7 @@ impl MlpConfig {
             hidden: hidden.to_vec(),
             activation: Activation::Tanh,
             time_input: true,
+            final_activation: None,
             seed: 0,
             dtype: DType::F32,
         }
@@ -74,6 +77,13 @@ impl MlpConfig {
     /// With (or without) time as an input.
     pub fn time_input(mut self, yes: bool) -> Self {
         self.time_input = yes;
+        self
+    }
+
+    /// With this activation after the last layer (e.g. `tanh` to bound the field,
+    /// as diffrax's neural-ODE benchmark does).
+    pub fn final_activation(mut self, activation: Activation) -> Self {
+        self.final_activation = Some(activation);
         self
     }
 
@@ -138,23 +148,51 @@ impl MlpConfig {
         Ok(Mlp {
             layers,
             activation: self.activation,
+            final_activation: self.final_activation,
             time_input: self.time_input,
             dim: self.dim,
         })
     }
 }
 
-/// `MLP([x, t])`: linear layers with an activation between them (none after the
-/// last), on batch × dim states.
+/// `MLP([x, t])`: linear layers with an activation between them (and optionally
+/// one after the last), on batch × dim states.
 #[derive(Module, Debug)]
 pub struct Mlp {
     layers: Vec<Linear>,
     #[module(skip)]
     activation: Activation,
     #[module(skip)]
+    final_activation: Option<Activation>,
+    #[module(skip)]
     time_input: bool,
     #[module(skip)]
     dim: usize,
+}
+
+impl Mlp {
+    /// Layer widths `[input, hidden…, dim]` (the input includes `t` when it is an
+    /// input).
+    pub fn widths(&self) -> Vec<usize> {
+        let mut w: Vec<usize> = self.layers.iter().map(|l| l.weight.dims()[0]).collect();
+        w.push(self.dim);
+        w
+    }
+
+    /// The activation between layers.
+    pub fn activation(&self) -> Activation {
+        self.activation
+    }
+
+    /// The activation after the last layer, if any.
+    pub fn final_activation(&self) -> Option<Activation> {
+        self.final_activation
+    }
+
+    /// Whether `t` is an input.
+    pub fn time_input(&self) -> bool {
+        self.time_input
+    }
 }
 
 impl TimeModule for Mlp {
@@ -173,7 +211,10 @@ impl TimeModule for Mlp {
                 h = self.activation.apply(h);
             }
         }
-        h
+        match self.final_activation {
+            Some(act) => act.apply(h),
+            None => h,
+        }
     }
 
     fn dim(&self) -> usize {

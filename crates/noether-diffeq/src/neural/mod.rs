@@ -10,6 +10,8 @@
 //!   module's visiting order.
 //! - [`NeuralSde`]: a drift and a diffusion network as a Stratonovich SDE with
 //!   diagonal noise and parameter VJPs, for the SDE adjoints.
+//! - [`FusedMlp`]: the same MLP on host batches with hand-written backpropagation,
+//!   for small networks where burn's per-operation overhead dominates.
 //! - [`mlp`]: an MLP with time input, configurable widths and activation, seeded.
 //! - [`fit`]: the trajectory loss and one fitting step (solve, gradient, Adam).
 //! - [`train`]: Adam, a learning-rate schedule, an EMA of the weights, a seeded
@@ -34,11 +36,13 @@
 
 mod field;
 pub mod fit;
+mod fused;
 pub mod mlp;
 mod sde;
 pub mod train;
 
 pub use field::NeuralField;
+pub use fused::FusedMlp;
 pub use sde::NeuralSde;
 
 use burn::module::Module;

@@ -62,7 +62,7 @@ const MODULES: &[(&str, &dyn Workflows)] = &[
     ("mesh", &mesh::Mesh),
     ("fem", &fem::Fem),
     ("gp", &gp::Gp),
-    ("neural", &neural::Neural),
+    ("neural-ode", &neural::Neural),
 ];
 
 /// The module of area `name`, if it has one.

@@ -3,9 +3,10 @@
 
 use xtask::Result;
 
-use crate::areas::Workflows;
+use crate::areas::{BenchOptions, Workflows};
 use crate::report::Report;
 
+mod bench;
 mod demo;
 
 /// The neural area's workflows.
@@ -14,5 +15,8 @@ pub struct Neural;
 impl Workflows for Neural {
     fn demo(&self, report: &mut Report) -> Result<()> {
         demo::run(report)
+    }
+    fn bench(&self, _opts: &BenchOptions) -> Result<Report> {
+        bench::run()
     }
 }

@@ -1,0 +1,249 @@
+//! A host copy of an [`Mlp`] with hand-written forward and backward passes over
+//! the whole batch: the same network (same weights, same flat parameter layout as
+//! [`NeuralField`](super::NeuralField)) without burn's per-operation overhead, for
+//! small networks where that overhead dominates.
+
+use std::cell::RefCell;
+
+use noether_core::{HostSpace, ParamField, Space, VectorField};
+
+use super::mlp::{Activation, Mlp};
+use crate::error::{Result, invalid};
+
+/// `f_θ(t, x)` of an [`Mlp`] on host states holding `batch × dim` values row by
+/// row (`Vec<f64>`, `HostBatch<f64>`), in f64. [`ParamField::params`] is the flat
+/// vector of [`NeuralField::params`](super::NeuralField) for the same network
+/// (per layer: the `[in, out]` weight row by row, then the bias), so gradients and
+/// parameters move between the two unchanged.
+#[derive(Debug)]
+pub struct FusedMlp {
+    /// `[dim (+ 1 with time), hidden…, dim]`.
+    widths: Vec<usize>,
+    activation: Activation,
+    final_activation: Option<Activation>,
+    time_input: bool,
+    theta: Vec<f64>,
+    scratch: RefCell<Scratch>,
+}
+
+/// Pre-activations and activations of each layer for the current batch, and the
+/// backward pass's two gradient buffers.
+#[derive(Debug, Default)]
+struct Scratch {
+    z: Vec<Vec<f64>>,
+    a: Vec<Vec<f64>>,
+    g: Vec<f64>,
+    g_prev: Vec<f64>,
+}
+
+impl Activation {
+    fn value(self, z: f64) -> f64 {
+        match self {
+            Self::Tanh => z.tanh(),
+            Self::Softplus => softplus(z),
+            Self::Silu => z / (1.0 + (-z).exp()),
+            Self::Relu => z.max(0.0),
+        }
+    }
+
+    /// `σ'(z)` given `z` and `a = σ(z)`.
+    fn derivative(self, z: f64, a: f64) -> f64 {
+        match self {
+            Self::Tanh => 1.0 - a * a,
+            Self::Softplus => 1.0 / (1.0 + (-z).exp()),
+            Self::Silu => {
+                let s = 1.0 / (1.0 + (-z).exp());
+                s * (1.0 + z * (1.0 - s))
+            }
+            Self::Relu => f64::from(u8::from(z > 0.0)),
+        }
+    }
+}
+
+/// `ln(1 + eᶻ)` without overflow, as burn's softplus with β = 1.
+fn softplus(z: f64) -> f64 {
+    if z > 20.0 { z } else { z.exp().ln_1p() }
+}
+
+impl FusedMlp {
+    /// The host copy of `mlp` (its current weights, in f64).
+    ///
+    /// Errors: [`DiffeqError::InvalidArgument`](crate::DiffeqError::InvalidArgument)
+    /// when the network has no parameters.
+    pub fn new(mlp: &Mlp) -> Result<Self> {
+        let field = super::NeuralField::new(mlp.clone())?;
+        let theta = field.params().to_f64_vec();
+        let widths = mlp.widths();
+        Ok(Self {
+            widths,
+            activation: mlp.activation(),
+            final_activation: mlp.final_activation(),
+            time_input: mlp.time_input(),
+            theta,
+            scratch: RefCell::new(Scratch::default()),
+        })
+    }
+
+    /// The state dimension.
+    pub fn dim(&self) -> usize {
+        self.widths[self.widths.len() - 1]
+    }
+
+    /// Replaces the parameters (the layout of [`ParamField::params`]).
+    ///
+    /// Errors: [`DiffeqError::InvalidArgument`](crate::DiffeqError::InvalidArgument)
+    /// when the length differs or a value is not finite.
+    pub fn set_params(&mut self, theta: &[f64]) -> Result<()> {
+        if theta.len() != self.theta.len() {
+            return Err(invalid(
+                "theta",
+                theta.len(),
+                "length differs from the parameter count",
+            ));
+        }
+        if theta.iter().any(|v| !v.is_finite()) {
+            return Err(invalid("theta", "non-finite", "parameters must be finite"));
+        }
+        self.theta.copy_from_slice(theta);
+        Ok(())
+    }
+
+    /// The forward pass over a batch of `x.len() / dim` rows, keeping every layer's
+    /// pre-activations and activations in the scratch (input first).
+    fn forward(&self, t: f64, x: &[f64], s: &mut Scratch) {
+        let dim = self.dim();
+        let batch = x.len() / dim;
+        let layers = self.widths.len() - 1;
+        s.a.resize_with(layers + 1, Vec::new);
+        s.z.resize_with(layers + 1, Vec::new);
+        let nin0 = self.widths[0];
+        let input = &mut s.a[0];
+        input.clear();
+        for row in x.chunks_exact(dim) {
+            input.extend_from_slice(row);
+            if self.time_input {
+                input.push(t);
+            }
+        }
+        let mut off = 0;
+        for l in 0..layers {
+            let (nin, nout) = (self.widths[l], self.widths[l + 1]);
+            let w = &self.theta[off..off + nin * nout];
+            let b = &self.theta[off + nin * nout..off + nin * nout + nout];
+            off += nin * nout + nout;
+            let (done, rest) = s.a.split_at_mut(l + 1);
+            let a_in = &done[l];
+            let z = &mut s.z[l + 1];
+            z.clear();
+            z.resize(batch * nout, 0.0);
+            for (zi, ai) in z.chunks_exact_mut(nout).zip(a_in.chunks_exact(nin)) {
+                zi.copy_from_slice(b);
+                for (aij, wj) in ai.iter().zip(w.chunks_exact(nout)) {
+                    for (zk, wk) in zi.iter_mut().zip(wj) {
+                        *zk += aij * wk;
+                    }
+                }
+            }
+            let act = if l + 1 < layers {
+                Some(self.activation)
+            } else {
+                self.final_activation
+            };
+            let a_out = &mut rest[0];
+            a_out.clear();
+            match act {
+                Some(act) => a_out.extend(z.iter().map(|&v| act.value(v))),
+                None => a_out.extend_from_slice(z),
+            }
+        }
+        debug_assert_eq!(s.a[0].len(), batch * nin0);
+    }
+}
+
+impl<V: HostSpace<Scalar = f64>> VectorField<V> for FusedMlp {
+    fn eval(&self, t: f64, x: &V, out: &mut V) {
+        let mut s = self.scratch.borrow_mut();
+        self.forward(t, x.as_slice(), &mut s);
+        out.as_mut_slice()
+            .copy_from_slice(&s.a[self.widths.len() - 1]);
+    }
+}
+
+impl<V: HostSpace<Scalar = f64>> ParamField<V> for FusedMlp {
+    type Params = Vec<f64>;
+
+    fn params(&self) -> &Vec<f64> {
+        &self.theta
+    }
+
+    fn vjp(&self, t: f64, x: &V, w: &V, dx: &mut V, dp: &mut Vec<f64>) {
+        let mut guard = self.scratch.borrow_mut();
+        let s = &mut *guard;
+        self.forward(t, x.as_slice(), s);
+        let layers = self.widths.len() - 1;
+        let dim = self.dim();
+        let batch = x.len() / dim;
+        // Offsets of each layer's parameters.
+        let mut offs = Vec::with_capacity(layers);
+        let mut off = 0;
+        for l in 0..layers {
+            offs.push(off);
+            off += self.widths[l] * self.widths[l + 1] + self.widths[l + 1];
+        }
+        s.g.clear();
+        s.g.extend_from_slice(w.as_slice());
+        for l in (0..layers).rev() {
+            let (nin, nout) = (self.widths[l], self.widths[l + 1]);
+            let act = if l + 1 < layers {
+                Some(self.activation)
+            } else {
+                self.final_activation
+            };
+            // g ← ∂L/∂z of this layer.
+            if let Some(act) = act {
+                for ((g, &z), &a) in s.g.iter_mut().zip(&s.z[l + 1]).zip(&s.a[l + 1]) {
+                    *g *= act.derivative(z, a);
+                }
+            }
+            let off = offs[l];
+            let (dw, db) = dp[off..off + nin * nout + nout].split_at_mut(nin * nout);
+            dw.iter_mut().for_each(|v| *v = 0.0);
+            db.iter_mut().for_each(|v| *v = 0.0);
+            let wts = &self.theta[off..off + nin * nout];
+            s.g_prev.clear();
+            s.g_prev.resize(batch * nin, 0.0);
+            for ((gi, ai), gp) in
+                s.g.chunks_exact(nout)
+                    .zip(s.a[l].chunks_exact(nin))
+                    .zip(s.g_prev.chunks_exact_mut(nin))
+            {
+                for (bk, gk) in db.iter_mut().zip(gi) {
+                    *bk += gk;
+                }
+                for (((aj, dwj), wj), gpj) in ai
+                    .iter()
+                    .zip(dw.chunks_exact_mut(nout))
+                    .zip(wts.chunks_exact(nout))
+                    .zip(gp.iter_mut())
+                {
+                    let mut acc = 0.0;
+                    for ((dwk, wk), gk) in dwj.iter_mut().zip(wj).zip(gi) {
+                        *dwk += aj * gk;
+                        acc += wk * gk;
+                    }
+                    *gpj = acc;
+                }
+            }
+            std::mem::swap(&mut s.g, &mut s.g_prev);
+        }
+        // The input rows are [x, t]: drop the ∂/∂t column.
+        let nin0 = self.widths[0];
+        for (d, g) in dx
+            .as_mut_slice()
+            .chunks_exact_mut(dim)
+            .zip(s.g.chunks_exact(nin0))
+        {
+            d.copy_from_slice(&g[..dim]);
+        }
+    }
+}
