@@ -7,6 +7,7 @@ use std::cell::RefCell;
 
 use noether_core::{HostSpace, ParamField, Space, VectorField};
 
+use super::fast_math;
 use super::mlp::{Activation, Mlp};
 use crate::error::{Result, invalid};
 
@@ -34,35 +35,64 @@ struct Scratch {
     a: Vec<Vec<f64>>,
     g: Vec<f64>,
     g_prev: Vec<f64>,
+    d: Vec<f64>,
 }
 
 impl Activation {
-    fn value(self, z: f64) -> f64 {
+    /// `out ← σ(z)` elementwise.
+    fn apply_slice(self, z: &[f64], out: &mut Vec<f64>) {
+        out.clear();
+        out.resize(z.len(), 0.0);
         match self {
-            Self::Tanh => z.tanh(),
-            Self::Softplus => softplus(z),
-            Self::Silu => z / (1.0 + (-z).exp()),
-            Self::Relu => z.max(0.0),
-        }
-    }
-
-    /// `σ'(z)` given `z` and `a = σ(z)`.
-    fn derivative(self, z: f64, a: f64) -> f64 {
-        match self {
-            Self::Tanh => 1.0 - a * a,
-            Self::Softplus => 1.0 / (1.0 + (-z).exp()),
+            Self::Tanh => fast_math::tanh(z, out),
+            Self::Softplus => fast_math::softplus(z, out),
             Self::Silu => {
-                let s = 1.0 / (1.0 + (-z).exp());
-                s * (1.0 + z * (1.0 - s))
+                fast_math::sigmoid(z, out);
+                for (o, &v) in out.iter_mut().zip(z) {
+                    *o *= v;
+                }
             }
-            Self::Relu => f64::from(u8::from(z > 0.0)),
+            Self::Relu => {
+                for (o, &v) in out.iter_mut().zip(z) {
+                    *o = v.max(0.0);
+                }
+            }
         }
     }
-}
 
-/// `ln(1 + eᶻ)` without overflow, as burn's softplus with β = 1.
-fn softplus(z: f64) -> f64 {
-    if z > 20.0 { z } else { z.exp().ln_1p() }
+    /// `g ← g ⊙ σ'(z)` given `z`, `a = σ(z)` and a scratch buffer.
+    fn backprop_slice(self, z: &[f64], a: &[f64], g: &mut [f64], d: &mut Vec<f64>) {
+        match self {
+            Self::Tanh => {
+                for (gi, &ai) in g.iter_mut().zip(a) {
+                    *gi *= 1.0 - ai * ai;
+                }
+            }
+            Self::Softplus => {
+                d.clear();
+                d.resize(z.len(), 0.0);
+                fast_math::sigmoid(z, d);
+                for (gi, &di) in g.iter_mut().zip(d.iter()) {
+                    *gi *= di;
+                }
+            }
+            Self::Silu => {
+                d.clear();
+                d.resize(z.len(), 0.0);
+                fast_math::sigmoid(z, d);
+                for ((gi, &si), &zi) in g.iter_mut().zip(d.iter()).zip(z) {
+                    *gi *= si * (1.0 + zi * (1.0 - si));
+                }
+            }
+            Self::Relu => {
+                for (gi, &zi) in g.iter_mut().zip(z) {
+                    if zi <= 0.0 {
+                        *gi = 0.0;
+                    }
+                }
+            }
+        }
+    }
 }
 
 impl FusedMlp {
@@ -150,10 +180,12 @@ impl FusedMlp {
                 self.final_activation
             };
             let a_out = &mut rest[0];
-            a_out.clear();
             match act {
-                Some(act) => a_out.extend(z.iter().map(|&v| act.value(v))),
-                None => a_out.extend_from_slice(z),
+                Some(act) => act.apply_slice(z, a_out),
+                None => {
+                    a_out.clear();
+                    a_out.extend_from_slice(z);
+                }
             }
         }
         debug_assert_eq!(s.a[0].len(), batch * nin0);
@@ -201,9 +233,7 @@ impl<V: HostSpace<Scalar = f64>> ParamField<V> for FusedMlp {
             };
             // g ← ∂L/∂z of this layer.
             if let Some(act) = act {
-                for ((g, &z), &a) in s.g.iter_mut().zip(&s.z[l + 1]).zip(&s.a[l + 1]) {
-                    *g *= act.derivative(z, a);
-                }
+                act.backprop_slice(&s.z[l + 1], &s.a[l + 1], &mut s.g, &mut s.d);
             }
             let off = offs[l];
             let (dw, db) = dp[off..off + nin * nout + nout].split_at_mut(nin * nout);

@@ -34,6 +34,7 @@
 //! # Ok::<(), noether_diffeq::DiffeqError>(())
 //! ```
 
+mod fast_math;
 mod field;
 pub mod fit;
 mod fused;

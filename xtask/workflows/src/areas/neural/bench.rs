@@ -143,7 +143,11 @@ pub fn run() -> Result<Report> {
     let y0_tensor = Tensor::<2>::from_data(TensorData::new(y0_flat.clone(), [batch, 4]), device);
     pb.set_message("noether (burn tensors and fused host MLP)");
     let adjoints = [
-        ("checkpointed", Adjoint::Checkpointed, "RecursiveCheckpointAdjoint"),
+        (
+            "checkpointed",
+            Adjoint::Checkpointed,
+            "RecursiveCheckpointAdjoint",
+        ),
         (
             "backsolve",
             Adjoint::Backsolve {
