@@ -41,6 +41,9 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static ALLOC: Counting = Counting;
 
+/// The counters are process-wide: the tests of this binary take turns.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// `y' = −θ₀ y + θ₁ sin(y)` componentwise, 64 components.
 struct Damped(Vec<f64>);
 
@@ -88,6 +91,7 @@ fn peak_bytes(adjoint: Adjoint, n: usize) -> usize {
 
 #[test]
 fn memory_grows_like_sqrt_n_checkpointed_and_not_at_all_backsolve() {
+    let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     for (adjoint, limit) in [
         (Adjoint::Checkpointed, 0.6),
         (
@@ -131,6 +135,7 @@ fn sde_peak_bytes(adjoint: SdeAdjoint, n: usize) -> usize {
 
 #[test]
 fn sde_memory_grows_like_sqrt_n_checkpointed_and_not_at_all_reversible() {
+    let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     for (adjoint, limit) in [
         (SdeAdjoint::Checkpointed, 0.6),
         (SdeAdjoint::Reversible, 0.1),
