@@ -126,7 +126,10 @@ pub const AREAS: &[Area] = &[
         criterion: false,
         system_peer: None,
         demo: true,
-        reproduce: &[],
+        reproduce: &[Target {
+            name: "local-reg",
+            about: "local regularisation of a neural-ODE digit classifier (Pal et al. 2023): prediction NFE with and without",
+        }],
     },
     Area {
         name: "flow",

@@ -109,20 +109,54 @@ fn check(
     assert!(worst < 1e-4, "{name} {}: {worst:e}", tab.name);
 }
 
+/// Each of the 64 Lorenz states solved alone as a `Vec<f32>`: final state and the
+/// accepted and rejected step counts.
+fn single_solves(tab: &ButcherTableau) -> Vec<(Vec<f32>, usize, usize)> {
+    let f1 = |_t: f64, y: &Vec<f32>, dy: &mut Vec<f32>| lorenz_rows(y, dy);
+    initial_states()
+        .chunks_exact(3)
+        .map(|s| {
+            let p = OdeProblem::new(&f1, (0.0, 1.0), s.to_vec()).tolerances(1e-5, 1e-5);
+            let sol = solve(&p, Erk::new(tab), SolveOptions::default()).unwrap();
+            (sol.ys[0].clone(), sol.stats.accepted, sol.stats.rejected)
+        })
+        .collect()
+}
+
+/// The 64 Lorenz states as one `[64, 3]` f32 tensor on `device`.
+fn tensor_states(device: &Device) -> Tensor<2> {
+    Tensor::<2>::from_data(
+        TensorData::new(initial_states(), [B, 3]),
+        (device, DType::F32),
+    )
+}
+
+/// The batch solved with per-sample control as a tensor on `device`, brought back
+/// to the host.
+fn tensor_batch(tab: &ButcherTableau, device: &Device) -> BatchSolution<Vec<f32>> {
+    let opts = BatchOptions::new(1e-5, 1e-5);
+    let ten = solve_batch(
+        &Autonomous(&lorenz_tensor),
+        tab,
+        (0.0, 1.0),
+        tensor_states(device),
+        &opts,
+    )
+    .unwrap();
+    BatchSolution {
+        y: ten.y.to_f64_vec().iter().map(|v| *v as f32).collect(),
+        accepted: ten.accepted.clone(),
+        rejected: ten.rejected.clone(),
+        batch_evals: ten.batch_evals,
+        sample_evals: ten.sample_evals,
+    }
+}
+
 #[test]
 fn batched_lorenz_takes_each_samples_own_steps() {
     let y0 = initial_states();
     for tab in [&DOPRI5, &TSIT5] {
-        // each sample alone
-        let f1 = |_t: f64, y: &Vec<f32>, dy: &mut Vec<f32>| lorenz_rows(y, dy);
-        let singles: Vec<(Vec<f32>, usize, usize)> = y0
-            .chunks_exact(3)
-            .map(|s| {
-                let p = OdeProblem::new(&f1, (0.0, 1.0), s.to_vec()).tolerances(1e-5, 1e-5);
-                let sol = solve(&p, Erk::new(tab), SolveOptions::default()).unwrap();
-                (sol.ys[0].clone(), sol.stats.accepted, sol.stats.rejected)
-            })
-            .collect();
+        let singles = single_solves(tab);
         let opts = BatchOptions::new(1e-5, 1e-5);
         // host batch
         let fb = |_t: f64, y: &HostBatch<f32>, dy: &mut HostBatch<f32>| {
@@ -146,22 +180,77 @@ fn batched_lorenz_takes_each_samples_own_steps() {
             sample_evals: host.sample_evals,
         };
         check("HostBatch<f32>", tab, &host_sol, &singles, true);
-        // burn tensor
-        let t0 = Tensor::<2>::from_data(
-            TensorData::new(y0.clone(), [B, 3]),
-            (&Device::flex(), DType::F32),
-        );
-        let opts_t = BatchOptions::new(1e-5, 1e-5);
-        let ten = solve_batch(&Autonomous(&lorenz_tensor), tab, (0.0, 1.0), t0, &opts_t).unwrap();
-        let ten_sol = BatchSolution {
-            y: ten.y.to_f64_vec().iter().map(|v| *v as f32).collect(),
-            accepted: ten.accepted.clone(),
-            rejected: ten.rejected.clone(),
-            batch_evals: ten.batch_evals,
-            sample_evals: ten.sample_evals,
-        };
+        // burn tensor on Flex
+        let ten_sol = tensor_batch(tab, &Device::flex());
         check("Tensor<2> f32", tab, &ten_sol, &singles, true);
     }
+}
+
+/// Euler–Maruyama on the noisy Lorenz batch as a tensor on `device`, against the
+/// 64 single `Vec<f32>` solves: the worst relative difference.
+fn euler_maruyama_batch_vs_single(device: &Device) -> f64 {
+    let y0 = initial_states();
+    let tree = VirtualBrownianTree::new(0.0, 1.0, 3 * B, 1e-6, 17).unwrap();
+    let n = 200;
+    let batch = common::sde_fixed(
+        EulerMaruyama,
+        &NoisyLorenz,
+        &tree,
+        (0.0, 1.0),
+        &tensor_states(device),
+        n,
+    )
+    .unwrap()
+    .to_f64_vec();
+    let mut worst = 0.0f64;
+    for (b, s) in y0.chunks_exact(3).enumerate() {
+        let path = SamplePath {
+            tree: &tree,
+            sample: b,
+        };
+        let single = common::sde_fixed(
+            EulerMaruyama,
+            &NoisyLorenz,
+            &path,
+            (0.0, 1.0),
+            &s.to_vec(),
+            n,
+        )
+        .unwrap();
+        let scale = single.iter().map(|v| v.abs() as f64).fold(0.0, f64::max);
+        for (a, v) in batch[3 * b..3 * b + 3].iter().zip(&single) {
+            worst = worst.max((a - *v as f64).abs() / scale);
+        }
+    }
+    worst
+}
+
+/// The same batch tests on burn's wgpu backend (cubecl on Vulkan; lavapipe on a
+/// machine without a GPU): Dopri5 and Tsit5 with per-sample control and
+/// Euler–Maruyama agree with the single host solves to 1e-4 relative. The device's
+/// arithmetic need not round as the host's, so step counts are compared in total
+/// (within 5%) and printed per sample rather than required equal.
+#[cfg(feature = "wgpu")]
+#[test]
+fn batched_solves_run_on_wgpu() {
+    let device = Device::wgpu(burn::tensor::DeviceKind::Cpu);
+    for tab in [&DOPRI5, &TSIT5] {
+        let singles = single_solves(tab);
+        let sol = tensor_batch(tab, &device);
+        let same = singles
+            .iter()
+            .enumerate()
+            .filter(|(b, (_, a, r))| (sol.accepted[*b], sol.rejected[*b]) == (*a, *r))
+            .count();
+        eprintln!(
+            "wgpu {}: {same} of {B} samples take their single solve's steps exactly",
+            tab.name
+        );
+        check("Tensor<2> f32 on wgpu", tab, &sol, &singles, false);
+    }
+    let worst = euler_maruyama_batch_vs_single(&device);
+    eprintln!("wgpu Euler–Maruyama: worst relative difference batch vs single {worst:.2e}");
+    assert!(worst < 1e-4, "{worst:e}");
 }
 
 #[test]
@@ -267,38 +356,9 @@ impl BrownianPath<Vec<f32>> for SamplePath<'_> {
 
 #[test]
 fn batched_euler_maruyama_matches_single_solves() {
-    let y0 = initial_states();
-    let tree = VirtualBrownianTree::new(0.0, 1.0, 3 * B, 1e-6, 17).unwrap();
-    let n = 200;
-    let t0 = Tensor::<2>::from_data(
-        TensorData::new(y0.clone(), [B, 3]),
-        (&Device::flex(), DType::F32),
-    );
-    let batch = common::sde_fixed(EulerMaruyama, &NoisyLorenz, &tree, (0.0, 1.0), &t0, n)
-        .unwrap()
-        .to_f64_vec();
-    let mut worst = 0.0f64;
-    for (b, s) in y0.chunks_exact(3).enumerate() {
-        let path = SamplePath {
-            tree: &tree,
-            sample: b,
-        };
-        let single = common::sde_fixed(
-            EulerMaruyama,
-            &NoisyLorenz,
-            &path,
-            (0.0, 1.0),
-            &s.to_vec(),
-            n,
-        )
-        .unwrap();
-        let scale = single.iter().map(|v| v.abs() as f64).fold(0.0, f64::max);
-        for (a, v) in batch[3 * b..3 * b + 3].iter().zip(&single) {
-            worst = worst.max((a - *v as f64).abs() / scale);
-        }
-    }
+    let worst = euler_maruyama_batch_vs_single(&Device::flex());
     eprintln!(
-        "Euler–Maruyama, {B} Lorenz states, {n} steps: worst relative difference batch vs single {worst:.2e}"
+        "Euler–Maruyama, {B} Lorenz states, 200 steps: worst relative difference batch vs single {worst:.2e}"
     );
     assert!(worst < 1e-4, "{worst:e}");
 }

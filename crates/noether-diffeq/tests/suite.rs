@@ -8,6 +8,7 @@ mod common;
 mod erk_order;
 mod fbm;
 mod host_syncs;
+mod local_error;
 mod neural;
 mod param_vjp;
 mod sde_adjoint;

@@ -5,32 +5,49 @@ use noether_core::{ParamField, Space};
 
 use crate::tableau::ButcherTableau;
 
-/// Which stages the step's result depends on: stage `i` is live when `bᵢ ≠ 0` or a
-/// later live stage reads it (`a_ji ≠ 0`). A FSAL tableau's last stage (`b_s = 0`,
-/// only reused by the next step) is dead, so neither the replay nor the adjoint
-/// evaluates it.
-fn live_stages(tab: &ButcherTableau) -> Vec<bool> {
+/// Which stages an output `Σ wᵢ kᵢ` depends on: stage `i` is live when `wᵢ ≠ 0` or
+/// a later live stage reads it (`a_ji ≠ 0`). A FSAL tableau's last stage (`b_s = 0`,
+/// only reused by the next step) is dead for the step's result, so neither the
+/// replay nor the adjoint evaluates it; it is live for the error estimate.
+fn live_stages(tab: &ButcherTableau, weights: &[f64]) -> Vec<bool> {
     let s = tab.stages();
     let mut live = vec![false; s];
     for i in (0..s).rev() {
-        live[i] = tab.b[i] != 0.0 || (i + 1..s).any(|j| live[j] && tab.a[j - 1][i] != 0.0);
+        live[i] = weights[i] != 0.0 || (i + 1..s).any(|j| live[j] && tab.a[j - 1][i] != 0.0);
     }
     live
 }
 
-/// A tableau with its live stages.
+/// A tableau, the output weights differentiated and their live stages: the step
+/// `y⁺ = y + h Σ bᵢ kᵢ`, or the error estimate `ẽ = h Σ (bᵢ − b̂ᵢ) kᵢ` (no `y`).
 pub(crate) struct Method<'t> {
     pub tab: &'t ButcherTableau,
+    weights: &'t [f64],
+    /// Whether the output includes `y` itself (the step) or not (the error).
+    identity: bool,
     live: Vec<bool>,
 }
 
 impl<'t> Method<'t> {
-    /// `tab` and which of its stages the step's result depends on.
+    /// The step of `tab` and which of its stages its result depends on.
     pub fn new(tab: &'t ButcherTableau) -> Self {
         Self {
             tab,
-            live: live_stages(tab),
+            weights: tab.b,
+            identity: true,
+            live: live_stages(tab, tab.b),
         }
+    }
+
+    /// The embedded error estimate of `tab`, if it has one.
+    pub fn error(tab: &'t ButcherTableau) -> Option<Self> {
+        let weights = tab.b_err?;
+        Some(Self {
+            tab,
+            weights,
+            identity: false,
+            live: live_stages(tab, weights),
+        })
     }
 }
 
@@ -38,6 +55,8 @@ impl<'t> Method<'t> {
 /// the adjoint evaluates the field's VJPs.
 pub(crate) struct Stages<V> {
     pub ys: Vec<V>,
+    /// The slopes `kᵢ` at those stages.
+    pub ks: Vec<V>,
 }
 
 /// Evaluates the stages (and slopes `kᵢ = f(t + cᵢh, Yᵢ)`) of the step `(t, y, h)` of `tab` (as [`Erk`](crate::erk::Erk)
@@ -77,11 +96,12 @@ where
         .map(|(b, k)| (h * b, k))
         .collect();
     y_new.lincomb_acc(1.0, &terms);
-    (Stages { ys }, y_new)
+    (Stages { ys, ks }, y_new)
 }
 
-/// The adjoint of the step `(t, y, h)`: given `λ = ∂L/∂y⁺`, sets `λ ← ∂L/∂y` and adds
-/// the step's `∂L/∂θ` to `dtheta`. Returns the number of field VJPs.
+/// The adjoint of the step `(t, y, h)` (or of its error estimate, for
+/// [`Method::error`]): given `λ = ∂L/∂y⁺` (or `∂L/∂ẽ`), sets `λ ← ∂L/∂y` and adds
+/// the `∂L/∂θ` to `dtheta`. Returns the number of field VJPs.
 ///
 /// With `k̄ᵢ = ∂L/∂kᵢ`, stages in reverse: `k̄ᵢ = h bᵢ λ + h Σ_{j>i} a_ji Ȳ_j`,
 /// `(Ȳᵢ, θ̄ᵢ) = VJP of f at (t + cᵢh, Yᵢ) with k̄ᵢ`, and `∂L/∂y = λ + Σᵢ Ȳᵢ`.
@@ -103,7 +123,11 @@ where
     let n = stages.ys.len();
     // Ȳ_j of the stages already processed (later stages), for k̄ᵢ.
     let mut ybar: Vec<Option<V>> = (0..n).map(|_| None).collect();
-    let mut total = lambda.clone();
+    let mut total = if m.identity {
+        lambda.clone()
+    } else {
+        lambda.zeros_like()
+    };
     let mut dp = dtheta.zeros_like();
     let mut vjps = 0;
     for i in (0..n).rev() {
@@ -112,8 +136,8 @@ where
         }
         let mut kbar = lambda.zeros_like();
         let mut terms: Vec<(f64, &V)> = Vec::new();
-        if tab.b[i] != 0.0 {
-            terms.push((h * tab.b[i], lambda));
+        if m.weights[i] != 0.0 {
+            terms.push((h * m.weights[i], lambda));
         }
         for (j, yb) in ybar.iter().enumerate().skip(i + 1) {
             if let Some(yb) = yb {

@@ -20,6 +20,9 @@
 //! Steps land on the save times, so every saved state is a step's end (no
 //! interpolation to differentiate).
 //!
+//! [`local_error`] gives the error estimate of one step and its gradient, the local
+//! regulariser of Pal, Edelman & Rackauckas (2023).
+//!
 //! For SDEs, [`SdeTape`] records a fixed-step reversible Heun solve of a
 //! [`ParamSde`](noether_core::ParamSde) and differentiates it either by rebuilding
 //! the states backwards ([`SdeAdjoint::Reversible`], `O(1)` memory) or from
@@ -44,8 +47,10 @@
 
 mod backsolve;
 mod erk_step;
+mod local_error;
 mod reversible;
 
+pub use local_error::{LocalError, local_error};
 pub use reversible::{SdeAdjoint, SdeTape};
 
 use noether_core::{ParamField, Space};

@@ -3,11 +3,12 @@
 
 use xtask::Result;
 
-use crate::areas::{BenchOptions, Workflows};
+use crate::areas::{BenchOptions, ReproduceOptions, Workflows};
 use crate::report::Report;
 
 mod bench;
 mod demo;
+mod reproduce;
 
 /// The neural area's workflows.
 pub struct Neural;
@@ -18,5 +19,11 @@ impl Workflows for Neural {
     }
     fn bench(&self, _opts: &BenchOptions) -> Result<Report> {
         bench::run()
+    }
+    fn reproduce(&self, name: &str, opts: &ReproduceOptions) -> Result<()> {
+        match name {
+            "local-reg" => reproduce::local_reg(opts.budget),
+            _ => Err(format!("no reproduce target '{name}' in neural-ode").into()),
+        }
     }
 }
