@@ -126,10 +126,16 @@ pub const AREAS: &[Area] = &[
         criterion: false,
         system_peer: None,
         demo: true,
-        reproduce: &[Target {
-            name: "local-reg",
-            about: "local regularisation of a neural-ODE digit classifier (Pal et al. 2023): prediction NFE with and without",
-        }],
+        reproduce: &[
+            Target {
+                name: "local-reg",
+                about: "local regularisation of a neural-ODE digit classifier (Pal et al. 2023): prediction NFE with and without",
+            },
+            Target {
+                name: "fbm-vi",
+                about: "the Hurst index of fractional OU data learnt by variational inference with Markov-approximate fBM (Daems et al. 2024)",
+            },
+        ],
     },
     Area {
         name: "flow",

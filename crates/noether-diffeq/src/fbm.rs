@@ -86,6 +86,32 @@ impl MarkovFbm {
         })
     }
 
+    /// The same rates and horizon with another Hurst index (new optimal weights).
+    ///
+    /// Errors: as [`MarkovFbm::type2`].
+    pub fn with_hurst(&self, hurst: f64) -> Result<Self> {
+        let k = self.gammas.len();
+        let gamma_max = if k > 1 { self.gammas[k - 1] } else { 2.0 };
+        Self::type2(hurst, k, gamma_max, self.horizon)
+    }
+
+    /// `dω/dH`, the derivative of the optimal weights in the Hurst index on these
+    /// rates, by fourth-order central differences with step `δ = 10⁻³`
+    /// (`(−ω(H+2δ) + 8ω(H+δ) − 8ω(H−δ) + ω(H−2δ))/12δ`, truncation `O(δ⁴)`): the Gram
+    /// matrix `A` is ill-conditioned, so the weights carry round-off of about
+    /// `10⁻⁸` relative and a smaller step would amplify it. This is what makes `H`
+    /// learnable by gradient descent.
+    ///
+    /// Errors: as [`MarkovFbm::type2`] (for `H` within `2·10⁻³` of 0 or 1).
+    pub fn weights_derivative(&self) -> Result<Vec<f64>> {
+        let d = 1e-3;
+        let at = |k: f64| self.with_hurst(self.hurst + k * d).map(|m| m.weights);
+        let (p2, p1, m1, m2) = (at(2.0)?, at(1.0)?, at(-1.0)?, at(-2.0)?);
+        Ok((0..self.weights.len())
+            .map(|i| (-p2[i] + 8.0 * p1[i] - 8.0 * m1[i] + m2[i]) / (12.0 * d))
+            .collect())
+    }
+
     /// The approximation with the rate range `γ_max` that minimises the relative
     /// error, found by golden-section search on `log γ_max ∈ [log 1.5, log 1e4]`.
     pub fn type2_optimal(hurst: f64, k: usize, horizon: f64) -> Result<Self> {

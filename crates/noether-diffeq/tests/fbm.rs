@@ -154,3 +154,35 @@ fn fbm_driven_sde_reproduces_the_fbm_variance() {
         "Var X(1) = {var}, approximation {want}"
     );
 }
+
+/// `dω/dH` (central differences at step 1e-5) against the derivative of the
+/// approximation's covariance: `d/dH Cov(B̂(s), B̂(t)) = 2 Σᵢⱼ (dωᵢ/dH) ωⱼ Cᵢⱼ(s, t)`
+/// (symmetrised), computed from the weights' derivative and the OU covariances,
+/// against fourth-order central differences of `covariance` itself (step 1e-3).
+#[test]
+fn hurst_derivative_of_the_weights_is_consistent() {
+    for hurst in [0.3, 0.5, 0.7] {
+        let m = MarkovFbm::type2(hurst, 5, 20.0, 2.0).unwrap();
+        let dw = m.weights_derivative().unwrap();
+        let cov_with = |w: &[f64], v: &[f64], s: f64, t: f64| {
+            let mut c = 0.0;
+            for (i, &gi) in m.gammas.iter().enumerate() {
+                for (j, &gj) in m.gammas.iter().enumerate() {
+                    let g = gi + gj;
+                    c += w[i] * v[j] * (-gj * (t - s)).exp() * (1.0 - (-g * s).exp()) / g;
+                }
+            }
+            c
+        };
+        for (s, t) in [(0.5, 0.5), (1.0, 2.0), (2.0, 2.0)] {
+            let ours = cov_with(&dw, &m.weights, s, t) + cov_with(&m.weights, &dw, s, t);
+            let d = 1e-3;
+            let c = |k: f64| m.with_hurst(hurst + k * d).unwrap().covariance(s, t);
+            let fd = (-c(2.0) + 8.0 * c(1.0) - 8.0 * c(-1.0) + c(-2.0)) / (12.0 * d);
+            assert!(
+                (ours - fd).abs() < 1e-5 * (1.0 + fd.abs()),
+                "H = {hurst}, ({s}, {t}): {ours} vs {fd}"
+            );
+        }
+    }
+}

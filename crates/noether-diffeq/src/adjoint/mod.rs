@@ -27,7 +27,9 @@
 //! [`ParamSde`](noether_core::ParamSde) and differentiates it either by rebuilding
 //! the states backwards ([`SdeAdjoint::Reversible`], `O(1)` memory) or from
 //! snapshots ([`SdeAdjoint::Checkpointed`]); both give the exact gradient of the
-//! discrete solution.
+//! discrete solution. [`EulerMaruyamaTape`] differentiates a fixed-step
+//! Euler–Maruyama solve of an Itô SDE, keeping every step's state (for dissipative
+//! SDEs, where reversible Heun is unstable).
 //!
 //! ```
 //! use noether_diffeq::adjoint::{Adjoint, Tape};
@@ -47,9 +49,11 @@
 
 mod backsolve;
 mod erk_step;
+mod euler_maruyama;
 mod local_error;
 mod reversible;
 
+pub use euler_maruyama::EulerMaruyamaTape;
 pub use local_error::{LocalError, local_error};
 pub use reversible::{SdeAdjoint, SdeTape};
 

@@ -11,6 +11,11 @@
 //!   [`Adjoint::Checkpointed`](super::Adjoint::Checkpointed), `O(√n)` of them); each
 //!   segment is replayed forward and differentiated backwards.
 //!
+//! Reversible Heun is stable for oscillatory dynamics only: on a dissipative mode
+//! `λ < 0` its parasitic solution grows like `(1 + |hλ|)ⁿ` (as leapfrog's does), so
+//! stiff or strongly damped SDEs (fast Ornstein–Uhlenbeck rates) need
+//! [`EulerMaruyamaTape`](super::EulerMaruyamaTape) instead.
+//!
 //! One step with `F(t, z) = μ(t, z; θ)h + σ(t, z; θ)ΔW` is
 //! `ŷₖ₊₁ = 2yₖ − ŷₖ + F(tₖ, ŷₖ)`, `yₖ₊₁ = yₖ + ½(F(tₖ, ŷₖ) + F(tₖ₊₁, ŷₖ₊₁))`. With
 //! the adjoints `(a, â)` of `(yₖ₊₁, ŷₖ₊₁)`, its reverse is
@@ -136,27 +141,8 @@ where
         times: &[f64],
         adjoint: SdeAdjoint,
     ) -> Result<Self> {
-        let (t0, t1) = span;
-        if !(t0.is_finite() && t1.is_finite() && t1 > t0) {
-            return Err(invalid(
-                "span",
-                format!("({t0}, {t1})"),
-                "must be finite with t1 > t0",
-            ));
-        }
-        if steps == 0 {
-            return Err(invalid("steps", 0, "need at least one step"));
-        }
-        let (p0, p1) = path.interval();
-        if p0 > t0 || p1 < t1 {
-            return Err(invalid(
-                "path",
-                format!("[{p0}, {p1}]"),
-                "the Brownian path must cover the span",
-            ));
-        }
+        let grid = Grid::checked(span, steps, path.interval())?;
         let save_steps = grid_indices(span, steps, times)?;
-        let grid = Grid { span, steps };
         let checkpointed = adjoint == SdeAdjoint::Checkpointed;
         let mut work = Work::new(sde, &y0)?;
         let mut y = y0.clone();
@@ -169,7 +155,7 @@ where
                 if !y.all_finite() {
                     return Err(DiffeqError::NonFinite {
                         t: grid.time(k),
-                        h: grid.time(k.max(1)) - grid.time(k.max(1) - 1),
+                        h: grid.step(k.max(1) - 1),
                     });
                 }
                 ys.push(y.clone());
@@ -226,25 +212,7 @@ where
     /// Errors: [`DiffeqError::InvalidArgument`] when the count or a length does not
     /// match, or a cotangent is not finite.
     pub fn vjp(&self, cotangents: &[V]) -> Result<Gradient<V, S::Params>> {
-        if cotangents.len() != self.ys.len() {
-            return Err(invalid(
-                "cotangents",
-                cotangents.len(),
-                "need one per save time",
-            ));
-        }
-        for (w, y) in cotangents.iter().zip(&self.ys) {
-            if w.len() != y.len() {
-                return Err(invalid(
-                    "cotangents",
-                    w.len(),
-                    "length differs from the state's",
-                ));
-            }
-            if !w.all_finite() {
-                return Err(invalid("cotangents", "non-finite", "must be finite"));
-            }
-        }
+        check_cotangents(cotangents, &self.ys)?;
         let grid = Grid {
             span: self.span,
             steps: self.steps,
@@ -286,13 +254,44 @@ where
 
 /// The step grid `tₖ = t₀ + k(t₁ − t₀)/n`, with `tₙ = t₁` exactly.
 #[derive(Debug, Clone, Copy)]
-struct Grid {
-    span: (f64, f64),
-    steps: usize,
+pub(super) struct Grid {
+    pub span: (f64, f64),
+    pub steps: usize,
 }
 
 impl Grid {
-    fn time(&self, k: usize) -> f64 {
+    /// The grid of `steps` steps over `span`, checked against the Brownian path's
+    /// interval.
+    pub fn checked(span: (f64, f64), steps: usize, path: (f64, f64)) -> Result<Self> {
+        let (t0, t1) = span;
+        if !(t0.is_finite() && t1.is_finite() && t1 > t0) {
+            return Err(invalid(
+                "span",
+                format!("({t0}, {t1})"),
+                "must be finite with t1 > t0",
+            ));
+        }
+        if steps == 0 {
+            return Err(invalid("steps", 0, "need at least one step"));
+        }
+        let (p0, p1) = path;
+        if p0 > t0 || p1 < t1 {
+            return Err(invalid(
+                "path",
+                format!("[{p0}, {p1}]"),
+                "the Brownian path must cover the span",
+            ));
+        }
+        Ok(Self { span, steps })
+    }
+
+    /// `h` of step `k` (from `tₖ` to `tₖ₊₁`).
+    pub fn step(&self, k: usize) -> f64 {
+        self.time(k + 1) - self.time(k)
+    }
+
+    /// `tₖ`.
+    pub fn time(&self, k: usize) -> f64 {
         let (t0, t1) = self.span;
         if k == self.steps {
             t1
@@ -302,8 +301,32 @@ impl Grid {
     }
 }
 
+/// Errors unless there is one finite cotangent of each saved state's length.
+pub(super) fn check_cotangents<V: Space>(cotangents: &[V], ys: &[V]) -> Result<()> {
+    if cotangents.len() != ys.len() {
+        return Err(invalid(
+            "cotangents",
+            cotangents.len(),
+            "need one per save time",
+        ));
+    }
+    for (w, y) in cotangents.iter().zip(ys) {
+        if w.len() != y.len() {
+            return Err(invalid(
+                "cotangents",
+                w.len(),
+                "length differs from the state's",
+            ));
+        }
+        if !w.all_finite() {
+            return Err(invalid("cotangents", "non-finite", "must be finite"));
+        }
+    }
+    Ok(())
+}
+
 /// The step index of each save time; errors for times off the grid or out of order.
-fn grid_indices(span: (f64, f64), steps: usize, times: &[f64]) -> Result<Vec<usize>> {
+pub(super) fn grid_indices(span: (f64, f64), steps: usize, times: &[f64]) -> Result<Vec<usize>> {
     if times.is_empty() {
         return Err(invalid("times", "[]", "need at least one save time"));
     }

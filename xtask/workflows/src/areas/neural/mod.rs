@@ -8,6 +8,7 @@ use crate::report::Report;
 
 mod bench;
 mod demo;
+mod fbm_vi;
 mod reproduce;
 
 /// The neural area's workflows.
@@ -23,6 +24,7 @@ impl Workflows for Neural {
     fn reproduce(&self, name: &str, opts: &ReproduceOptions) -> Result<()> {
         match name {
             "local-reg" => reproduce::local_reg(opts.budget),
+            "fbm-vi" => fbm_vi::fbm_vi(opts.budget),
             _ => Err(format!("no reproduce target '{name}' in neural-ode").into()),
         }
     }
