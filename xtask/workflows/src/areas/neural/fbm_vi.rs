@@ -370,3 +370,65 @@ pub fn fbm_vi(budget: f64) -> Result<()> {
     report.print();
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The posterior's parameter VJP against central differences of the discrete
+    /// loss (same Brownian path), for θ, σ, H and a few control parameters.
+    #[test]
+    fn posterior_gradient_matches_finite_differences() {
+        let data = fou_data(0.3, 1).unwrap();
+        let n_params = HEAD + PATHS * KNOTS + KNOTS;
+        let mut flat: Vec<f64> = (0..n_params)
+            .map(|i| 0.01 * ((i as f64) * 0.7).sin())
+            .collect();
+        flat[1] = 0.2;
+        flat[2] = -0.3;
+        let obs: Vec<f64> = (1..=OBS).map(|i| i as f64 * T / OBS as f64).collect();
+        let path = VirtualBrownianTree::new(0.0, T, PATHS * SAMPLES, 1e-4, 3).unwrap();
+        let y0 = vec![0.0; PATHS * SAMPLES * WIDTH];
+        let loss_grad = |flat: &[f64], grad: bool| -> (f64, Vec<f64>) {
+            let model = Posterior::new(flat.to_vec()).unwrap();
+            let tape = EulerMaruyamaTape::record(&model, &path, (0.0, T), y0.clone(), STEPS, &obs)
+                .unwrap();
+            let norm = 1.0 / (PATHS * SAMPLES) as f64;
+            let mut loss = 0.0;
+            let mut cots = Vec::new();
+            for (i, y) in tape.ys().iter().enumerate() {
+                let mut c = vec![0.0; y.len()];
+                for (s, z) in y.chunks_exact(WIDTH).enumerate() {
+                    let r = z[0] - data[s / SAMPLES][i];
+                    loss += norm * 0.5 * r * r / (NOISE * NOISE);
+                    c[s * WIDTH] = norm * r / (NOISE * NOISE);
+                    if i == OBS - 1 {
+                        loss += norm * z[K + 1];
+                        c[s * WIDTH + K + 1] = norm;
+                    }
+                }
+                cots.push(c);
+            }
+            let g = if grad {
+                tape.vjp(&cots).unwrap().params
+            } else {
+                Vec::new()
+            };
+            (loss, g)
+        };
+        let (_, g) = loss_grad(&flat, true);
+        for k in [0, 1, 2, HEAD + 5, HEAD + PATHS * KNOTS + 7] {
+            let d = 1e-6;
+            let (mut p, mut m) = (flat.clone(), flat.clone());
+            p[k] += d;
+            m[k] -= d;
+            let fd = (loss_grad(&p, false).0 - loss_grad(&m, false).0) / (2.0 * d);
+            eprintln!("param {k}: vjp {} fd {fd}", g[k]);
+            assert!(
+                (g[k] - fd).abs() < 1e-4 * (1.0 + fd.abs()),
+                "param {k}: {} vs {fd}",
+                g[k]
+            );
+        }
+    }
+}
