@@ -119,6 +119,22 @@ impl FusedMlp {
         self.widths[self.widths.len() - 1]
     }
 
+    /// Checks that a state holds whole rows of this network's dimension (solves
+    /// would otherwise stop at a length mismatch inside the field).
+    ///
+    /// Errors: [`DiffeqError::InvalidArgument`](crate::DiffeqError::InvalidArgument)
+    /// naming the length.
+    pub fn check_state(&self, x: &[f64]) -> Result<()> {
+        if x.is_empty() || !x.len().is_multiple_of(self.dim()) {
+            return Err(invalid(
+                "y0",
+                x.len(),
+                "the state must hold batch × dim values (a multiple of the network's dim)",
+            ));
+        }
+        Ok(())
+    }
+
     /// Replaces the parameters (the layout of [`ParamField::params`]).
     ///
     /// Errors: [`DiffeqError::InvalidArgument`](crate::DiffeqError::InvalidArgument)
