@@ -278,6 +278,11 @@ fn fused_mlp_matches_the_burn_network() {
                 e0 < 1e-12 && e1 < 1e-12 && e2 < 1e-12,
                 "{act:?} {time_input}: {e0:e} {e1:e} {e2:e}"
             );
+            assert!(fused.check_state(&xv).is_ok());
+            assert!(fused.check_state(&xv[..11]).is_err());
+            let mut bad = fused;
+            assert!(bad.set_params(&[0.0; 3]).is_err());
+            assert!(bad.set_params(&vec![f64::NAN; fdp.len()]).is_err());
         }
     }
 }
