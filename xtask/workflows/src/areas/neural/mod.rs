@@ -1,5 +1,6 @@
-//! The neural area (noether-diffeq's `neural` module on burn): neural ODEs trained
-//! through the solvers.
+//! The neural-ode area (noether-diffeq's `neural` and `adjoint` modules): neural
+//! ODEs and SDEs trained through the solvers; the diffrax benchmark, and the
+//! local-regularisation and fbm-vi reproduce targets.
 
 use xtask::Result;
 
@@ -11,7 +12,7 @@ mod demo;
 mod fbm_vi;
 mod reproduce;
 
-/// The neural area's workflows.
+/// The neural-ode area's workflows.
 pub struct Neural;
 
 impl Workflows for Neural {
