@@ -243,27 +243,9 @@ where
     /// when the count or a length does not match, or a cotangent is not finite;
     /// whatever a replayed or backward solve returns.
     pub fn vjp(&self, cotangents: &[V]) -> Result<Gradient<V, F::Params>> {
-        if cotangents.len() != self.ys.len() {
-            return Err(invalid(
-                "cotangents",
-                cotangents.len(),
-                "need one per save time",
-            ));
-        }
-        for (w, y) in cotangents.iter().zip(&self.ys) {
-            if w.len() != y.len() {
-                return Err(invalid(
-                    "cotangents",
-                    w.len(),
-                    "length differs from the state's",
-                ));
-            }
-            if !w.all_finite() {
-                return Err(invalid("cotangents", "non-finite", "must be finite"));
-            }
-        }
+        reversible::check_cotangents(cotangents, &self.ys)?;
         match self.adjoint {
-            Adjoint::Checkpointed => self.checkpointed_vjp(cotangents),
+            Adjoint::Checkpointed => self.checkpointed_vjp(cotangents, None).map(|(g, _)| g),
             Adjoint::Backsolve { rtol, atol } => backsolve::vjp(
                 self.problem,
                 self.tableau,
@@ -275,8 +257,45 @@ where
         }
     }
 
-    fn checkpointed_vjp(&self, cotangents: &[V]) -> Result<Gradient<V, F::Params>> {
+    /// The gradient of `L + w Σₖ Rₖ`, where `L` has the cotangents `cotangents` and
+    /// `Rₖ = hₖ‖ẽₖ‖` is the error estimate of accepted step `k` ([`local_error`] at
+    /// the step's own `(t, y, h)`, scale `atol + rtol·max(|y|, |y⁺|)`): the global
+    /// (integrated) error regulariser of Pal, Edelman & Rackauckas (2023), the
+    /// alternative to sampling one step. Returns the gradient and `Σₖ Rₖ`. Each step
+    /// costs its stages and their VJPs once more, with the error weights.
+    ///
+    /// Errors: [`DiffeqError::InvalidArgument`](crate::DiffeqError::InvalidArgument)
+    /// for a tape recorded with [`Adjoint::Backsolve`] (the penalty needs the
+    /// forward steps), bad cotangents, a tableau without an embedded pair or bad
+    /// tolerances; whatever a replay returns.
+    pub fn vjp_with_error_penalty(
+        &self,
+        cotangents: &[V],
+        weight: f64,
+        rtol: f64,
+        atol: f64,
+    ) -> Result<(Gradient<V, F::Params>, f64)> {
+        if self.adjoint != Adjoint::Checkpointed {
+            return Err(invalid(
+                "adjoint",
+                format!("{:?}", self.adjoint),
+                "the step penalty needs a checkpointed tape",
+            ));
+        }
+        if !weight.is_finite() {
+            return Err(invalid("weight", weight, "must be finite"));
+        }
+        reversible::check_cotangents(cotangents, &self.ys)?;
+        self.checkpointed_vjp(cotangents, Some((weight, rtol, atol)))
+    }
+
+    fn checkpointed_vjp(
+        &self,
+        cotangents: &[V],
+        penalty: Option<(f64, f64, f64)>,
+    ) -> Result<(Gradient<V, F::Params>, f64)> {
         let f = self.problem.f;
+        let mut total_error = 0.0;
         let method = Method::new(self.tableau);
         let mut lambda = self.problem.y0.zeros_like();
         let mut dtheta = f.params().zeros_like();
@@ -332,15 +351,26 @@ where
                 let (st, _) = stages(f, &method, *t, y, *h);
                 stats.field_evals += st.ys.len();
                 stats.vjps += step_vjp(f, &method, *t, &st, *h, &mut lambda, &mut dtheta);
+                if let Some((w, rtol, atol)) = penalty {
+                    let r = local_error(f, self.tableau, *t, y, *h, rtol, atol)?;
+                    total_error += r.value;
+                    lambda.axpy(w, &r.y);
+                    dtheta.axpy(w, &r.params);
+                    stats.field_evals += r.stats.field_evals;
+                    stats.vjps += r.stats.vjps;
+                }
                 add_cotangents_at(start + k, &mut lambda);
             }
             seg_end = *start;
         }
-        Ok(Gradient {
-            y0: lambda,
-            params: dtheta,
-            stats,
-        })
+        Ok((
+            Gradient {
+                y0: lambda,
+                params: dtheta,
+                stats,
+            },
+            total_error,
+        ))
     }
 }
 
