@@ -57,7 +57,7 @@ enum Cmd {
         /// Budget multiplier for long targets (gp-hm: 1 = 5·10³ Adam steps per
         /// GP-HM run, 5% of the paper's; the default 20 = the paper's 10⁵, about
         /// 51 minutes on a 2-core machine; gp-hm-advection: 20 = 10⁵ steps;
-        /// local-reg: 20 = the paper's 7500 Adam steps per model; fbm-vi: 20 = 1500).
+        /// local-reg: 20 = 5000 Adam steps per model; fbm-vi: 20 = 1500).
         #[arg(long, default_value_t = 20.0)]
         budget: f64,
         /// Only the cases whose name contains this (gp-hm: e.g. `x_sin200x-GP-HM`).
