@@ -8,7 +8,9 @@
 //! backpropagation). Our checkpointed adjoint runs against diffrax's
 //! `RecursiveCheckpointAdjoint`, our backsolve adjoint (rtol = atol = 1e-6, as the
 //! forward) against `BacksolveAdjoint`. torchdiffeq is not run: this machine's
-//! package index has only the CUDA build of torch.
+//! package index has only the CUDA build of torch. The report ends with the memory
+//! of the adjoints (peak heap by a counting allocator at 10², 10³, 10⁴ steps and
+//! the fitted log-log slopes), from `tests/adjoint_memory.rs`.
 
 use std::time::Instant;
 
@@ -229,5 +231,86 @@ pub fn run() -> Result<Report> {
         pb.inc(1);
     }
     pb.finish_with_message("done");
+    memory(&mut report)?;
     Ok(report)
+}
+
+/// Peak heap of gradients through a solve, from the counting-allocator test
+/// (`crates/noether-diffeq/tests/adjoint_memory.rs`, run in release): peak bytes
+/// at 10², 10³ and 10⁴ steps and the fitted slope of log memory against log steps
+/// for each adjoint, with the issue's limits as references.
+fn memory(report: &mut Report) -> Result<()> {
+    let start = Instant::now();
+    println!("adjoint memory: cargo test --release -p noether-diffeq --test adjoint_memory");
+    let out = std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args([
+            "test",
+            "--release",
+            "-p",
+            "noether-diffeq",
+            "--test",
+            "adjoint_memory",
+            "--",
+            "--nocapture",
+        ])
+        .current_dir(xtask::paths::root())
+        .output()?;
+    if !out.status.success() {
+        return Err(format!(
+            "adjoint_memory test failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+        .into());
+    }
+    let elapsed = start.elapsed().as_secs_f64();
+    let text =
+        String::from_utf8_lossy(&out.stderr).into_owned() + &String::from_utf8_lossy(&out.stdout);
+    for line in text.lines() {
+        // "{label}, {n} steps: peak {bytes} bytes above baseline"
+        if let Some((label, rest)) = line.split_once(" steps: peak ")
+            && let Some((name, n)) = label.rsplit_once(", ")
+            && let Some(bytes) = rest
+                .split_whitespace()
+                .next()
+                .and_then(|b| b.parse::<f64>().ok())
+        {
+            let case = format!("adjoint-memory-{}", slug(name));
+            report.push(Row::compared(
+                &case,
+                &format!("peak_bytes_{n}_steps"),
+                bytes,
+                elapsed,
+                None,
+            ));
+        }
+        // "{label}: fitted slope of log memory vs log steps {slope} (limit {limit})"
+        if let Some((name, rest)) = line.split_once(": fitted slope of log memory vs log steps ")
+            && let Some((slope, limit)) = rest.split_once(" (limit ")
+            && let (Ok(slope), Ok(limit)) = (
+                slope.trim().parse::<f64>(),
+                limit.trim_end_matches(')').trim().parse::<f64>(),
+            )
+        {
+            report.push(Row {
+                case: format!("adjoint-memory-{}", slug(name)),
+                metric: "log_memory_vs_log_steps_slope".into(),
+                value: slope,
+                reference: Some(limit),
+                reference_source: Some("issue 18 limit (counting allocator)".into()),
+                elapsed_s: elapsed,
+                ..Default::default()
+            });
+        }
+    }
+    Ok(())
+}
+
+/// `Backsolve { rtol: 1e-8, atol: 1e-8 }` → `backsolve`, `SDE Reversible` → `sde-reversible`.
+fn slug(name: &str) -> String {
+    name.split(|c: char| c == '{' || c == '(')
+        .next()
+        .unwrap_or(name)
+        .trim()
+        .to_lowercase()
+        .replace(' ', "-")
 }
