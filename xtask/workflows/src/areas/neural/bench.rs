@@ -307,7 +307,7 @@ fn memory(report: &mut Report) -> Result<()> {
 
 /// `Backsolve { rtol: 1e-8, atol: 1e-8 }` → `backsolve`, `SDE Reversible` → `sde-reversible`.
 fn slug(name: &str) -> String {
-    name.split(|c: char| c == '{' || c == '(')
+    name.split(['{', '('])
         .next()
         .unwrap_or(name)
         .trim()
