@@ -49,7 +49,7 @@
 use noether_core::{BrownianPath, Ito, ParamSde, Space};
 
 use super::reversible::{Grid, grid_indices};
-use super::{AdjointStats, Gradient};
+use super::{AdjointStats, Gradient, Pending};
 use crate::error::{DiffeqError, Result};
 use crate::sde::brownian_len;
 
@@ -152,18 +152,8 @@ where
         let (mut lambda, mut wh, mut dx) = (y0.zeros_like(), y0.zeros_like(), y0.zeros_like());
         let mut dtheta = self.sde.params().zeros_like();
         let mut dp = dtheta.zeros_like();
-        let mut pending: Vec<(usize, &V)> =
-            self.save_steps.iter().copied().zip(cotangents).collect();
-        let mut add_at = |k: usize, lambda: &mut V| {
-            while let Some(&(s, w)) = pending.last() {
-                if s != k {
-                    break;
-                }
-                lambda.axpy(1.0, w);
-                pending.pop();
-            }
-        };
-        add_at(self.grid.steps, &mut lambda);
+        let mut pending = Pending::new(&self.save_steps, cotangents);
+        pending.add_at(self.grid.steps, &mut lambda);
         for k in (0..self.grid.steps).rev() {
             let (t, h) = (self.grid.time(k), self.grid.step(k));
             self.path.increment(t, t + h, &mut dw);
@@ -172,7 +162,7 @@ where
                 .vjp(t, &self.starts[k], &dw, &wh, &lambda, &mut dx, &mut dp);
             lambda.axpy(1.0, &dx);
             dtheta.axpy(1.0, &dp);
-            add_at(k, &mut lambda);
+            pending.add_at(k, &mut lambda);
         }
         let steps = self.grid.steps;
         Ok(Gradient {

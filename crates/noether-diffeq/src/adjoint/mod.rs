@@ -305,18 +305,8 @@ where
         };
         let n_total = self.save_steps.last().copied().unwrap_or(0);
         // Cotangents whose save time is the end of step k−1 (k accepted steps taken).
-        let mut pending: Vec<(usize, &V)> =
-            self.save_steps.iter().copied().zip(cotangents).collect();
-        let mut add_cotangents_at = |k: usize, lambda: &mut V| {
-            while let Some(&(s, w)) = pending.last() {
-                if s != k {
-                    break;
-                }
-                lambda.axpy(1.0, w);
-                pending.pop();
-            }
-        };
-        add_cotangents_at(n_total, &mut lambda);
+        let mut pending = Pending::new(&self.save_steps, cotangents);
+        pending.add_at(n_total, &mut lambda);
         let mut seg_end = n_total;
         for (start, snap) in self.snapshots.iter().rev() {
             if *start >= seg_end {
@@ -359,7 +349,7 @@ where
                     stats.field_evals += r.stats.field_evals;
                     stats.vjps += r.stats.vjps;
                 }
-                add_cotangents_at(start + k, &mut lambda);
+                pending.add_at(start + k, &mut lambda);
             }
             seg_end = *start;
         }
@@ -371,6 +361,33 @@ where
             },
             total_error,
         ))
+    }
+}
+
+/// The cotangents of the saved states not yet added to the adjoint, by the step
+/// index (accepted steps taken) at which each state was saved; a backward pass adds
+/// them as it reaches those indices, last first.
+pub(crate) struct Pending<'c, V> {
+    queue: Vec<(usize, &'c V)>,
+}
+
+impl<'c, V: Space<Scalar = f64>> Pending<'c, V> {
+    /// The cotangent of the state saved after `save_steps[i]` steps is `cotangents[i]`.
+    pub fn new(save_steps: &[usize], cotangents: &'c [V]) -> Self {
+        Self {
+            queue: save_steps.iter().copied().zip(cotangents).collect(),
+        }
+    }
+
+    /// `λ += ` the cotangents of the states saved at step index `k`.
+    pub fn add_at(&mut self, k: usize, lambda: &mut V) {
+        while let Some(&(s, w)) = self.queue.last() {
+            if s != k {
+                break;
+            }
+            lambda.axpy(1.0, w);
+            self.queue.pop();
+        }
     }
 }
 

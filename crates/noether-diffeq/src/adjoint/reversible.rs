@@ -64,7 +64,7 @@
 
 use noether_core::{BrownianPath, ParamSde, Space, Stratonovich};
 
-use super::{AdjointStats, Gradient};
+use super::{AdjointStats, Gradient, Pending};
 use crate::error::{DiffeqError, Result, invalid};
 use crate::sde::{Increment, ReversibleHeun, ReversibleHeunState, SdeSolver, brownian_len};
 
@@ -225,7 +225,7 @@ where
             a: self.y0.zeros_like(),
             ahat: self.y0.zeros_like(),
             dtheta: self.sde.params().zeros_like(),
-            pending: self.save_steps.iter().copied().zip(cotangents).collect(),
+            pending: Pending::new(&self.save_steps, cotangents),
             stats: AdjointStats {
                 snapshots: self.max_snapshots,
                 ..AdjointStats::default()
@@ -396,7 +396,7 @@ struct Backward<'s, V: Space, S: ParamSde<V> + ?Sized, P: ?Sized> {
     a: V,
     ahat: V,
     dtheta: S::Params,
-    pending: Vec<(usize, &'s V)>,
+    pending: Pending<'s, V>,
     stats: AdjointStats,
 }
 
@@ -409,13 +409,7 @@ where
 {
     /// Adds the cotangents of the states saved at step index `k` to `a`.
     fn add_cotangents_at(&mut self, k: usize) {
-        while let Some(&(s, w)) = self.pending.last() {
-            if s != k {
-                break;
-            }
-            self.a.axpy(1.0, w);
-            self.pending.pop();
-        }
+        self.pending.add_at(k, &mut self.a);
     }
 
     /// The reverse of step `k` (from `tₖ` to `tₖ₊₁`), given `ŷₖ`, `ŷₖ₊₁` and the
@@ -450,6 +444,7 @@ where
         let mut y = end.0.clone();
         self.work.state.yhat.copy_from(&end.1);
         let mut yhat1 = end.1.clone();
+        let mut yhat0 = end.1.zeros_like();
         for k in (0..self.grid.steps).rev() {
             let (t, t_next) = (self.grid.time(k), self.grid.time(k + 1));
             self.path.increment(t, t_next, &mut self.work.dw);
@@ -463,7 +458,7 @@ where
                 &mut self.work.state,
             );
             self.stats.field_evals += 2;
-            let yhat0 = self.work.state.yhat.clone();
+            yhat0.copy_from(&self.work.state.yhat);
             self.step(k, &yhat0, &yhat1);
         }
     }

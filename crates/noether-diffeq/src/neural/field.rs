@@ -46,6 +46,21 @@ pub(super) fn flatten<M: Module>(
     (Tensor::cat(v.parts, 0), v.shapes)
 }
 
+/// Errors unless `theta` holds `n` finite values (new flat parameters).
+pub(super) fn check_theta(theta: &Tensor<1>, n: usize) -> Result<()> {
+    if theta.dims()[0] != n {
+        return Err(invalid(
+            "theta",
+            theta.dims()[0],
+            "length differs from the parameter count",
+        ));
+    }
+    if !noether_core::Space::all_finite(theta) {
+        return Err(invalid("theta", "non-finite", "parameters must be finite"));
+    }
+    Ok(())
+}
+
 /// `module` with its float parameters replaced by consecutive slices of `flat`.
 pub(super) fn unflatten<M: Module>(module: M, flat: Tensor<1>) -> M {
     module.map(&mut Unflatten { flat, offset: 0 })
@@ -142,17 +157,7 @@ impl<M: TimeModule> NeuralField<M> {
     /// Errors: [`DiffeqError::InvalidArgument`](crate::DiffeqError::InvalidArgument)
     /// when its length differs or it holds a non-finite value.
     pub fn set_params(&mut self, theta: &Tensor<1>) -> Result<()> {
-        let n = self.flat.dims()[0];
-        if theta.dims()[0] != n {
-            return Err(invalid(
-                "theta",
-                theta.dims()[0],
-                "length differs from the parameter count",
-            ));
-        }
-        if !noether_core::Space::all_finite(theta) {
-            return Err(invalid("theta", "non-finite", "parameters must be finite"));
-        }
+        check_theta(theta, self.flat.dims()[0])?;
         let theta = theta.clone().without_autodiff();
         let model = unflatten(self.model.clone(), theta.clone());
         self.plain = model.valid();

@@ -24,6 +24,8 @@ pub struct FusedMlp {
     final_activation: Option<Activation>,
     time_input: bool,
     theta: Vec<f64>,
+    /// Where each layer's parameters start in `theta`.
+    offsets: Vec<usize>,
     scratch: RefCell<Scratch>,
 }
 
@@ -104,7 +106,16 @@ impl FusedMlp {
         let field = super::NeuralField::new(mlp.clone())?;
         let theta = field.params().to_f64_vec();
         let widths = mlp.widths();
+        let offsets = widths
+            .windows(2)
+            .scan(0, |off, w| {
+                let start = *off;
+                *off += w[0] * w[1] + w[1];
+                Some(start)
+            })
+            .collect();
         Ok(Self {
+            offsets,
             widths,
             activation: mlp.activation(),
             final_activation: mlp.final_activation(),
@@ -171,12 +182,11 @@ impl FusedMlp {
                 input.push(t);
             }
         }
-        let mut off = 0;
         for l in 0..layers {
             let (nin, nout) = (self.widths[l], self.widths[l + 1]);
+            let off = self.offsets[l];
             let w = &self.theta[off..off + nin * nout];
             let b = &self.theta[off + nin * nout..off + nin * nout + nout];
-            off += nin * nout + nout;
             let (done, rest) = s.a.split_at_mut(l + 1);
             let a_in = &done[l];
             let z = &mut s.z[l + 1];
@@ -231,13 +241,6 @@ impl<V: HostSpace<Scalar = f64>> ParamField<V> for FusedMlp {
         let layers = self.widths.len() - 1;
         let dim = self.dim();
         let batch = x.len() / dim;
-        // Offsets of each layer's parameters.
-        let mut offs = Vec::with_capacity(layers);
-        let mut off = 0;
-        for l in 0..layers {
-            offs.push(off);
-            off += self.widths[l] * self.widths[l + 1] + self.widths[l + 1];
-        }
         s.g.clear();
         s.g.extend_from_slice(w.as_slice());
         for l in (0..layers).rev() {
@@ -251,7 +254,7 @@ impl<V: HostSpace<Scalar = f64>> ParamField<V> for FusedMlp {
             if let Some(act) = act {
                 act.backprop_slice(&s.z[l + 1], &s.a[l + 1], &mut s.g, &mut s.d);
             }
-            let off = offs[l];
+            let off = self.offsets[l];
             let (dw, db) = dp[off..off + nin * nout + nout].split_at_mut(nin * nout);
             dw.iter_mut().for_each(|v| *v = 0.0);
             db.iter_mut().for_each(|v| *v = 0.0);

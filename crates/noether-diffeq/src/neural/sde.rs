@@ -5,7 +5,7 @@ use burn::tensor::Tensor;
 use noether_core::{NoiseShape, ParamSde, Sde, Stratonovich};
 
 use super::TimeModule;
-use super::field::{flatten, unflatten};
+use super::field::{check_theta, flatten, unflatten};
 use crate::error::{Result, invalid};
 
 /// A neural SDE with diagonal noise: drift network `μ_θ(t, x)` and diffusion
@@ -73,16 +73,7 @@ impl<M: TimeModule, G: TimeModule> NeuralSde<M, G> {
     /// when its length differs or it holds a non-finite value.
     pub fn set_params(&mut self, theta: &Tensor<1>) -> Result<()> {
         let n = self.flat.dims()[0];
-        if theta.dims()[0] != n {
-            return Err(invalid(
-                "theta",
-                theta.dims()[0],
-                "length differs from the parameter count",
-            ));
-        }
-        if !noether_core::Space::all_finite(theta) {
-            return Err(invalid("theta", "non-finite", "parameters must be finite"));
-        }
+        check_theta(theta, n)?;
         let theta = theta.clone().without_autodiff();
         let drift = unflatten(self.drift.clone(), theta.clone().slice(0..self.n_drift));
         let diffusion = unflatten(self.diffusion.clone(), theta.clone().slice(self.n_drift..n));

@@ -258,6 +258,31 @@ impl ParamSde<Vec<f64>> for Posterior {
     }
 }
 
+/// `−ELBO / P` (Gaussian observation log-likelihood of `X` at the saved times plus
+/// the KL state at the end, averaged over the samples) and its cotangents.
+fn neg_elbo(ys: &[Vec<f64>], data: &[Vec<f64>]) -> (f64, Vec<Vec<f64>>) {
+    let norm = 1.0 / (PATHS * SAMPLES) as f64;
+    let mut loss = 0.0;
+    let cots = ys
+        .iter()
+        .enumerate()
+        .map(|(i, y)| {
+            let mut c = vec![0.0; y.len()];
+            for (s, z) in y.chunks_exact(WIDTH).enumerate() {
+                let r = z[0] - data[s / SAMPLES][i];
+                loss += norm * 0.5 * r * r / (NOISE * NOISE);
+                c[s * WIDTH] = norm * r / (NOISE * NOISE);
+                if i == OBS - 1 {
+                    loss += norm * z[K + 1];
+                    c[s * WIDTH + K + 1] = norm;
+                }
+            }
+            c
+        })
+        .collect();
+    (loss, cots)
+}
+
 /// One fit: returns the learnt `(H, θ, σ)` and the final loss.
 fn fit(data: &[Vec<f64>], steps: usize, label: &str) -> Result<(f64, f64, f64, f64)> {
     let n_params = HEAD + PATHS * KNOTS + KNOTS;
@@ -281,22 +306,8 @@ fn fit(data: &[Vec<f64>], steps: usize, label: &str) -> Result<(f64, f64, f64, f
         let path = VirtualBrownianTree::new(0.0, T, PATHS * SAMPLES, 1e-4, 1000 + step as u64)?;
         let tape =
             EulerMaruyamaTape::record(&model, &path, (0.0, T), y0.clone(), STEPS, &obs_steps)?;
-        let norm = 1.0 / (PATHS * SAMPLES) as f64;
-        let mut cots = Vec::with_capacity(OBS);
-        loss = 0.0;
-        for (i, y) in tape.ys().iter().enumerate() {
-            let mut c = vec![0.0; y.len()];
-            for (s, z) in y.chunks_exact(WIDTH).enumerate() {
-                let r = z[0] - data[s / SAMPLES][i];
-                loss += norm * 0.5 * r * r / (NOISE * NOISE);
-                c[s * WIDTH] = norm * r / (NOISE * NOISE);
-                if i == OBS - 1 {
-                    loss += norm * z[K + 1];
-                    c[s * WIDTH + K + 1] = norm;
-                }
-            }
-            cots.push(c);
-        }
+        let cots;
+        (loss, cots) = neg_elbo(tape.ys(), data);
         let mut g = tape.vjp(&cots)?;
         g.params[0] = 0.0;
         if step < steps / 3 {
@@ -393,22 +404,7 @@ mod tests {
             let model = Posterior::new(flat.to_vec()).unwrap();
             let tape = EulerMaruyamaTape::record(&model, &path, (0.0, T), y0.clone(), STEPS, &obs)
                 .unwrap();
-            let norm = 1.0 / (PATHS * SAMPLES) as f64;
-            let mut loss = 0.0;
-            let mut cots = Vec::new();
-            for (i, y) in tape.ys().iter().enumerate() {
-                let mut c = vec![0.0; y.len()];
-                for (s, z) in y.chunks_exact(WIDTH).enumerate() {
-                    let r = z[0] - data[s / SAMPLES][i];
-                    loss += norm * 0.5 * r * r / (NOISE * NOISE);
-                    c[s * WIDTH] = norm * r / (NOISE * NOISE);
-                    if i == OBS - 1 {
-                        loss += norm * z[K + 1];
-                        c[s * WIDTH + K + 1] = norm;
-                    }
-                }
-                cots.push(c);
-            }
+            let (loss, cots) = neg_elbo(tape.ys(), &data);
             let g = if grad {
                 tape.vjp(&cots).unwrap().params
             } else {
