@@ -36,12 +36,14 @@
 #![deny(missing_docs)]
 
 pub mod error;
+pub mod fast_math;
 pub mod field;
 pub mod krylov;
 pub mod operator;
 pub mod optim;
 pub mod precond;
 pub mod real;
+pub mod rng;
 pub mod space;
 pub mod stats;
 

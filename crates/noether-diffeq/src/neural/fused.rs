@@ -7,9 +7,9 @@ use std::cell::RefCell;
 
 use noether_core::{HostSpace, ParamField, Space, VectorField};
 
-use super::fast_math;
 use super::mlp::{Activation, Mlp};
 use crate::error::{Result, invalid};
+use noether_core::fast_math;
 
 /// `f_θ(t, x)` of an [`Mlp`] on host states holding `batch × dim` values row by
 /// row (`Vec<f64>`, `HostBatch<f64>`), in f64. [`ParamField::params`] is the flat

@@ -34,7 +34,6 @@
 //! # Ok::<(), noether_diffeq::DiffeqError>(())
 //! ```
 
-mod fast_math;
 mod field;
 pub mod fit;
 mod fused;

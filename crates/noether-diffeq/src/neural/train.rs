@@ -128,51 +128,7 @@ impl TrainConfig {
     }
 }
 
-/// A seeded generator whose whole state is one `u64` (SplitMix64), so that it is
-/// checkpointed exactly: batches drawn after a resume are the ones an
-/// uninterrupted run draws.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SplitMix64 {
-    state: u64,
-}
-
-impl SplitMix64 {
-    /// The generator seeded with `seed`.
-    pub fn new(seed: u64) -> Self {
-        Self { state: seed }
-    }
-
-    /// The next 64 random bits.
-    pub fn next_u64(&mut self) -> u64 {
-        self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `[0, 1)`.
-    pub fn uniform(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    /// Uniform index in `0..n` (`n ≥ 1`).
-    pub fn index(&mut self, n: usize) -> usize {
-        ((self.uniform() * n as f64) as usize).min(n.saturating_sub(1))
-    }
-
-    /// `k` distinct indices of `0..n` (a partial Fisher–Yates shuffle).
-    pub fn sample(&mut self, n: usize, k: usize) -> Vec<usize> {
-        let mut idx: Vec<usize> = (0..n).collect();
-        let k = k.min(n);
-        for i in 0..k {
-            let j = i + self.index(n - i);
-            idx.swap(i, j);
-        }
-        idx.truncate(k);
-        idx
-    }
-}
+pub use noether_core::rng::SplitMix64;
 
 /// Adam with a schedule, an optional EMA and a data generator, on a flat f64
 /// parameter vector; see the [module docs](self).
@@ -298,7 +254,7 @@ impl Trainer {
         let meta: BTreeMap<&str, String> = BTreeMap::from([
             ("format", "noether-train/1".to_string()),
             ("step", self.step.to_string()),
-            ("rng", self.rng.state.to_string()),
+            ("rng", self.rng.state().to_string()),
             ("lr", bits(c.lr)),
             ("beta1", bits(c.beta1)),
             ("beta2", bits(c.beta2)),
@@ -384,7 +340,7 @@ impl Trainer {
             step,
             adam,
             ema: tensors.get("ema").cloned(),
-            rng: SplitMix64 { state: num("rng")? },
+            rng: SplitMix64::from_state(num("rng")?),
         };
         Ok((trainer, host_to(&params, like)))
     }

@@ -1,7 +1,8 @@
-//! Branch-free `exp`, softplus and `tanh` over slices of f64, written so that the
-//! compiler vectorises them (no calls into libm, no data-dependent branches): the
-//! activations of [`FusedMlp`](super::FusedMlp), where libm's scalar `exp` and
-//! `ln_1p` were two thirds of an evaluation.
+//! Branch-free `exp`, softplus, the logistic sigmoid and `tanh` over slices of f64,
+//! written so that the compiler vectorises them (no calls into libm, no
+//! data-dependent branches): the activations of noether-diffeq's fused MLP, where
+//! libm's scalar `exp` and `ln_1p` were two thirds of an evaluation, and the
+//! log-sum-exp of noether-flow's log-domain Sinkhorn.
 //!
 //! `exp`: `x = n ln 2 + r` with `|r| ≤ ln 2 / 2`, a degree-13 Taylor polynomial in
 //! `r` (truncation below 1e-17 relative, evaluated by Estrin's scheme), and `2ⁿ` built in the exponent bits; the
@@ -93,13 +94,13 @@ fn ln_1p_unit<const FMA: bool>(u: f64) -> f64 {
     k * std::f64::consts::LN_2 + 2.0 * s * p + correction
 }
 
-/// Defines `pub(super) fn $name(z, out)` applying `$body` elementwise: compiled
+/// Defines `pub fn $name(z, out)` applying `$body` elementwise: compiled
 /// twice, for the build's baseline and with AVX2 + FMA (four f64 lanes, fused
 /// multiply-adds), the latter chosen at run time when the processor has both.
 macro_rules! elementwise {
     ($(#[$doc:meta])* $name:ident, |$v:ident| $body:expr) => {
         $(#[$doc])*
-        pub(super) fn $name(z: &[f64], out: &mut [f64]) {
+        pub fn $name(z: &[f64], out: &mut [f64]) {
             #[inline(always)]
             fn kernel<const FMA: bool>(z: &[f64], out: &mut [f64]) {
                 for (o, &$v) in out.iter_mut().zip(z) {
@@ -124,6 +125,19 @@ macro_rules! elementwise {
         }
     };
 }
+
+elementwise!(
+    /// `out ← eᶻ` elementwise, about 1 ulp (`z` clamped to [−708, 709]).
+    ///
+    /// ```
+    /// let z = [-1.0, 0.0, 2.5];
+    /// let mut out = [0.0; 3];
+    /// noether_core::fast_math::exp(&z, &mut out);
+    /// assert!(z.iter().zip(&out).all(|(v, o)| (o - v.exp()).abs() <= 1e-15 * v.exp()));
+    /// ```
+    exp,
+    |v| exp1::<FMA>(v)
+);
 
 elementwise!(
     /// `out ← ln(1 + eᶻ)` (softplus with β = 1) elementwise, as
@@ -152,6 +166,50 @@ elementwise!(
         ((1.0 - e) / (1.0 + e)).copysign(v)
     }
 );
+
+/// `Σᵢ exp(wᵢ − scale·mᵢ − shift)` in one pass (eight independent partial sums,
+/// AVX2 + FMA when the processor has them): the inner sum of a log-sum-exp over
+/// an affine function of a row of costs, without storing the exponents. `w` and
+/// `m` must have the same length.
+///
+/// ```
+/// let (w, m) = ([0.5, -1.0, 2.0], [1.0, 0.0, 3.0]);
+/// let s = noether_core::fast_math::sum_exp_affine(&w, &m, 2.0, 0.25);
+/// let want: f64 = w.iter().zip(&m).map(|(w, m)| (w - 2.0 * m - 0.25f64).exp()).sum();
+/// assert!((s - want).abs() < 1e-15 * want);
+/// ```
+pub fn sum_exp_affine(w: &[f64], m: &[f64], scale: f64, shift: f64) -> f64 {
+    assert_eq!(w.len(), m.len(), "sum_exp_affine: w and m differ in length");
+    #[inline(always)]
+    fn kernel<const FMA: bool>(w: &[f64], m: &[f64], scale: f64, shift: f64) -> f64 {
+        let mut acc = [0.0f64; 8];
+        let (wc, mc) = (w.chunks_exact(8), m.chunks_exact(8));
+        let (wr, mr) = (wc.remainder(), mc.remainder());
+        for (w8, m8) in wc.zip(mc) {
+            for k in 0..8 {
+                acc[k] += exp1::<FMA>(w8[k] - scale * m8[k] - shift);
+            }
+        }
+        let mut tail = 0.0;
+        for (a, b) in wr.iter().zip(mr) {
+            tail += exp1::<FMA>(a - scale * b - shift);
+        }
+        ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7])) + tail
+    }
+    #[cfg(target_arch = "x86_64")]
+    {
+        #[target_feature(enable = "avx2,fma")]
+        unsafe fn wide(w: &[f64], m: &[f64], scale: f64, shift: f64) -> f64 {
+            kernel::<true>(w, m, scale, shift)
+        }
+        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+        {
+            // SAFETY: the processor supports AVX2 and FMA (checked just above).
+            return unsafe { wide(w, m, scale, shift) };
+        }
+    }
+    kernel::<false>(w, m, scale, shift)
+}
 
 #[cfg(test)]
 mod tests {
