@@ -8,7 +8,8 @@ use crate::paths::root;
 
 /// Features the full test suite and lints are built with: everything that builds
 /// without a GPU or network (the burn `Space` implementation included).
-pub const TEST_FEATURES: &str = "noether-core/burn,noether/burn,noether-diffeq/wgpu";
+pub const TEST_FEATURES: &str =
+    "noether-core/burn,noether/burn,noether-diffeq/wgpu,noether-flow/burn";
 
 /// Runs a cargo subcommand in the workspace root, failing on a non-zero exit.
 pub fn cargo(args: &[&str], envs: &[(&str, &str)]) -> Result<()> {

@@ -140,11 +140,16 @@ pub const AREAS: &[Area] = &[
     Area {
         name: "flow",
         crate_name: "noether-flow",
-        bench: None,
+        bench: Some(
+            "Sinkhorn at n = 5000 vs POT's sinkhorn2 and sinkhorn_log; exact W₂ at n = 10⁴ vs ot.emd2",
+        ),
         criterion: false,
         system_peer: None,
         demo: false,
-        reproduce: &[],
+        reproduce: &[Target {
+            name: "flows-2d",
+            about: "the 2-D W₂ table of [SF]²M (OT-CFM, I-CFM, SB-CFM, a stochastic interpolant) with the finite-sample floor",
+        }],
     },
     Area {
         name: "kernels",

@@ -242,6 +242,7 @@ fn fused_mlp_matches_the_burn_network() {
         Activation::Softplus,
         Activation::Silu,
         Activation::Relu,
+        Activation::Selu,
     ] {
         for (time_input, last) in [(true, None), (false, Some(Activation::Tanh))] {
             let mut cfg = MlpConfig::new(3, &[7, 5])
@@ -285,4 +286,44 @@ fn fused_mlp_matches_the_burn_network() {
             assert!(bad.set_params(&vec![f64::NAN; fdp.len()]).is_err());
         }
     }
+}
+
+#[test]
+fn host_mlp_rows_vjp_equals_finite_differences() {
+    // Input rows [x₁, x₂, t, label]: a time and a label per row, as flows feed them.
+    let net = FusedMlp::host(&[4, 16, 16, 2], Activation::Selu, 3).unwrap();
+    let input: Vec<f64> = (0..20).map(|i| (0.37 * i as f64).sin()).collect();
+    let cot: Vec<f64> = (0..10).map(|i| (0.11 * i as f64).cos()).collect();
+    let loss = |net: &FusedMlp, input: &[f64]| {
+        let mut out = Vec::new();
+        net.forward_rows(input, &mut out).unwrap();
+        out.iter().zip(&cot).map(|(o, c)| o * c).sum::<f64>()
+    };
+    let mut dp = vec![0.0; net.param_count()];
+    let mut din = Vec::new();
+    net.vjp_rows(&input, &cot, &mut dp, Some(&mut din)).unwrap();
+    let h = 1e-6;
+    for k in [0, 5, 13, 19] {
+        let (mut p, mut m) = (input.clone(), input.clone());
+        p[k] += h;
+        m[k] -= h;
+        let fd = (loss(&net, &p) - loss(&net, &m)) / (2.0 * h);
+        assert!((fd - din[k]).abs() < 1e-7, "input {k}: {fd} vs {}", din[k]);
+    }
+    let theta = ParamField::<Vec<f64>>::params(&net).clone();
+    for k in [0, 40, 77, theta.len() - 1] {
+        let mut shifted = FusedMlp::host(&[4, 16, 16, 2], Activation::Selu, 3).unwrap();
+        let (mut p, mut m) = (theta.clone(), theta.clone());
+        p[k] += h;
+        m[k] -= h;
+        shifted.set_params(&p).unwrap();
+        let lp = loss(&shifted, &input);
+        shifted.set_params(&m).unwrap();
+        let lm = loss(&shifted, &input);
+        let fd = (lp - lm) / (2.0 * h);
+        assert!((fd - dp[k]).abs() < 1e-7, "param {k}: {fd} vs {}", dp[k]);
+    }
+    assert!(net.forward_rows(&input[..19], &mut Vec::new()).is_err());
+    assert!(net.vjp_rows(&input, &cot[..9], &mut dp, None).is_err());
+    assert!(FusedMlp::host(&[4], Activation::Tanh, 0).is_err());
 }

@@ -7,13 +7,25 @@
 //!   unbalanced Sinkhorn, envelope-theorem gradients, and minibatch couplings
 //!   (independent, exact, entropic, label-aware C2OT) for flow matching;
 //! - [`metrics`]: W₁/W₂ by exact OT, the Sinkhorn divergence, MMD and the energy
-//!   distance.
+//!   distance;
+//! - [`data`]: the 2-D toy distributions of the flow-matching literature with the
+//!   reference generators' scalings.
 //!
-//! Planned (not built yet): flow-matching and stochastic-interpolant training with
-//! burn, sampling through noether-diffeq, PFGM++ and Schrödinger bridges.
+//! - [`interpolant`]: stochastic interpolants and conditional flow-matching paths
+//!   (`x_t = α x₀ + β x₁ + γ z`) with their regression targets;
+//! - `cfm` (feature `burn`): flow-matching training (I-CFM, OT-CFM, SB-CFM,
+//!   stochastic interpolants) with noether-diffeq's trainer, and sampling through
+//!   its ODE solvers.
+//!
+//! Planned (not built yet): likelihoods, class conditioning and guidance, PFGM++
+//! and Schrödinger bridges.
 #![deny(missing_docs)]
 
+#[cfg(feature = "burn")]
+pub mod cfm;
+pub mod data;
 pub mod error;
+pub mod interpolant;
 pub mod metrics;
 pub mod ot;
 

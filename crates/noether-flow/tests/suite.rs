@@ -1,6 +1,9 @@
 //! The integration tests of noether-flow in one binary.
 
+#[cfg(feature = "burn")]
+mod cfm;
 mod coupling;
+mod interpolant;
 mod metrics;
 mod ot_exact;
 mod ot_sinkhorn;

@@ -7,7 +7,7 @@ use std::cell::RefCell;
 
 use noether_core::{HostSpace, ParamField, Space, VectorField};
 
-use super::mlp::{Activation, Mlp};
+use super::mlp::{Activation, Mlp, SELU_ALPHA, SELU_LAMBDA};
 use crate::error::{Result, invalid};
 use noether_core::fast_math;
 
@@ -59,6 +59,20 @@ impl Activation {
                     *o = v.max(0.0);
                 }
             }
+            Self::Selu => {
+                for (o, &v) in out.iter_mut().zip(z) {
+                    *o = v.min(0.0);
+                }
+                let neg = out.clone();
+                fast_math::exp(&neg, out);
+                for (o, &v) in out.iter_mut().zip(z) {
+                    *o = if v > 0.0 {
+                        SELU_LAMBDA * v
+                    } else {
+                        SELU_LAMBDA * SELU_ALPHA * (*o - 1.0)
+                    };
+                }
+            }
         }
     }
 
@@ -93,6 +107,16 @@ impl Activation {
                     }
                 }
             }
+            Self::Selu => {
+                // σ' = λ above 0 and λα eᶻ = a + λα below.
+                for ((gi, &zi), &ai) in g.iter_mut().zip(z).zip(a) {
+                    *gi *= if zi > 0.0 {
+                        SELU_LAMBDA
+                    } else {
+                        ai + SELU_LAMBDA * SELU_ALPHA
+                    };
+                }
+            }
         }
     }
 }
@@ -120,6 +144,44 @@ impl FusedMlp {
             activation: mlp.activation(),
             final_activation: mlp.final_activation(),
             time_input: mlp.time_input(),
+            theta,
+            scratch: RefCell::new(Scratch::default()),
+        })
+    }
+
+    /// A host-only network of the given widths (input first; no time column is
+    /// appended: [`forward_rows`](Self::forward_rows) and
+    /// [`vjp_rows`](Self::vjp_rows) take whatever input rows the caller builds),
+    /// with `activation` between layers and a linear output. Weights and biases
+    /// start `U(−1/√fan_in, 1/√fan_in)` (PyTorch's `nn.Linear`), drawn from
+    /// [`SplitMix64`](noether_core::rng::SplitMix64) seeded with `seed`.
+    ///
+    /// Errors: [`DiffeqError::InvalidArgument`](crate::DiffeqError::InvalidArgument)
+    /// for fewer than two widths or a zero width.
+    pub fn host(widths: &[usize], activation: Activation, seed: u64) -> Result<Self> {
+        if widths.len() < 2 || widths.contains(&0) {
+            return Err(invalid(
+                "widths",
+                format!("{widths:?}"),
+                "need at least an input and an output width, all positive",
+            ));
+        }
+        let mut rng = noether_core::rng::SplitMix64::new(seed);
+        let mut theta = Vec::new();
+        let mut offsets = Vec::new();
+        for w in widths.windows(2) {
+            offsets.push(theta.len());
+            let bound = 1.0 / (w[0] as f64).sqrt();
+            for _ in 0..w[0] * w[1] + w[1] {
+                theta.push(bound * (2.0 * rng.uniform() - 1.0));
+            }
+        }
+        Ok(Self {
+            offsets,
+            widths: widths.to_vec(),
+            activation,
+            final_activation: None,
+            time_input: false,
             theta,
             scratch: RefCell::new(Scratch::default()),
         })
@@ -169,11 +231,7 @@ impl FusedMlp {
     /// pre-activations and activations in the scratch (input first).
     fn forward(&self, t: f64, x: &[f64], s: &mut Scratch) {
         let dim = self.dim();
-        let batch = x.len() / dim;
-        let layers = self.widths.len() - 1;
-        s.a.resize_with(layers + 1, Vec::new);
-        s.z.resize_with(layers + 1, Vec::new);
-        let nin0 = self.widths[0];
+        s.a.resize_with(self.widths.len(), Vec::new);
         let input = &mut s.a[0];
         input.clear();
         for row in x.chunks_exact(dim) {
@@ -182,6 +240,15 @@ impl FusedMlp {
                 input.push(t);
             }
         }
+        self.forward_layers(s);
+    }
+
+    /// The layers applied to the input rows in `s.a[0]`.
+    fn forward_layers(&self, s: &mut Scratch) {
+        let layers = self.widths.len() - 1;
+        let batch = s.a[0].len() / self.widths[0];
+        s.a.resize_with(layers + 1, Vec::new);
+        s.z.resize_with(layers + 1, Vec::new);
         for l in 0..layers {
             let (nin, nout) = (self.widths[l], self.widths[l + 1]);
             let off = self.offsets[l];
@@ -214,35 +281,13 @@ impl FusedMlp {
                 }
             }
         }
-        debug_assert_eq!(s.a[0].len(), batch * nin0);
-    }
-}
-
-impl<V: HostSpace<Scalar = f64>> VectorField<V> for FusedMlp {
-    fn eval(&self, t: f64, x: &V, out: &mut V) {
-        let mut s = self.scratch.borrow_mut();
-        self.forward(t, x.as_slice(), &mut s);
-        out.as_mut_slice()
-            .copy_from_slice(&s.a[self.widths.len() - 1]);
-    }
-}
-
-impl<V: HostSpace<Scalar = f64>> ParamField<V> for FusedMlp {
-    type Params = Vec<f64>;
-
-    fn params(&self) -> &Vec<f64> {
-        &self.theta
     }
 
-    fn vjp(&self, t: f64, x: &V, w: &V, dx: &mut V, dp: &mut Vec<f64>) {
-        let mut guard = self.scratch.borrow_mut();
-        let s = &mut *guard;
-        self.forward(t, x.as_slice(), s);
+    /// Backpropagates the output cotangent in `s.g` (after a forward pass): writes
+    /// the parameter gradient into `dp` and leaves `∂L/∂input` in `s.g`.
+    fn backward_layers(&self, s: &mut Scratch, dp: &mut [f64]) {
         let layers = self.widths.len() - 1;
-        let dim = self.dim();
-        let batch = x.len() / dim;
-        s.g.clear();
-        s.g.extend_from_slice(w.as_slice());
+        let batch = s.a[0].len() / self.widths[0];
         for l in (0..layers).rev() {
             let (nin, nout) = (self.widths[l], self.widths[l + 1]);
             let act = if l + 1 < layers {
@@ -285,6 +330,147 @@ impl<V: HostSpace<Scalar = f64>> ParamField<V> for FusedMlp {
             }
             std::mem::swap(&mut s.g, &mut s.g_prev);
         }
+    }
+
+    /// The network on explicit input rows (`input.len() / widths[0]` rows of
+    /// `widths[0]` values each: whatever the caller feeds, e.g. `[x, t, label]` with
+    /// a time per row) into `out` (rows of the output width).
+    ///
+    /// Errors: [`DiffeqError::InvalidArgument`](crate::DiffeqError::InvalidArgument)
+    /// when `input` is empty or not whole rows.
+    pub fn forward_rows(&self, input: &[f64], out: &mut Vec<f64>) -> Result<()> {
+        self.check_rows(input)?;
+        let mut s = self.scratch.borrow_mut();
+        s.a.resize_with(self.widths.len(), Vec::new);
+        s.a[0].clear();
+        s.a[0].extend_from_slice(input);
+        self.forward_layers(&mut s);
+        out.clear();
+        out.extend_from_slice(&s.a[self.widths.len() - 1]);
+        Ok(())
+    }
+
+    /// The vector–Jacobian product on explicit input rows: for the output
+    /// cotangent `cot` (rows of the output width), `∂⟨cot, f(input)⟩/∂θ` into `dp`
+    /// (length [`param_count`](Self::param_count)) and, if asked,
+    /// `∂⟨cot, f(input)⟩/∂input` into `d_input` (rows of the input width). One
+    /// forward and one backward pass.
+    ///
+    /// Errors: [`DiffeqError::InvalidArgument`](crate::DiffeqError::InvalidArgument)
+    /// for inputs that are not whole rows or lengths that do not match.
+    pub fn vjp_rows(
+        &self,
+        input: &[f64],
+        cot: &[f64],
+        dp: &mut [f64],
+        d_input: Option<&mut Vec<f64>>,
+    ) -> Result<()> {
+        self.check_rows(input)?;
+        let batch = input.len() / self.widths[0];
+        if cot.len() != batch * self.dim() || dp.len() != self.theta.len() {
+            return Err(invalid(
+                "cot, dp",
+                format!("{}, {}", cot.len(), dp.len()),
+                "need batch × output width and one entry per parameter",
+            ));
+        }
+        let mut guard = self.scratch.borrow_mut();
+        let s = &mut *guard;
+        s.a.resize_with(self.widths.len(), Vec::new);
+        s.a[0].clear();
+        s.a[0].extend_from_slice(input);
+        self.forward_layers(s);
+        s.g.clear();
+        s.g.extend_from_slice(cot);
+        self.backward_layers(s, dp);
+        if let Some(d) = d_input {
+            d.clear();
+            d.extend_from_slice(&s.g);
+        }
+        Ok(())
+    }
+
+    /// One least-squares regression pass on explicit input rows: the loss
+    /// `mean((f(input) − target)²)` over all output entries, and its gradient in θ
+    /// written into `dp`; one forward and one backward pass.
+    ///
+    /// Errors: [`DiffeqError::InvalidArgument`](crate::DiffeqError::InvalidArgument)
+    /// for inputs that are not whole rows or lengths that do not match.
+    pub fn regress_rows(&self, input: &[f64], target: &[f64], dp: &mut [f64]) -> Result<f64> {
+        self.check_rows(input)?;
+        let batch = input.len() / self.widths[0];
+        if target.len() != batch * self.dim() || dp.len() != self.theta.len() {
+            return Err(invalid(
+                "target, dp",
+                format!("{}, {}", target.len(), dp.len()),
+                "need batch × output width and one entry per parameter",
+            ));
+        }
+        let mut guard = self.scratch.borrow_mut();
+        let s = &mut *guard;
+        s.a.resize_with(self.widths.len(), Vec::new);
+        s.a[0].clear();
+        s.a[0].extend_from_slice(input);
+        self.forward_layers(s);
+        let out = &s.a[self.widths.len() - 1];
+        let scale = 2.0 / target.len() as f64;
+        let mut loss = 0.0;
+        s.g.clear();
+        for (o, y) in out.iter().zip(target) {
+            let r = o - y;
+            loss += r * r;
+            s.g.push(scale * r);
+        }
+        self.backward_layers(s, dp);
+        Ok(loss / target.len() as f64)
+    }
+
+    /// The number of parameters.
+    pub fn param_count(&self) -> usize {
+        self.theta.len()
+    }
+
+    /// The layer widths, input first.
+    pub fn widths(&self) -> &[usize] {
+        &self.widths
+    }
+
+    fn check_rows(&self, input: &[f64]) -> Result<()> {
+        if input.is_empty() || !input.len().is_multiple_of(self.widths[0]) {
+            return Err(invalid(
+                "input",
+                input.len(),
+                "must hold whole rows of the network's input width",
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl<V: HostSpace<Scalar = f64>> VectorField<V> for FusedMlp {
+    fn eval(&self, t: f64, x: &V, out: &mut V) {
+        let mut s = self.scratch.borrow_mut();
+        self.forward(t, x.as_slice(), &mut s);
+        out.as_mut_slice()
+            .copy_from_slice(&s.a[self.widths.len() - 1]);
+    }
+}
+
+impl<V: HostSpace<Scalar = f64>> ParamField<V> for FusedMlp {
+    type Params = Vec<f64>;
+
+    fn params(&self) -> &Vec<f64> {
+        &self.theta
+    }
+
+    fn vjp(&self, t: f64, x: &V, w: &V, dx: &mut V, dp: &mut Vec<f64>) {
+        let mut guard = self.scratch.borrow_mut();
+        let s = &mut *guard;
+        self.forward(t, x.as_slice(), s);
+        let dim = self.dim();
+        s.g.clear();
+        s.g.extend_from_slice(w.as_slice());
+        self.backward_layers(s, dp);
         // The input rows are [x, t]: drop the ∂/∂t column.
         let nin0 = self.widths[0];
         for (d, g) in dx

@@ -21,7 +21,16 @@ pub enum Activation {
     Silu,
     /// `max(x, 0)` (not smooth: adaptive solvers step badly across its kinks).
     Relu,
+    /// `λ x` for `x > 0`, `λα(eˣ − 1)` otherwise, with Klambauer et al.'s
+    /// `α ≈ 1.6733`, `λ ≈ 1.0507` (SELU: the 2-D flow-matching networks of
+    /// torchcfm).
+    Selu,
 }
+
+/// SELU's `α`.
+pub(super) const SELU_ALPHA: f64 = 1.673_263_242_354_377_3;
+/// SELU's `λ`.
+pub(super) const SELU_LAMBDA: f64 = 1.050_700_987_355_480_5;
 
 impl Activation {
     fn apply(self, x: Tensor<2>) -> Tensor<2> {
@@ -30,6 +39,10 @@ impl Activation {
             Self::Softplus => burn::tensor::activation::softplus(x, 1.0),
             Self::Silu => burn::tensor::activation::silu(x),
             Self::Relu => burn::tensor::activation::relu(x),
+            Self::Selu => {
+                let neg = (x.clone().clamp_max(0.0).exp() - 1.0) * SELU_ALPHA;
+                (x.clamp_min(0.0) + neg) * SELU_LAMBDA
+            }
         }
     }
 }

@@ -196,6 +196,11 @@ impl Trainer {
         self.ema.as_ref().map(|e| host_to(e, like))
     }
 
+    /// The EMA of the weights on the host, when kept.
+    pub fn ema_host(&self) -> Option<&[f64]> {
+        self.ema.as_deref()
+    }
+
     /// One Adam step: returns the new parameters. `loss` is only checked (a NaN
     /// loss or gradient stops training with an error instead of poisoning the
     /// weights).
@@ -203,16 +208,24 @@ impl Trainer {
     /// Errors: [`DiffeqError::NonFiniteLoss`] for a non-finite loss or gradient;
     /// [`DiffeqError::InvalidArgument`] when a length differs from the trainer's.
     pub fn step(&mut self, theta: &Tensor<1>, grad: &Tensor<1>, loss: f64) -> Result<Tensor<1>> {
-        let th = to_host(theta);
-        let g = to_host(grad);
-        if th.len() != self.n || g.len() != self.n {
+        let mut th = to_host(theta);
+        self.step_host(&mut th, &to_host(grad), loss)?;
+        Ok(host_to(&th, theta))
+    }
+
+    /// [`step`](Self::step) on host parameters, updated in place (networks kept
+    /// on the host, such as [`FusedMlp`](super::FusedMlp)).
+    ///
+    /// Errors: as [`step`](Self::step).
+    pub fn step_host(&mut self, theta: &mut [f64], grad: &[f64], loss: f64) -> Result<()> {
+        if theta.len() != self.n || grad.len() != self.n {
             return Err(invalid(
                 "theta, grad",
-                format!("{}, {}", th.len(), g.len()),
+                format!("{}, {}", theta.len(), grad.len()),
                 "lengths must equal the trainer's parameter count",
             ));
         }
-        if !loss.is_finite() || !g.iter().all(|x| x.is_finite()) {
+        if !loss.is_finite() || !grad.iter().all(|x| x.is_finite()) {
             return Err(DiffeqError::NonFiniteLoss {
                 step: self.step,
                 loss,
@@ -221,19 +234,18 @@ impl Trainer {
         self.adam.set_lr(self.lr());
         self.step += 1;
         self.adam.next_step();
-        let mut out = th;
-        self.adam.descend(0, &mut out, &g);
+        self.adam.descend(0, theta, grad);
         if let Some(d) = self.config.ema {
             match &mut self.ema {
                 Some(e) => {
-                    for (ei, p) in e.iter_mut().zip(&out) {
+                    for (ei, p) in e.iter_mut().zip(theta.iter()) {
                         *ei = d * *ei + (1.0 - d) * p;
                     }
                 }
-                None => self.ema = Some(out.clone()),
+                None => self.ema = Some(theta.to_vec()),
             }
         }
-        Ok(host_to(&out, theta))
+        Ok(())
     }
 
     /// Writes the parameters `theta` and the whole trainer state to `path`
@@ -241,9 +253,16 @@ impl Trainer {
     ///
     /// Errors: [`DiffeqError::Checkpoint`] when the file cannot be written.
     pub fn save(&self, path: &Path, theta: &Tensor<1>) -> Result<()> {
+        self.save_host(path, &to_host(theta))
+    }
+
+    /// [`save`](Self::save) with host parameters.
+    ///
+    /// Errors: [`DiffeqError::Checkpoint`] when the file cannot be written.
+    pub fn save_host(&self, path: &Path, theta: &[f64]) -> Result<()> {
         let (m, v) = self.adam.moments();
         let mut tensors: Vec<(&str, Vec<f64>)> = vec![
-            ("params", to_host(theta)),
+            ("params", theta.to_vec()),
             ("adam.m", m.to_vec()),
             ("adam.v", v.to_vec()),
         ];
@@ -279,6 +298,14 @@ impl Trainer {
     /// Errors: [`DiffeqError::Checkpoint`] when the file is unreadable, not such a
     /// checkpoint, or holds a parameter count other than `like`'s.
     pub fn load(path: &Path, like: &Tensor<1>) -> Result<(Self, Tensor<1>)> {
+        let (trainer, params) = Self::load_host(path, like.dims()[0])?;
+        Ok((trainer, host_to(&params, like)))
+    }
+
+    /// [`load`](Self::load) for a model of `n` host parameters.
+    ///
+    /// Errors: as [`load`](Self::load).
+    pub fn load_host(path: &Path, n: usize) -> Result<(Self, Vec<f64>)> {
         let fail = |reason: String| DiffeqError::Checkpoint {
             path: path.display().to_string(),
             reason,
@@ -308,7 +335,6 @@ impl Trainer {
                 .ok_or_else(|| fail(format!("tensor `{k}` missing")))
         };
         let params = tensor("params")?;
-        let n = like.dims()[0];
         if params.len() != n {
             return Err(fail(format!(
                 "holds {} parameters, the model has {n}",
@@ -342,7 +368,7 @@ impl Trainer {
             ema: tensors.get("ema").cloned(),
             rng: SplitMix64::from_state(num("rng")?),
         };
-        Ok((trainer, host_to(&params, like)))
+        Ok((trainer, params))
     }
 }
 

@@ -10,6 +10,7 @@ use crate::report::Report;
 mod core;
 mod diffeq;
 mod fem;
+mod flow;
 mod gp;
 mod mesh;
 mod neural;
@@ -63,6 +64,7 @@ const MODULES: &[(&str, &dyn Workflows)] = &[
     ("fem", &fem::Fem),
     ("gp", &gp::Gp),
     ("neural-ode", &neural::Neural),
+    ("flow", &flow::Flow),
 ];
 
 /// The module of area `name`, if it has one.
