@@ -292,6 +292,27 @@ impl FlowModel {
         Ok(loss)
     }
 
+    /// `wᵀ ∂v/∂x` per row at `(t, x)` (rows of `dim`), by one backward pass.
+    pub(crate) fn input_vjp(&self, t: f64, x: &[f64], w: &[f64]) -> Vec<f64> {
+        let d = self.dim;
+        let input: Vec<f64> = x
+            .chunks_exact(d)
+            .flat_map(|r| r.iter().copied().chain(std::iter::once(t)))
+            .collect();
+        let mut dp = vec![0.0; self.net.param_count()];
+        let mut din = Vec::new();
+        if self
+            .net
+            .vjp_rows(&input, w, &mut dp, Some(&mut din))
+            .is_err()
+        {
+            return vec![f64::NAN; x.len()];
+        }
+        din.chunks_exact(d + 1)
+            .flat_map(|r| r[..d].to_vec())
+            .collect()
+    }
+
     /// The learnt velocity as a field on row-major batches (`Vec<f64>` of
     /// `batch × dim`), for any noether-diffeq solver.
     pub fn velocity(&self) -> Velocity<'_> {
@@ -305,33 +326,44 @@ impl FlowModel {
     /// solve.
     pub fn sample(&self, x0: &[f64], sampler: Sampler) -> Result<Vec<f64>> {
         Cloud::new("x0", x0, self.dim)?;
-        let field = self.velocity();
-        let problem = OdeProblem::new(&field, (0.0, 1.0), x0.to_vec());
-        let sol = match sampler {
-            Sampler::Euler { steps } | Sampler::Rk4 { steps } => {
-                if steps == 0 {
-                    return Err(invalid("steps", 0, "must be at least 1"));
-                }
-                let tab = if matches!(sampler, Sampler::Euler { .. }) {
-                    &EULER
-                } else {
-                    &RK4
-                };
-                let opts = SolveOptions::default()
-                    .fixed(1.0 / steps as f64)
-                    .max_steps(steps + 1);
-                solve(&problem, Erk::new(tab), opts)?
-            }
-            Sampler::Adaptive { rtol, atol } => {
-                let problem = problem.tolerances(rtol, atol);
-                solve(&problem, Erk::new(&DOPRI5), SolveOptions::default())?
-            }
-        };
-        sol.ys
-            .into_iter()
-            .last()
-            .ok_or_else(|| invalid("solve", "no state", "the solver saved nothing"))
+        integrate(&self.velocity(), x0.to_vec(), (0.0, 1.0), sampler)
     }
+}
+
+/// Integrates `field` from `span.0` to `span.1` (either direction) with `sampler`
+/// and returns the final state.
+pub(crate) fn integrate<F: VectorField<Vec<f64>>>(
+    field: &F,
+    y0: Vec<f64>,
+    span: (f64, f64),
+    sampler: Sampler,
+) -> Result<Vec<f64>> {
+    let problem = OdeProblem::new(field, span, y0);
+    let length = (span.1 - span.0).abs();
+    let sol = match sampler {
+        Sampler::Euler { steps } | Sampler::Rk4 { steps } => {
+            if steps == 0 {
+                return Err(invalid("steps", 0, "must be at least 1"));
+            }
+            let tab = if matches!(sampler, Sampler::Euler { .. }) {
+                &EULER
+            } else {
+                &RK4
+            };
+            let opts = SolveOptions::default()
+                .fixed(length / steps as f64)
+                .max_steps(steps + 1);
+            solve(&problem, Erk::new(tab), opts)?
+        }
+        Sampler::Adaptive { rtol, atol } => {
+            let problem = problem.tolerances(rtol, atol);
+            solve(&problem, Erk::new(&DOPRI5), SolveOptions::default())?
+        }
+    };
+    sol.ys
+        .into_iter()
+        .last()
+        .ok_or_else(|| invalid("solve", "no state", "the solver saved nothing"))
 }
 
 /// The learnt velocity `v_θ(t, x)` of a [`FlowModel`] on row-major batches.

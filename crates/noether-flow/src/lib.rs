@@ -17,8 +17,12 @@
 //!   stochastic interpolants) with noether-diffeq's trainer, and sampling through
 //!   its ODE solvers.
 //!
-//! Planned (not built yet): likelihoods, class conditioning and guidance, PFGM++
-//! and Schrödinger bridges.
+//! - `likelihood` (feature `burn`): log-densities by the instantaneous change of
+//!   variables in the same solve as the samples, with exact or Hutchinson
+//!   divergences.
+//!
+//! Planned (not built yet): class conditioning and guidance, PFGM++ and
+//! Schrödinger bridges.
 #![deny(missing_docs)]
 
 #[cfg(feature = "burn")]
@@ -26,6 +30,8 @@ pub mod cfm;
 pub mod data;
 pub mod error;
 pub mod interpolant;
+#[cfg(feature = "burn")]
+pub mod likelihood;
 pub mod metrics;
 pub mod ot;
 

@@ -69,9 +69,7 @@ fn gaussian_to_gaussian_moments_are_transported() {
             .train_step(&mut trainer, |n, r| Toy::Gaussian.sample(n, r), target)
             .unwrap();
     }
-    model
-        .set_params(trainer.ema_host().unwrap())
-        .unwrap();
+    model.set_params(trainer.ema_host().unwrap()).unwrap();
     let x0 = Toy::Gaussian.sample(4000, &mut SplitMix64::new(77));
     for sampler in [
         Sampler::Euler { steps: 50 },

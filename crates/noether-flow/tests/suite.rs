@@ -4,6 +4,8 @@
 mod cfm;
 mod coupling;
 mod interpolant;
+#[cfg(feature = "burn")]
+mod likelihood;
 mod metrics;
 mod ot_exact;
 mod ot_sinkhorn;
