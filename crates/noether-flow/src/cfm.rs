@@ -43,7 +43,7 @@ use noether_diffeq::{OdeProblem, SolveOptions, solve};
 
 use crate::error::{FlowError, Result, invalid};
 use crate::interpolant::{Interpolant, Objective};
-use crate::ot::{Cloud, Coupling, pair};
+use crate::ot::{Cloud, Coupling, pair, pair_conditional};
 
 /// What a flow model is and how it is trained.
 #[derive(Debug, Clone, PartialEq)]
@@ -62,6 +62,13 @@ pub struct FlowConfig {
     pub activation: Activation,
     /// Seed of the initial weights.
     pub seed: u64,
+    /// Number of classes for class-conditional generation (0: unconditional).
+    /// The network then reads a one-hot label after `t`; the all-zero label is
+    /// "no class", used for classifier-free guidance.
+    pub classes: usize,
+    /// Probability of dropping a training label to "no class" (classifier-free
+    /// guidance's unconditional model).
+    pub label_dropout: f64,
 }
 
 impl FlowConfig {
@@ -76,6 +83,8 @@ impl FlowConfig {
             hidden: vec![64, 64, 64],
             activation: Activation::Selu,
             seed: 0,
+            classes: 0,
+            label_dropout: 0.0,
         }
     }
 
@@ -119,6 +128,14 @@ impl FlowConfig {
     /// With this weight seed.
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = seed;
+        self
+    }
+
+    /// Class-conditional with `classes` labels, each dropped to "no class" with
+    /// probability `dropout` in training (0.1–0.2 is usual for guidance).
+    pub fn classes(mut self, classes: usize, dropout: f64) -> Self {
+        self.classes = classes;
+        self.label_dropout = dropout;
         self
     }
 
@@ -178,7 +195,14 @@ impl FlowModel {
         if config.batch == 0 {
             return Err(invalid("batch", 0, "must be at least 1"));
         }
-        let mut widths = vec![dim + 1];
+        if !(0.0..=1.0).contains(&config.label_dropout) {
+            return Err(invalid(
+                "label_dropout",
+                config.label_dropout,
+                "must lie in [0, 1]",
+            ));
+        }
+        let mut widths = vec![dim + 1 + config.classes];
         widths.extend_from_slice(&config.hidden);
         widths.push(dim);
         let net = FusedMlp::host(&widths, config.activation, config.seed)?;
@@ -228,10 +252,51 @@ impl FlowModel {
         x1: &[f64],
         rng: &mut SplitMix64,
     ) -> Result<(f64, Vec<f64>)> {
+        self.loss_and_gradient_labelled(x0, x1, None, rng)
+    }
+
+    /// [`loss_and_gradient`](Self::loss_and_gradient) with a class label per
+    /// target (for a class-conditional model). Each source takes the label of the
+    /// target in its batch position, and plan-based couplings pair within labels
+    /// only (C2OT).
+    ///
+    /// Errors: labels missing or out of range for a conditional model, given to an
+    /// unconditional one, or the errors of the unlabelled version.
+    pub fn loss_and_gradient_labelled(
+        &self,
+        x0: &[f64],
+        x1: &[f64],
+        labels: Option<&[usize]>,
+        rng: &mut SplitMix64,
+    ) -> Result<(f64, Vec<f64>)> {
         let d = self.dim;
+        let k = self.config.classes;
         let c0 = Cloud::new("x0", x0, d)?;
         let c1 = Cloud::new("x1", x1, d)?;
-        let pairs = pair(&c0, &c1, self.config.coupling, rng)?;
+        let pairs = match (k, labels) {
+            (0, None) => pair(&c0, &c1, self.config.coupling, rng)?,
+            (0, Some(_)) => return Err(invalid("labels", "given", "the model is unconditional")),
+            (_, None) => {
+                return Err(invalid(
+                    "labels",
+                    "missing",
+                    "the model is class-conditional",
+                ));
+            }
+            (_, Some(l)) => {
+                if l.len() != c1.len() {
+                    return Err(FlowError::Mismatch {
+                        what: "one label per target sample",
+                        expected: c1.len(),
+                        found: l.len(),
+                    });
+                }
+                if let Some(bad) = l.iter().find(|&&c| c >= k) {
+                    return Err(invalid("label", bad, "must be below the number of classes"));
+                }
+                pair_conditional(&c0, l, &c1, l, self.config.coupling, rng)?
+            }
+        };
         let mut buf = self.buffers.borrow_mut();
         let Buffers { input, target, .. } = &mut *buf;
         input.clear();
@@ -250,6 +315,11 @@ impl FlowModel {
             );
             input.extend_from_slice(&xt);
             input.push(t);
+            if k > 0 {
+                let keep = rng.uniform() >= self.config.label_dropout;
+                let class = labels.map_or(k, |l| l[j]);
+                input.extend((0..k).map(|c| if keep && c == class { 1.0 } else { 0.0 }));
+            }
             target.extend_from_slice(&tg);
         }
         let mut grad = vec![0.0; self.net.param_count()];
@@ -276,7 +346,46 @@ impl FlowModel {
         let b = self.config.batch;
         let x0 = source(b, trainer.rng());
         let x1 = target(b, trainer.rng());
-        for (name, x) in [("source batch", &x0), ("target batch", &x1)] {
+        self.step_on(trainer, &x0, &x1, None)
+    }
+
+    /// [`train_step`](Self::train_step) for a class-conditional model: `target`
+    /// returns the samples and one label per sample.
+    ///
+    /// Errors: as [`train_step`](Self::train_step) and
+    /// [`loss_and_gradient_labelled`](Self::loss_and_gradient_labelled).
+    pub fn train_step_labelled<S, T>(
+        &mut self,
+        trainer: &mut Trainer,
+        mut source: S,
+        mut target: T,
+    ) -> Result<f64>
+    where
+        S: FnMut(usize, &mut SplitMix64) -> Vec<f64>,
+        T: FnMut(usize, &mut SplitMix64) -> (Vec<f64>, Vec<usize>),
+    {
+        let b = self.config.batch;
+        let x0 = source(b, trainer.rng());
+        let (x1, labels) = target(b, trainer.rng());
+        if labels.len() != b {
+            return Err(FlowError::Mismatch {
+                what: "one label per target sample",
+                expected: b,
+                found: labels.len(),
+            });
+        }
+        self.step_on(trainer, &x0, &x1, Some(&labels))
+    }
+
+    fn step_on(
+        &mut self,
+        trainer: &mut Trainer,
+        x0: &[f64],
+        x1: &[f64],
+        labels: Option<&[usize]>,
+    ) -> Result<f64> {
+        let b = self.config.batch;
+        for (name, x) in [("source batch", x0), ("target batch", x1)] {
             if x.len() != b * self.dim {
                 return Err(FlowError::Mismatch {
                     what: name,
@@ -285,7 +394,7 @@ impl FlowModel {
                 });
             }
         }
-        let (loss, grad) = self.loss_and_gradient(&x0, &x1, trainer.rng())?;
+        let (loss, grad) = self.loss_and_gradient_labelled(x0, x1, labels, trainer.rng())?;
         let mut theta = self.params().to_vec();
         trainer.step_host(&mut theta, &grad, loss)?;
         self.net.set_params(&theta)?;
@@ -316,7 +425,59 @@ impl FlowModel {
     /// The learnt velocity as a field on row-major batches (`Vec<f64>` of
     /// `batch × dim`), for any noether-diffeq solver.
     pub fn velocity(&self) -> Velocity<'_> {
-        Velocity { model: self }
+        Velocity {
+            model: self,
+            labels: None,
+            guidance: 0.0,
+        }
+    }
+
+    /// The class-conditional velocity with classifier-free guidance of weight
+    /// `w`: `ṽ = (1 + w) v(t, x, c) − w v(t, x, ∅)` (`w = 0`: the conditional
+    /// model alone), one label per row.
+    pub fn guided_velocity<'m>(&'m self, labels: &'m [usize], w: f64) -> Velocity<'m> {
+        Velocity {
+            model: self,
+            labels: Some(labels),
+            guidance: w,
+        }
+    }
+
+    /// Samples of the given classes (one label per row of `x0`) with classifier-free
+    /// guidance of weight `w`.
+    ///
+    /// Errors: an unconditional model, labels out of range or not one per row, or
+    /// the errors of [`sample`](Self::sample).
+    pub fn sample_guided(
+        &self,
+        x0: &[f64],
+        labels: &[usize],
+        w: f64,
+        sampler: Sampler,
+    ) -> Result<Vec<f64>> {
+        let rows = Cloud::new("x0", x0, self.dim)?.len();
+        if self.config.classes == 0 {
+            return Err(invalid("labels", "given", "the model is unconditional"));
+        }
+        if labels.len() != rows {
+            return Err(FlowError::Mismatch {
+                what: "one label per row",
+                expected: rows,
+                found: labels.len(),
+            });
+        }
+        if let Some(bad) = labels.iter().find(|&&c| c >= self.config.classes) {
+            return Err(invalid("label", bad, "must be below the number of classes"));
+        }
+        if !w.is_finite() {
+            return Err(invalid("guidance", w, "must be finite"));
+        }
+        integrate(
+            &self.guided_velocity(labels, w),
+            x0.to_vec(),
+            (0.0, 1.0),
+            sampler,
+        )
     }
 
     /// Transports the rows of `x0` from `t = 0` to `t = 1` along the learnt
@@ -370,23 +531,43 @@ pub(crate) fn integrate<F: VectorField<Vec<f64>>>(
 #[derive(Debug)]
 pub struct Velocity<'m> {
     model: &'m FlowModel,
+    labels: Option<&'m [usize]>,
+    guidance: f64,
 }
 
-impl VectorField<Vec<f64>> for Velocity<'_> {
-    fn eval(&self, t: f64, x: &Vec<f64>, out: &mut Vec<f64>) {
+impl Velocity<'_> {
+    /// The network at `(t, x)` with each row's class (`None`: "no class").
+    fn eval_class(&self, t: f64, x: &[f64], class: Option<&[usize]>, out: &mut [f64]) {
         let d = self.model.dim;
+        let k = self.model.config.classes;
         let mut buf = self.model.buffers.borrow_mut();
         let Buffers { input, out: o, .. } = &mut *buf;
         input.clear();
-        for row in x.chunks_exact(d) {
+        for (r, row) in x.chunks_exact(d).enumerate() {
             input.extend_from_slice(row);
             input.push(t);
+            let c = class.map(|l| l[r]);
+            input.extend((0..k).map(|j| if Some(j) == c { 1.0 } else { 0.0 }));
         }
         // Whole rows by construction: the solver keeps the state's length.
         if self.model.net.forward_rows(input, o).is_ok() {
             out.copy_from_slice(o);
         } else {
             out.fill(f64::NAN);
+        }
+    }
+}
+
+impl VectorField<Vec<f64>> for Velocity<'_> {
+    fn eval(&self, t: f64, x: &Vec<f64>, out: &mut Vec<f64>) {
+        self.eval_class(t, x, self.labels, out);
+        if self.labels.is_some() && self.guidance != 0.0 {
+            let mut uncond = vec![0.0; x.len()];
+            self.eval_class(t, x, None, &mut uncond);
+            let w = self.guidance;
+            for (o, u) in out.iter_mut().zip(&uncond) {
+                *o = (1.0 + w) * *o - w * u;
+            }
         }
     }
 }

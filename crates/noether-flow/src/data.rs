@@ -196,3 +196,54 @@ impl Toy {
         (pts, labels)
     }
 }
+
+/// An isotropic Gaussian mixture in any dimension with equal weights: labelled
+/// samples and the true posterior over components (for judging class-conditional
+/// generation).
+#[derive(Debug, Clone, PartialEq)]
+pub struct GaussianMixture {
+    /// Component means (all of one dimension).
+    pub means: Vec<Vec<f64>>,
+    /// The common standard deviation.
+    pub sd: f64,
+}
+
+impl GaussianMixture {
+    /// The dimension.
+    pub fn dim(&self) -> usize {
+        self.means.first().map_or(0, Vec::len)
+    }
+
+    /// `n` samples (row-major) with their component labels.
+    pub fn sample_labelled(&self, n: usize, rng: &mut SplitMix64) -> (Vec<f64>, Vec<usize>) {
+        let mut pts = Vec::with_capacity(n * self.dim());
+        let mut labels = Vec::with_capacity(n);
+        for _ in 0..n {
+            let k = rng.index(self.means.len());
+            pts.extend(self.means[k].iter().map(|m| m + self.sd * rng.normal()));
+            labels.push(k);
+        }
+        (pts, labels)
+    }
+
+    /// `n` samples of component `k`.
+    pub fn sample_component(&self, k: usize, n: usize, rng: &mut SplitMix64) -> Vec<f64> {
+        (0..n)
+            .flat_map(|_| {
+                self.means[k]
+                    .iter()
+                    .map(|m| m + self.sd * rng.normal())
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    }
+
+    /// The component of largest posterior probability at `x` (equal weights and
+    /// variances: the nearest mean).
+    pub fn classify(&self, x: &[f64]) -> usize {
+        let d2 = |m: &[f64]| m.iter().zip(x).map(|(a, b)| (a - b) * (a - b)).sum::<f64>();
+        (0..self.means.len())
+            .min_by(|&a, &b| d2(&self.means[a]).total_cmp(&d2(&self.means[b])))
+            .unwrap_or(0)
+    }
+}

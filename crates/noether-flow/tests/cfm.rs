@@ -135,3 +135,77 @@ fn bad_input_and_corrupt_checkpoints_are_typed_errors() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Classifier-free guidance on a class-conditional mixture of three overlapping
+/// Gaussians: the share of samples that the true posterior assigns to the asked
+/// class rises with the guidance weight over {0, 1, 3}.
+#[test]
+fn guidance_sharpens_class_conditional_samples() {
+    use noether_flow::data::GaussianMixture;
+    let mix = GaussianMixture {
+        means: vec![vec![-1.2, 0.0], vec![1.2, 0.0], vec![0.0, 2.0]],
+        sd: 1.1,
+    };
+    let cfg = FlowConfig::i_cfm(0.0)
+        .hidden(&[32, 32])
+        .batch(128)
+        .seed(6)
+        .classes(3, 0.2);
+    let mut model = FlowModel::new(2, cfg).unwrap();
+    let mut trainer = Trainer::new(
+        model.param_count(),
+        TrainConfig::adam(3e-3).ema(0.99).seed(7),
+    )
+    .unwrap();
+    for _ in 0..2000 {
+        model
+            .train_step_labelled(
+                &mut trainer,
+                |n, r| Toy::Gaussian.sample(n, r),
+                |n, r| mix.sample_labelled(n, r),
+            )
+            .unwrap();
+    }
+    model.set_params(trainer.ema_host().unwrap()).unwrap();
+    let n = 1500;
+    let x0 = Toy::Gaussian.sample(3 * n, &mut SplitMix64::new(8));
+    let labels: Vec<usize> = (0..3 * n).map(|i| i / n).collect();
+    // The same share for true samples of each class (what w = 0 should give).
+    let truth: f64 = (0..3)
+        .map(|k| {
+            let s = mix.sample_component(k, n, &mut SplitMix64::new(9 + k as u64));
+            s.chunks(2).filter(|p| mix.classify(p) == k).count() as f64
+        })
+        .sum::<f64>()
+        / (3 * n) as f64;
+    let mut shares = Vec::new();
+    for w in [0.0, 1.0, 3.0] {
+        let x1 = model
+            .sample_guided(&x0, &labels, w, Sampler::Euler { steps: 50 })
+            .unwrap();
+        let hits = x1
+            .chunks(2)
+            .zip(&labels)
+            .filter(|(p, l)| mix.classify(p) == **l)
+            .count();
+        shares.push(hits as f64 / (3 * n) as f64);
+    }
+    println!("posterior-assigned share: true samples {truth:.3}, guidance 0/1/3: {shares:?}");
+    assert!(
+        (shares[0] - truth).abs() < 0.05,
+        "unguided {} vs true {truth}",
+        shares[0]
+    );
+    assert!(shares[0] < shares[1] && shares[1] < shares[2], "{shares:?}");
+    // Bad labels.
+    assert!(
+        model
+            .sample_guided(&x0[..4], &[0, 3], 1.0, Sampler::Euler { steps: 5 })
+            .is_err()
+    );
+    assert!(
+        model
+            .sample_guided(&x0[..4], &[0], 1.0, Sampler::Euler { steps: 5 })
+            .is_err()
+    );
+}

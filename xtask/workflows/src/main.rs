@@ -4,6 +4,7 @@
 //! (`xtask::registry::AREAS`).
 
 mod areas;
+mod digits;
 mod peer;
 mod plot;
 mod progress;

@@ -24,8 +24,7 @@ struct PotPeer {
     sinkhorn2_cost: f64,
     sinkhorn2_iterations: usize,
     sinkhorn_log_s: f64,
-    sinkhorn_log_cost: f64,
-    sinkhorn_log_iterations: usize,
+    sinkhorn_log_s_per_iteration: f64,
     emd2_s: f64,
     emd2_cost: f64,
     emd2_warning: Option<String>,
@@ -99,13 +98,12 @@ pub fn run() -> Result<Report> {
     let ours = median(&times);
     println!(
         "Sinkhorn n = {N_SINKHORN}, ε = {REG}: ours <P,C> = {:.12} in {} iterations; \
-         sinkhorn2 {:.12} in {}; sinkhorn_log {:.12} in {}",
+         sinkhorn2 {:.12} in {}; sinkhorn_log {:.3} s per iteration",
         sol.transport_cost,
         sol.iterations,
         pot.sinkhorn2_cost,
         pot.sinkhorn2_iterations,
-        pot.sinkhorn_log_cost,
-        pot.sinkhorn_log_iterations
+        pot.sinkhorn_log_s_per_iteration
     );
     for (peer, peer_s, goal) in [
         ("ot.sinkhorn2", pot.sinkhorn2_s, 0.3),
@@ -116,7 +114,14 @@ pub fn run() -> Result<Report> {
             metric: "solve_s".into(),
             value: ours,
             reference: Some(goal),
-            reference_source: Some(format!("goal (issue 19): ratio to {peer} at most {goal}")),
+            reference_source: Some(if peer == "ot.sinkhorn_log" {
+                format!(
+                    "goal (issue 19): ratio to {peer} at most {goal}; its time is 20 timed \
+                     iterations scaled to sinkhorn2's iteration count (same iteration)"
+                )
+            } else {
+                format!("goal (issue 19): ratio to {peer} at most {goal}")
+            }),
             elapsed_s: start.elapsed().as_secs_f64() + peer_elapsed / 3.0,
             peer: Some(format!("{} {peer}", pot.library)),
             peer_value: Some(peer_s),

@@ -6,7 +6,7 @@ use std::time::Instant;
 use noether_core::rng::SplitMix64;
 use noether_diffeq::neural::train::{Schedule, TrainConfig, Trainer};
 use noether_flow::cfm::{FlowConfig, FlowModel, Sampler};
-use noether_flow::data::Toy;
+use noether_flow::data::{GaussianMixture, Toy};
 use noether_flow::interpolant::{Interpolant, Noise, Path};
 use noether_flow::metrics::wasserstein;
 use noether_flow::ot::Cloud;
@@ -14,6 +14,7 @@ use rayon::prelude::*;
 use xtask::Result;
 use xtask::paths::reports_dir;
 
+use crate::digits::{PIXELS, load_digits};
 use crate::plot::{Series, log_y};
 use crate::report::{Report, Row};
 
@@ -137,6 +138,108 @@ fn train_and_evaluate(p: usize, m: usize, seed: u64, steps: u64) -> Result<Run> 
         curve,
         seconds: start.elapsed().as_secs_f64(),
     })
+}
+
+/// OT-CFM on the 64-D digits: W₂ between generated images and a held-out split,
+/// and the floor W₂ between an equal-size training split and the held-out one.
+/// Returns (W₂, floor, held-out size, seconds).
+fn digits(steps: u64) -> Result<(f64, f64, usize, f64)> {
+    let start = Instant::now();
+    let mut data: Vec<Vec<f64>> = load_digits()?.into_iter().map(|(x, _)| x).collect();
+    let mut rng = SplitMix64::new(2024);
+    for i in (1..data.len()).rev() {
+        data.swap(i, rng.index(i + 1));
+    }
+    let held = data.split_off(data.len() - 797);
+    let train: Vec<f64> = data.concat();
+    let n_train = data.len();
+    let cfg = FlowConfig::ot_cfm(0.05)
+        .hidden(&[256, 256, 256])
+        .batch(BATCH)
+        .seed(5);
+    let mut model = FlowModel::new(PIXELS, cfg)?;
+    let schedule = Schedule::Cosine {
+        steps,
+        final_fraction: 0.05,
+    };
+    let mut trainer = Trainer::new(
+        model.param_count(),
+        TrainConfig::adam(1e-3)
+            .schedule(schedule)
+            .ema(0.999)
+            .seed(6),
+    )?;
+    let gauss =
+        |n: usize, r: &mut SplitMix64| (0..n * PIXELS).map(|_| r.normal()).collect::<Vec<f64>>();
+    for _ in 0..steps {
+        model.train_step(&mut trainer, gauss, |n, r| {
+            (0..n)
+                .flat_map(|_| {
+                    let i = r.index(n_train);
+                    train[i * PIXELS..(i + 1) * PIXELS].to_vec()
+                })
+                .collect()
+        })?;
+    }
+    model.set_params(trainer.ema_host().ok_or("no EMA kept")?)?;
+    let held_flat = held.concat();
+    let held_cloud = Cloud::new("held-out", &held_flat, PIXELS)?;
+    let x0 = gauss(held.len(), &mut SplitMix64::new(77));
+    let generated = model.sample(&x0, Sampler::Euler { steps: EULER_STEPS })?;
+    let w2 = wasserstein(
+        &Cloud::new("generated", &generated, PIXELS)?,
+        &held_cloud,
+        2,
+    )?;
+    let floor = wasserstein(
+        &Cloud::new("train", &train[..held.len() * PIXELS], PIXELS)?,
+        &held_cloud,
+        2,
+    )?;
+    Ok((w2, floor, held.len(), start.elapsed().as_secs_f64()))
+}
+
+/// Classifier-free guidance on three overlapping Gaussians (means (−1.2, 0),
+/// (1.2, 0), (0, 2), sd 1.1): the share of samples that the true posterior assigns
+/// to the asked class, for true samples and at guidance weights 0, 1, 3.
+fn guidance(steps: u64) -> Result<(f64, Vec<f64>)> {
+    let mix = GaussianMixture {
+        means: vec![vec![-1.2, 0.0], vec![1.2, 0.0], vec![0.0, 2.0]],
+        sd: 1.1,
+    };
+    let cfg = FlowConfig::i_cfm(0.0).batch(BATCH).seed(11).classes(3, 0.2);
+    let mut model = FlowModel::new(2, cfg)?;
+    let mut trainer = Trainer::new(
+        model.param_count(),
+        TrainConfig::adam(1e-3).ema(0.999).seed(12),
+    )?;
+    for _ in 0..steps {
+        model.train_step_labelled(
+            &mut trainer,
+            |n, r| Toy::Gaussian.sample(n, r),
+            |n, r| mix.sample_labelled(n, r),
+        )?;
+    }
+    model.set_params(trainer.ema_host().ok_or("no EMA kept")?)?;
+    let n = 3000;
+    let x0 = Toy::Gaussian.sample(3 * n, &mut SplitMix64::new(13));
+    let labels: Vec<usize> = (0..3 * n).map(|i| i / n).collect();
+    let mut truth = 0;
+    for k in 0..3 {
+        let s = mix.sample_component(k, n, &mut SplitMix64::new(14 + k as u64));
+        truth += s.chunks(2).filter(|p| mix.classify(p) == k).count();
+    }
+    let mut shares = Vec::new();
+    for w in [0.0, 1.0, 3.0] {
+        let x1 = model.sample_guided(&x0, &labels, w, Sampler::Euler { steps: EULER_STEPS })?;
+        let hits = x1
+            .chunks(2)
+            .zip(&labels)
+            .filter(|(p, l)| mix.classify(p) == **l)
+            .count();
+        shares.push(hits as f64 / (3 * n) as f64);
+    }
+    Ok((truth as f64 / (3 * n) as f64, shares))
 }
 
 fn mean_sd(xs: &[f64]) -> (f64, f64) {
@@ -308,6 +411,50 @@ pub fn flows_2d(budget: f64, only: &str) -> Result<()> {
             "loss",
             &series,
         )?;
+    }
+    if only.is_empty() || "digits".contains(only) {
+        let (w2, floor, n, secs) = digits(steps)?;
+        println!("digits (64-D) OT-CFM: W2 {w2:.4} to the {n} held-out images; floor {floor:.4}");
+        report.push(Row {
+            case: "digits8x8-OT-CFM".into(),
+            metric: format!("w2_to_{n}_held_out"),
+            value: w2,
+            reference: Some(floor),
+            reference_source: Some(format!(
+                "floor: W2 between {n} training and the {n} held-out images"
+            )),
+            elapsed_s: secs,
+            ..Default::default()
+        });
+    }
+    if only.is_empty() || "guidance".contains(only) {
+        let t0 = Instant::now();
+        let (truth, shares) = guidance(steps)?;
+        println!(
+            "guidance: posterior-assigned share {shares:?} at w = 0, 1, 3 (true samples {truth:.3})"
+        );
+        for (w, share) in [0.0, 1.0, 3.0].iter().zip(&shares) {
+            report.push(Row {
+                case: "mixture3-guidance".into(),
+                metric: format!("posterior_assigned_share_w{w}"),
+                value: *share,
+                reference: Some(truth),
+                reference_source: Some("the same share for true samples of each class".into()),
+                elapsed_s: t0.elapsed().as_secs_f64(),
+                ..Default::default()
+            });
+        }
+        verdicts.push(format!(
+            "guidance shares {:.3} / {:.3} / {:.3} at w = 0 / 1 / 3 ({})",
+            shares[0],
+            shares[1],
+            shares[2],
+            if shares[0] < shares[1] && shares[1] < shares[2] {
+                "rising"
+            } else {
+                "NOT rising"
+            }
+        ));
     }
     report.push(Row::compared(
         "all",

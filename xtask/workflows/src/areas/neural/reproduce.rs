@@ -29,36 +29,18 @@ use noether_diffeq::neural::train::{SplitMix64, TrainConfig, Trainer};
 use noether_diffeq::tableau::TSIT5;
 use noether_diffeq::{OdeProblem, SolveOptions, solve};
 use xtask::Result;
-use xtask::paths::{reports_dir, root};
+use xtask::paths::reports_dir;
 
+use crate::digits::{PIXELS, load_digits};
 use crate::progress::bar;
 use crate::report::{Report, Row};
 
 const HIDDEN: usize = 16;
 const CLASSES: usize = 10;
-const PIXELS: usize = 64;
+
 const TOL: f64 = 1.4e-8;
 const BATCH: usize = 256;
 const TEST: usize = 360;
-
-/// The digits: `(pixels / 16, label)` per image.
-fn load_digits() -> Result<Vec<(Vec<f64>, usize)>> {
-    let text = std::fs::read_to_string(root().join("data/digits8x8.csv"))?;
-    text.lines()
-        .skip(1) // the header
-        .filter(|l| !l.trim().is_empty())
-        .map(|line| {
-            let v: Vec<f64> = line
-                .split(',')
-                .map(|x| x.trim().parse::<f64>())
-                .collect::<std::result::Result<_, _>>()?;
-            if v.len() != PIXELS + 1 {
-                return Err(format!("digits8x8.csv: a row of {} values", v.len()).into());
-            }
-            Ok((v[1..].iter().map(|p| p / 16.0).collect(), v[0] as usize))
-        })
-        .collect()
-}
 
 /// Encoder, ODE field and classifier, with one flat parameter vector
 /// `[encoder W (64×16), b | field θ | classifier W (16×10), b]`.
