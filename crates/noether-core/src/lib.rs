@@ -14,7 +14,9 @@
 //!   preconditioners ([`precond`]).
 //! - [`VectorField`], [`Sde`], [`BrownianPath`], [`Hamiltonian`], [`Sampler`]: the
 //!   interfaces between models and integrators ([`field`]).
-//! - [`stats`] (slope fits, relative L²) and [`optim`] (Adam on host vectors): the
+//! - [`stats`] (slope fits, relative L²), [`optim`] (Adam on host vectors),
+//!   [`rng`] (the seeded `SplitMix64` generator) and [`fast_math`] (vectorised
+//!   `exp`, softplus, sigmoid, `tanh` and one-pass sums of exponentials): the
 //!   workspace's one copy of each.
 //!
 //! Nothing here depends on burn, cubecl or wgpu unless the `burn` feature is on.

@@ -39,9 +39,11 @@
 //! their Newton strategy ([`newton::DenseNewton::with_mass`],
 //! [`newton::KrylovNewton::with_mass`]).
 //!
-//! Not built yet (planned): gradients through a solve (adjoints; the interface they
-//! will call is [`noether_core::ParamField`]), per-sample step control on a
-//! [`noether_core::BatchSpace`], the fBM-driven SDE on device states.
+//! Gradients through a solve are in [`adjoint`] (discretise-then-optimise with
+//! checkpoints, the backsolve adjoint, reversible-Heun and Euler–Maruyama SDE
+//! tapes, on any [`noether_core::ParamField`]), per-sample step control on a
+//! [`noether_core::BatchSpace`] in [`batch`]. Not built yet (planned): the
+//! fBM-driven SDE on device states.
 //!
 //! ```
 //! use noether_diffeq::{solve, OdeProblem, SolveOptions};

@@ -73,7 +73,7 @@ pub struct FlowConfig {
 
 impl FlowConfig {
     /// Shared defaults: velocity objective, batch 256, a 3×64 SELU MLP (the 2-D
-    /// networks of torchcfm and [SF]²M), seed 0.
+    /// networks of torchcfm and \[SF\]²M), seed 0.
     fn with(interpolant: Interpolant, coupling: Coupling) -> Self {
         Self {
             interpolant,
@@ -149,7 +149,7 @@ impl FlowConfig {
 /// How [`FlowModel::sample`] integrates the learnt velocity from `t = 0` to 1.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Sampler {
-    /// Explicit Euler with this many equal steps (the [SF]²M protocol: 100).
+    /// Explicit Euler with this many equal steps (the \[SF\]²M protocol: 100).
     Euler {
         /// Number of steps.
         steps: usize,

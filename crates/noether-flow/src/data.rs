@@ -6,7 +6,8 @@
 //! | [`Toy::Gaussian`] | — | `N(0, I)` |
 //! | [`Toy::EightGaussians`] | torchcfm `sample_8gaussians` | centres `5·(cos kπ/4, sin kπ/4)`, covariance `√0.1·I` |
 //! | [`Toy::Moons`] | torchcfm `sample_moons` (torchdyn `generate_moons`, noise 0.2) | evenly spaced arcs plus one uniform `[0, 0.2)` shift per point on both axes, then `3x − 1` |
-//! | [`Toy::SCurve`] | [SF]²M runner (`make_s_curve`, noise 0.05) | `1.5 · (sin t, sign t (cos t − 1)) + noise`, `t ~ U(−3π/2, 3π/2)` |
+//! | [`Toy::RunnerMoons`] | \[SF\]²M runner (`make_moons`, noise 0.05) | evenly spaced arcs plus `N(0, 0.05²)` noise, then `2x − (1, 0)` |
+//! | [`Toy::SCurve`] | \[SF\]²M runner (`make_s_curve`, noise 0.05) | `1.5 · (sin t, sign t (cos t − 1)) + noise`, `t ~ U(−3π/2, 3π/2)` |
 //! | [`Toy::Circles`] | FFJORD `toy_data` (`make_circles`, factor 0.5, noise 0.08) | two circles, radii 3 and 1.5 |
 //! | [`Toy::SwissRoll`] | FFJORD (`make_swiss_roll`, noise 1.0) | `(t cos t, t sin t)/5`, `t ~ 1.5π(1 + 2U)` |
 //! | [`Toy::Checkerboard`] | FFJORD | uniform on the black squares of a 4×4 board on `[−4, 4]²` |
@@ -28,7 +29,10 @@ pub enum Toy {
     EightGaussians,
     /// Two half-moons (torchcfm / torchdyn).
     Moons,
-    /// The S-curve projected to 2-D ([SF]²M runner).
+    /// Two half-moons as the \[SF\]²M runner draws them (scikit-learn's
+    /// `make_moons`, Gaussian noise 0.05, scaled by 2 and shifted by −1 in x).
+    RunnerMoons,
+    /// The S-curve projected to 2-D (\[SF\]²M runner).
     SCurve,
     /// Two concentric circles (FFJORD).
     Circles,
@@ -42,10 +46,11 @@ pub enum Toy {
 
 impl Toy {
     /// Every toy.
-    pub const ALL: [Toy; 8] = [
+    pub const ALL: [Toy; 9] = [
         Toy::Gaussian,
         Toy::EightGaussians,
         Toy::Moons,
+        Toy::RunnerMoons,
         Toy::SCurve,
         Toy::Circles,
         Toy::SwissRoll,
@@ -59,6 +64,7 @@ impl Toy {
             Toy::Gaussian => "gaussian",
             Toy::EightGaussians => "8gaussians",
             Toy::Moons => "moons",
+            Toy::RunnerMoons => "moons-runner",
             Toy::SCurve => "scurve",
             Toy::Circles => "circles",
             Toy::SwissRoll => "swissroll",
@@ -119,6 +125,25 @@ impl Toy {
                         };
                         let shift = 0.2 * rng.uniform();
                         push([3.0 * (p[0] + shift) - 1.0, 3.0 * (p[1] + shift) - 1.0], k);
+                    }
+                }
+            }
+            Toy::RunnerMoons => {
+                let (out, inn) = (n / 2, n - n / 2);
+                for (k, count) in [(0, out), (1, inn)] {
+                    for i in 0..count {
+                        let th = if count > 1 {
+                            PI * i as f64 / (count - 1) as f64
+                        } else {
+                            0.0
+                        };
+                        let p = if k == 0 {
+                            [th.cos(), th.sin()]
+                        } else {
+                            [1.0 - th.cos(), 1.0 - th.sin() - 0.5]
+                        };
+                        let (e0, e1) = (0.05 * rng.normal(), 0.05 * rng.normal());
+                        push([2.0 * (p[0] + e0) - 1.0, 2.0 * (p[1] + e1)], k);
                     }
                 }
             }
@@ -185,7 +210,10 @@ impl Toy {
             }
         }
         // Shuffle (Fisher–Yates) so that prefixes of structured draws are samples.
-        if matches!(self, Toy::Moons | Toy::Circles | Toy::Pinwheel) {
+        if matches!(
+            self,
+            Toy::Moons | Toy::RunnerMoons | Toy::Circles | Toy::Pinwheel
+        ) {
             for i in (1..n).rev() {
                 let j = rng.index(i + 1);
                 pts.swap(2 * i, 2 * j);

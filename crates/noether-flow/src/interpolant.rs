@@ -12,7 +12,7 @@
 //! | preset | path | γ(t) |
 //! |---|---|---|
 //! | I-CFM / OT-CFM (σ) | linear `(1 − t, t)` | constant σ |
-//! | SB-CFM / [SF]²M (σ) | linear | `σ√(t(1 − t))` (the Brownian bridge) |
+//! | SB-CFM / \[SF\]²M (σ) | linear | `σ√(t(1 − t))` (the Brownian bridge) |
 //! | rectified flow | linear | 0 |
 //! | VP-CFM | trigonometric `(cos πt/2, sin πt/2)` | 0 |
 //! | FM (Lipman, σ_min) | `(1 − (1 − σ_min)t, t)` with Gaussian `x₀` | 0 |
@@ -45,7 +45,7 @@ pub enum Noise {
     None,
     /// A constant σ (torchcfm's I-CFM and OT-CFM).
     Constant(f64),
-    /// `σ√(t(1 − t))`: the Brownian bridge of SB-CFM and [SF]²M.
+    /// `σ√(t(1 − t))`: the Brownian bridge of SB-CFM and \[SF\]²M.
     BrownianBridge(f64),
     /// `√(a t(1 − t))`.
     SqrtQuadratic(f64),
@@ -103,7 +103,7 @@ impl Interpolant {
         }
     }
 
-    /// SB-CFM / [SF]²M: the Brownian bridge of diffusion σ.
+    /// SB-CFM / \[SF\]²M: the Brownian bridge of diffusion σ.
     pub fn bridge(sigma: f64) -> Self {
         Self {
             path: Path::Linear,

@@ -30,8 +30,14 @@ fn balanced_costs_equal_pot_to_1e8_at_several_reg() {
     let c = costs(&x, &y);
     for case in r["sinkhorn"]["cases"].as_array().unwrap() {
         let reg = num(&case["reg"]);
-        // Plain, over-relaxed and ε-scaled runs all reach the same fixed point.
+        // Plain, over-relaxed and ε-scaled runs, in the log domain and in the
+        // kernel form, all reach the same fixed point.
         for opts in [
+            SinkhornOptions::new(reg)
+                .tol(1e-13)
+                .relax(false)
+                .kernel(false),
+            SinkhornOptions::new(reg).tol(1e-13).kernel(false),
             SinkhornOptions::new(reg).tol(1e-13).relax(false),
             SinkhornOptions::new(reg).tol(1e-13),
             SinkhornOptions::new(reg).tol(1e-13).scaling(0.5),

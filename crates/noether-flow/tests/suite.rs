@@ -3,6 +3,7 @@
 #[cfg(feature = "burn")]
 mod cfm;
 mod coupling;
+mod data;
 mod interpolant;
 #[cfg(feature = "burn")]
 mod likelihood;

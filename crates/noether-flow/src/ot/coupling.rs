@@ -5,9 +5,9 @@
 //! - [`Coupling::Exact`]: the exact OT plan between the two uniform batches (a
 //!   vertex of the transport polytope, hence a permutation over `B`, by the network
 //!   simplex: at `B = 256` it is faster than the Hungarian
-//!   [`assignment`](super::assignment)), then `B` pairs drawn from it with
+//!   [`assignment`](super::assignment())), then `B` pairs drawn from it with
 //!   replacement, as torchcfm's `OTPlanSampler` does (OT-CFM).
-//! - [`Coupling::Entropic`]: the Sinkhorn plan at `reg` (SB-CFM / [SF]²M use
+//! - [`Coupling::Entropic`]: the Sinkhorn plan at `reg` (SB-CFM / \[SF\]²M use
 //!   `reg = 2σ²`), pairs drawn from it with replacement.
 //!
 //! With labels ([`pair_conditional`]), the plan is solved within each label only

@@ -1,7 +1,7 @@
 //! Optimal transport between discrete measures, usable without any network:
 //! exact OT by the network simplex ([`emd`]), the assignment problem
-//! ([`assignment`]), entropic OT by log-domain Sinkhorn with ε-scaling
-//! ([`sinkhorn`]) and its unbalanced variant ([`sinkhorn_unbalanced`]), gradients
+//! ([`assignment()`]), entropic OT by log-domain Sinkhorn with ε-scaling
+//! ([`sinkhorn()`]) and its unbalanced variant ([`sinkhorn_unbalanced`]), gradients
 //! by the envelope theorem ([`EntropicPlan::gradients`]), and the minibatch
 //! couplings of flow matching ([`pair`], [`pair_conditional`]).
 //!
@@ -9,11 +9,11 @@
 //! ([`Cloud`]) with a [`Ground`] cost or given directly. Weights are non-negative
 //! and finite; everything else is a typed [`FlowError`](crate::FlowError).
 
-mod assignment;
-mod cost;
-mod coupling;
-mod simplex;
-mod sinkhorn;
+pub mod assignment;
+pub mod cost;
+pub mod coupling;
+pub mod simplex;
+pub mod sinkhorn;
 
 pub use assignment::{Assignment, assignment};
 pub use cost::{Cloud, CostMatrix, Ground, check_weights, uniform};

@@ -17,6 +17,14 @@
 //! kernel form underflows to zero. Rows of `C` and of `Cᵀ` (a copy) are processed
 //! in parallel.
 //!
+//! **Kernel form.** For the balanced problem, after three log-domain iterations the
+//! potentials are absorbed into `K̃ᵢⱼ = exp((fᵢ + gⱼ − Cᵢⱼ)/ε)` and the iteration
+//! continues on scalings `u, v` with two matrix–vector products per iteration
+//! (Schmitzer's stabilised scaling, 2019): the scalings are absorbed back and `K̃`
+//! rebuilt whenever they pass `e^{±30}`. Where a row or column of `K̃` underflows
+//! to zero, the iteration falls back to the log domain. It needs an `n × m` matrix
+//! beyond the costs and their transpose.
+//!
 //! **Stopping**, as POT: after the `f` update the row marginals are exact, and the
 //! iteration stops when the column marginals' Euclidean error `‖Pᵀ1 − b‖₂` is below
 //! `tol`. That error comes free with the next `g` update.
@@ -65,6 +73,10 @@ pub struct SinkhornOptions {
     /// Over-relaxation of the balanced iteration (see [`sinkhorn`]): same fixed
     /// point and stopping rule, fewer iterations.
     pub relax: bool,
+    /// The stabilised kernel form for the balanced problem (see the module docs):
+    /// matrix–vector products instead of exponentials, with the log-domain
+    /// iteration as the fallback where the kernel underflows.
+    pub kernel: bool,
 }
 
 impl SinkhornOptions {
@@ -78,6 +90,7 @@ impl SinkhornOptions {
             scaling: None,
             stage_iter: 10,
             relax: true,
+            kernel: true,
         }
     }
 
@@ -96,6 +109,12 @@ impl SinkhornOptions {
     /// With over-relaxation on or off.
     pub fn relax(mut self, on: bool) -> Self {
         self.relax = on;
+        self
+    }
+
+    /// With the stabilised kernel form on or off.
+    pub fn kernel(mut self, on: bool) -> Self {
+        self.kernel = on;
         self
     }
 
@@ -357,9 +376,31 @@ fn solve(
         // Over-relaxation (balanced, final stage): ω from the observed contraction
         // rate η of plain iterations, then plain iterations again to finish.
         let mut relax = Relaxation::new(last && reg_m.is_none() && opts.relax, 0.1 * norm_b);
+        let mut kernel = last && reg_m.is_none() && opts.kernel;
         while k < budget {
             if iterations == opts.max_iter {
                 break;
+            }
+            if kernel && k >= KERNEL_AFTER {
+                kernel = false;
+                let mut phase = KernelPhase {
+                    a,
+                    b,
+                    cost,
+                    eps,
+                    tol: opts.tol,
+                    max_iter: opts.max_iter,
+                };
+                match phase.run(&mut f, &mut g, &mut iterations, &mut relax)? {
+                    Some(err) => {
+                        error = err;
+                        converged = true;
+                        break;
+                    }
+                    // The kernel underflowed or ran out of iterations: go on in
+                    // the log domain from the last absorbed potentials.
+                    None => continue,
+                }
             }
             // g update; the column masses of the current (f, g) come with it.
             for ((w, la), fi) in w_g.iter_mut().zip(&log_a).zip(&f) {
@@ -488,6 +529,166 @@ fn solve(
     sol.transport_cost = transport;
     sol.objective = objective;
     Ok(sol)
+}
+
+/// Log-domain iterations before the kernel form takes over (they bring the
+/// potentials to where the absorbed kernel's rows do not underflow).
+const KERNEL_AFTER: usize = 3;
+/// Absorb the scalings into the potentials once `|ln u|` or `|ln v|` exceeds this.
+const ABSORB_AT: f64 = 30.0;
+
+/// The stabilised kernel form of the balanced iteration (Schmitzer 2019): with
+/// potentials `f, g` absorbed into `K̃ᵢⱼ = exp((fᵢ + gⱼ − Cᵢⱼ)/ε)`, the plan is
+/// `Pᵢⱼ = aᵢbⱼ uᵢ K̃ᵢⱼ vⱼ` and the updates are `v ← 1/K̃ᵀ(a∘u)`,
+/// `u ← 1/K̃(b∘v)` (over-relaxed as in the log domain): two matrix–vector products
+/// per iteration, no exponentials. The scalings are absorbed into `f, g` and `K̃`
+/// rebuilt whenever they grow past `e^30`.
+struct KernelPhase<'p> {
+    a: &'p [f64],
+    b: &'p [f64],
+    cost: &'p CostMatrix,
+    eps: f64,
+    tol: f64,
+    max_iter: usize,
+}
+
+impl KernelPhase<'_> {
+    fn build(&self, f: &[f64], g: &[f64]) -> Vec<f64> {
+        let (n, m) = (self.cost.rows(), self.cost.cols());
+        let ic = 1.0 / self.eps;
+        let mut k = vec![0.0; n * m];
+        k.par_chunks_mut(m).enumerate().for_each(|(i, row)| {
+            for ((o, c), gj) in row.iter_mut().zip(self.cost.row(i)).zip(g) {
+                *o = (f[i] + gj - c) * ic;
+            }
+            let z = row.to_vec();
+            noether_core::fast_math::exp(&z, row);
+        });
+        k
+    }
+
+    /// Runs to convergence: `Some(error)` with `f, g` updated, or `None` (after
+    /// absorbing the last finite scalings) when the kernel underflows or the
+    /// iteration budget runs out.
+    fn run(
+        &mut self,
+        f: &mut [f64],
+        g: &mut [f64],
+        iterations: &mut usize,
+        relax: &mut Relaxation,
+    ) -> Result<Option<f64>> {
+        let (n, m) = (self.cost.rows(), self.cost.cols());
+        let eps = self.eps;
+        let mut kt = self.build(f, g);
+        let (mut u, mut v) = (vec![1.0; n], vec![1.0; m]);
+        let (mut au, mut bv) = (vec![0.0; n], vec![0.0; m]);
+        let mut s = vec![0.0; m];
+        let mut r = vec![0.0; n];
+        let absorb = |f: &mut [f64], g: &mut [f64], u: &mut [f64], v: &mut [f64]| {
+            for (fi, ui) in f.iter_mut().zip(u.iter_mut()) {
+                *fi += eps * ui.ln();
+                *ui = 1.0;
+            }
+            for (gj, vj) in g.iter_mut().zip(v.iter_mut()) {
+                *gj += eps * vj.ln();
+                *vj = 1.0;
+            }
+        };
+        let mut first = true;
+        loop {
+            if *iterations >= self.max_iter {
+                absorb(f, g, &mut u, &mut v);
+                return Ok(None);
+            }
+            for ((o, ai), ui) in au.iter_mut().zip(self.a).zip(&u) {
+                *o = ai * ui;
+            }
+            column_products(&kt, m, &au, &mut s);
+            let mut error = 0.0;
+            for ((sj, vj), bj) in s.iter().zip(&v).zip(self.b) {
+                let c = bj * vj * sj;
+                error += (c - bj) * (c - bj);
+            }
+            let error = error.sqrt();
+            if !error.is_finite() || s.iter().any(|&x| !(x > 0.0 && x.is_finite())) {
+                absorb(f, g, &mut u, &mut v);
+                return Ok(None);
+            }
+            if !first && relax.last_plain && error < self.tol {
+                absorb(f, g, &mut u, &mut v);
+                return Ok(Some(error));
+            }
+            first = false;
+            relax.observe(error, self.tol);
+            let omega = relax.omega;
+            let update = |x: &mut f64, new: f64| {
+                *x = if omega == 1.0 {
+                    new
+                } else {
+                    x.powf(1.0 - omega) * new.powf(omega)
+                };
+            };
+            let (v_old, u_old) = (v.clone(), u.clone());
+            for (vj, sj) in v.iter_mut().zip(&s) {
+                update(vj, 1.0 / sj);
+            }
+            for ((o, bj), vj) in bv.iter_mut().zip(self.b).zip(&v) {
+                *o = bj * vj;
+            }
+            kt.par_chunks(m)
+                .zip(r.par_iter_mut())
+                .for_each(|(row, ri)| *ri = dot(row, &bv));
+            if r.iter().any(|&x| !(x > 0.0 && x.is_finite())) {
+                let (mut uo, mut vo) = (u_old, v_old);
+                absorb(f, g, &mut uo, &mut vo);
+                return Ok(None);
+            }
+            for (ui, ri) in u.iter_mut().zip(&r) {
+                update(ui, 1.0 / ri);
+            }
+            relax.last_plain = omega == 1.0;
+            *iterations += 1;
+            let big = u.iter().chain(&v).any(|x| x.ln().abs() > ABSORB_AT);
+            if big {
+                absorb(f, g, &mut u, &mut v);
+                kt = self.build(f, g);
+            }
+        }
+    }
+}
+
+/// `x·y` with four partial sums (vectorisable).
+fn dot(x: &[f64], y: &[f64]) -> f64 {
+    let mut acc = [0.0f64; 4];
+    let (xc, yc) = (x.chunks_exact(4), y.chunks_exact(4));
+    let tail: f64 = xc
+        .remainder()
+        .iter()
+        .zip(yc.remainder())
+        .map(|(a, b)| a * b)
+        .sum();
+    for (a, b) in xc.zip(yc) {
+        for k in 0..4 {
+            acc[k] += a[k] * b[k];
+        }
+    }
+    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
+}
+
+/// `out = Kᵀw` for row-major `K` with `m` columns, in parallel over column blocks.
+fn column_products(k: &[f64], m: usize, w: &[f64], out: &mut [f64]) {
+    let block = m.div_ceil(rayon::current_num_threads().max(1) * 4).max(64);
+    out.par_chunks_mut(block).enumerate().for_each(|(bi, o)| {
+        let (j0, len) = (bi * block, o.len());
+        o.fill(0.0);
+        for (row, wi) in k.chunks_exact(m).zip(w) {
+            if *wi != 0.0 {
+                for (oj, kj) in o.iter_mut().zip(&row[j0..j0 + len]) {
+                    *oj += wi * kj;
+                }
+            }
+        }
+    });
 }
 
 /// The over-relaxation state: plain iterations until the contraction rate `η` of
