@@ -217,17 +217,17 @@ mod tests {
 
     #[test]
     fn names_are_unique_and_lowercase() {
+        // lowercase letters, digits (`flows-2d`) and hyphens
         let mut names: Vec<&str> = AREAS.iter().map(|a| a.name).collect();
         names.extend(targets().map(|(_, t)| t.name));
         let n = names.len();
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), n, "an area or target name is repeated");
-        assert!(
-            names
-                .iter()
-                .all(|n| n.chars().all(|c| c.is_ascii_lowercase() || c == '-'))
-        );
+        assert!(names.iter().all(|n| {
+            n.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        }));
     }
 
     #[test]
