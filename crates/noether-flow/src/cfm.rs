@@ -284,16 +284,7 @@ impl FlowModel {
                 ));
             }
             (_, Some(l)) => {
-                if l.len() != c1.len() {
-                    return Err(FlowError::Mismatch {
-                        what: "one label per target sample",
-                        expected: c1.len(),
-                        found: l.len(),
-                    });
-                }
-                if let Some(bad) = l.iter().find(|&&c| c >= k) {
-                    return Err(invalid("label", bad, "must be below the number of classes"));
-                }
+                self.check_labels(l, c1.len())?;
                 pair_conditional(&c0, l, &c1, l, self.config.coupling, rng)?
             }
         };
@@ -422,6 +413,21 @@ impl FlowModel {
             .collect()
     }
 
+    /// One label per row, each below the number of classes.
+    fn check_labels(&self, labels: &[usize], rows: usize) -> Result<()> {
+        if labels.len() != rows {
+            return Err(FlowError::Mismatch {
+                what: "one label per row",
+                expected: rows,
+                found: labels.len(),
+            });
+        }
+        if let Some(bad) = labels.iter().find(|&&c| c >= self.config.classes) {
+            return Err(invalid("label", bad, "must be below the number of classes"));
+        }
+        Ok(())
+    }
+
     /// The learnt velocity as a field on row-major batches (`Vec<f64>` of
     /// `batch × dim`), for any noether-diffeq solver.
     pub fn velocity(&self) -> Velocity<'_> {
@@ -459,16 +465,7 @@ impl FlowModel {
         if self.config.classes == 0 {
             return Err(invalid("labels", "given", "the model is unconditional"));
         }
-        if labels.len() != rows {
-            return Err(FlowError::Mismatch {
-                what: "one label per row",
-                expected: rows,
-                found: labels.len(),
-            });
-        }
-        if let Some(bad) = labels.iter().find(|&&c| c >= self.config.classes) {
-            return Err(invalid("label", bad, "must be below the number of classes"));
-        }
+        self.check_labels(labels, rows)?;
         if !w.is_finite() {
             return Err(invalid("guidance", w, "must be finite"));
         }

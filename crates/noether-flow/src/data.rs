@@ -109,41 +109,21 @@ impl Toy {
                     );
                 }
             }
-            Toy::Moons => {
+            Toy::Moons | Toy::RunnerMoons => {
                 let (out, inn) = (n / 2, n - n / 2);
                 for (k, count) in [(0, out), (1, inn)] {
                     for i in 0..count {
-                        let th = if count > 1 {
-                            PI * i as f64 / (count - 1) as f64
+                        let p = moon_point(k, i, count);
+                        let q = if self == Toy::Moons {
+                            // torchdyn: one uniform shift on both axes, then 3x − 1.
+                            let shift = 0.2 * rng.uniform();
+                            [3.0 * (p[0] + shift) - 1.0, 3.0 * (p[1] + shift) - 1.0]
                         } else {
-                            0.0
+                            // scikit-learn: Gaussian noise, then the runner's 2x − (1, 0).
+                            let (e0, e1) = (0.05 * rng.normal(), 0.05 * rng.normal());
+                            [2.0 * (p[0] + e0) - 1.0, 2.0 * (p[1] + e1)]
                         };
-                        let p = if k == 0 {
-                            [th.cos(), th.sin()]
-                        } else {
-                            [1.0 - th.cos(), 1.0 - th.sin() - 0.5]
-                        };
-                        let shift = 0.2 * rng.uniform();
-                        push([3.0 * (p[0] + shift) - 1.0, 3.0 * (p[1] + shift) - 1.0], k);
-                    }
-                }
-            }
-            Toy::RunnerMoons => {
-                let (out, inn) = (n / 2, n - n / 2);
-                for (k, count) in [(0, out), (1, inn)] {
-                    for i in 0..count {
-                        let th = if count > 1 {
-                            PI * i as f64 / (count - 1) as f64
-                        } else {
-                            0.0
-                        };
-                        let p = if k == 0 {
-                            [th.cos(), th.sin()]
-                        } else {
-                            [1.0 - th.cos(), 1.0 - th.sin() - 0.5]
-                        };
-                        let (e0, e1) = (0.05 * rng.normal(), 0.05 * rng.normal());
-                        push([2.0 * (p[0] + e0) - 1.0, 2.0 * (p[1] + e1)], k);
+                        push(q, k);
                     }
                 }
             }
@@ -222,6 +202,21 @@ impl Toy {
             }
         }
         (pts, labels)
+    }
+}
+
+/// Point `i` of `count` evenly spaced on moon `k` (0: the upper arc, 1: the
+/// lower one), as scikit-learn's and torchdyn's `make_moons` place them.
+fn moon_point(k: usize, i: usize, count: usize) -> [f64; 2] {
+    let th = if count > 1 {
+        PI * i as f64 / (count - 1) as f64
+    } else {
+        0.0
+    };
+    if k == 0 {
+        [th.cos(), th.sin()]
+    } else {
+        [1.0 - th.cos(), 1.0 - th.sin() - 0.5]
     }
 }
 

@@ -341,10 +341,7 @@ impl FusedMlp {
     pub fn forward_rows(&self, input: &[f64], out: &mut Vec<f64>) -> Result<()> {
         self.check_rows(input)?;
         let mut s = self.scratch.borrow_mut();
-        s.a.resize_with(self.widths.len(), Vec::new);
-        s.a[0].clear();
-        s.a[0].extend_from_slice(input);
-        self.forward_layers(&mut s);
+        self.forward_input(input, &mut s);
         out.clear();
         out.extend_from_slice(&s.a[self.widths.len() - 1]);
         Ok(())
@@ -365,21 +362,10 @@ impl FusedMlp {
         dp: &mut [f64],
         d_input: Option<&mut Vec<f64>>,
     ) -> Result<()> {
-        self.check_rows(input)?;
-        let batch = input.len() / self.widths[0];
-        if cot.len() != batch * self.dim() || dp.len() != self.theta.len() {
-            return Err(invalid(
-                "cot, dp",
-                format!("{}, {}", cot.len(), dp.len()),
-                "need batch × output width and one entry per parameter",
-            ));
-        }
+        self.check_outputs(input, cot, dp, "cot, dp")?;
         let mut guard = self.scratch.borrow_mut();
         let s = &mut *guard;
-        s.a.resize_with(self.widths.len(), Vec::new);
-        s.a[0].clear();
-        s.a[0].extend_from_slice(input);
-        self.forward_layers(s);
+        self.forward_input(input, s);
         s.g.clear();
         s.g.extend_from_slice(cot);
         self.backward_layers(s, dp);
@@ -397,21 +383,10 @@ impl FusedMlp {
     /// Errors: [`DiffeqError::InvalidArgument`](crate::DiffeqError::InvalidArgument)
     /// for inputs that are not whole rows or lengths that do not match.
     pub fn regress_rows(&self, input: &[f64], target: &[f64], dp: &mut [f64]) -> Result<f64> {
-        self.check_rows(input)?;
-        let batch = input.len() / self.widths[0];
-        if target.len() != batch * self.dim() || dp.len() != self.theta.len() {
-            return Err(invalid(
-                "target, dp",
-                format!("{}, {}", target.len(), dp.len()),
-                "need batch × output width and one entry per parameter",
-            ));
-        }
+        self.check_outputs(input, target, dp, "target, dp")?;
         let mut guard = self.scratch.borrow_mut();
         let s = &mut *guard;
-        s.a.resize_with(self.widths.len(), Vec::new);
-        s.a[0].clear();
-        s.a[0].extend_from_slice(input);
-        self.forward_layers(s);
+        self.forward_input(input, s);
         let out = &s.a[self.widths.len() - 1];
         let scale = 2.0 / target.len() as f64;
         let mut loss = 0.0;
@@ -433,6 +408,35 @@ impl FusedMlp {
     /// The layer widths, input first.
     pub fn widths(&self) -> &[usize] {
         &self.widths
+    }
+
+    /// The forward pass on explicit input rows (checked by the caller).
+    fn forward_input(&self, input: &[f64], s: &mut Scratch) {
+        s.a.resize_with(self.widths.len(), Vec::new);
+        s.a[0].clear();
+        s.a[0].extend_from_slice(input);
+        self.forward_layers(s);
+    }
+
+    /// Checks whole input rows, one output row per input row in `out`, and one
+    /// gradient entry per parameter in `dp`.
+    fn check_outputs(
+        &self,
+        input: &[f64],
+        out: &[f64],
+        dp: &[f64],
+        name: &'static str,
+    ) -> Result<()> {
+        self.check_rows(input)?;
+        let batch = input.len() / self.widths[0];
+        if out.len() != batch * self.dim() || dp.len() != self.theta.len() {
+            return Err(invalid(
+                name,
+                format!("{}, {}", out.len(), dp.len()),
+                "need batch × output width and one entry per parameter",
+            ));
+        }
+        Ok(())
     }
 
     fn check_rows(&self, input: &[f64]) -> Result<()> {
