@@ -14,7 +14,7 @@ fn help() -> String {
          Commands:\n  \
          ci         fmt check, clippy -D warnings, all tests, docs with -D warnings\n  \
          test       the whole test suite (unit, integration, property and doc tests)\n  \
-         demo       each area's showcase, writing target/noether/reports/demo.{json,md}\n  \
+         demo       [AREA] each area's showcase (or one), writing target/noether/reports/demo.{json,md}\n  \
          bench      [AREA] criterion benchmarks and side-by-side peer comparisons\n  \
          reproduce  [NAME] an experiment with a published or closed-form target\n  \
          areas      the area table of the README (Markdown)\n\n\

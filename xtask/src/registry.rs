@@ -145,7 +145,7 @@ pub const AREAS: &[Area] = &[
         ),
         criterion: false,
         system_peer: None,
-        demo: false,
+        demo: true,
         reproduce: &[Target {
             name: "flows-2d",
             about: "the 2-D W₂ table of [SF]²M (OT-CFM, I-CFM, SB-CFM, a stochastic interpolant) with the finite-sample floor",

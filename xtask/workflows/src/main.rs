@@ -33,7 +33,11 @@ struct Cli {
 #[derive(Subcommand)]
 enum Cmd {
     /// Each area's showcase, with progress bars, writing a report.
-    Demo,
+    Demo {
+        /// Only this area's showcase (default: every area with one); the report is
+        /// then `demo-AREA`.
+        area: Option<String>,
+    },
     /// Criterion benchmarks and side-by-side peer comparisons, writing
     /// `target/noether/bench/AREA.json`.
     Bench {
@@ -67,9 +71,12 @@ enum Cmd {
     },
 }
 
-fn demo() -> Result<()> {
-    let mut report = Report::new("demo");
-    for area in AREAS {
+fn demo(only: Option<&str>) -> Result<()> {
+    let mut report = match only {
+        Some(a) => Report::new(&format!("demo-{a}")),
+        None => Report::new("demo"),
+    };
+    for area in AREAS.iter().filter(|a| only.is_none_or(|n| n == a.name)) {
         match (area.demo, areas::workflows(area.name)) {
             (true, Some(w)) => w.demo(&mut report)?,
             _ => println!("{}: no showcase yet", area.crate_name),
@@ -124,7 +131,7 @@ fn reproduce(name: Option<&str>, opts: &ReproduceOptions) -> Result<()> {
 fn main() {
     let cli = Cli::parse();
     let result = areas::check_registry().and_then(|()| match cli.cmd {
-        Cmd::Demo => demo(),
+        Cmd::Demo { area } => demo(area.as_deref()),
         Cmd::Bench {
             area,
             no_criterion,

@@ -6,12 +6,17 @@ use crate::areas::{BenchOptions, ReproduceOptions, Workflows};
 use crate::report::Report;
 
 mod bench;
+mod demo;
 mod reproduce;
 
 /// The flow area's workflows.
 pub struct Flow;
 
 impl Workflows for Flow {
+    fn demo(&self, report: &mut Report) -> Result<()> {
+        demo::run(report)
+    }
+
     fn bench(&self, _opts: &BenchOptions) -> Result<Report> {
         bench::run()
     }
