@@ -343,7 +343,9 @@ fn solve(
     reg_m: Option<(f64, f64)>,
 ) -> Result<EntropicPlan> {
     let (n, m) = (cost.rows(), cost.cols());
-    let ct = cost.transpose();
+    // Cᵀ for the log-domain g update, built on first use (the kernel form needs
+    // none).
+    let mut ct: Option<CostMatrix> = None;
     let log_a: Vec<f64> = a.iter().map(|v| v.ln()).collect();
     let log_b: Vec<f64> = b.iter().map(|v| v.ln()).collect();
     let (mut f, mut g) = (vec![0.0; n], vec![0.0; m]);
@@ -376,6 +378,8 @@ fn solve(
         // Over-relaxation (balanced, final stage): ω from the observed contraction
         // rate η of plain iterations, then plain iterations again to finish.
         let mut relax = Relaxation::new(last && reg_m.is_none() && opts.relax, 0.1 * norm_b);
+        // The kernel form takes over after KERNEL_AFTER log-domain iterations;
+        // where it underflows the log domain goes on.
         let mut kernel = last && reg_m.is_none() && opts.kernel;
         while k < budget {
             if iterations == opts.max_iter {
@@ -391,16 +395,17 @@ fn solve(
                     tol: opts.tol,
                     max_iter: opts.max_iter,
                 };
-                match phase.run(&mut f, &mut g, &mut iterations, &mut relax)? {
-                    Some(err) => {
-                        error = err;
-                        converged = true;
-                        break;
-                    }
-                    // The kernel underflowed or ran out of iterations: go on in
-                    // the log domain from the last absorbed potentials.
-                    None => continue,
+                let (done, err) = phase.run(&mut f, &mut g, &mut iterations, &mut relax)?;
+                if err.is_finite() {
+                    error = err;
                 }
+                if done {
+                    converged = true;
+                    break;
+                }
+                // The kernel underflowed or ran out of iterations: go on in the log
+                // domain from the last absorbed potentials.
+                continue;
             }
             // g update; the column masses of the current (f, g) come with it.
             for ((w, la), fi) in w_g.iter_mut().zip(&log_a).zip(&f) {
@@ -409,7 +414,8 @@ fn solve(
             for (s, gj) in shift_g.iter_mut().zip(&g) {
                 *s = -gj * ic;
             }
-            row_lse(&ct, &w_g, ic, &shift_g, &mut lse_g);
+            let ct = ct.get_or_insert_with(|| cost.transpose());
+            row_lse(ct, &w_g, ic, &shift_g, &mut lse_g);
             if reg_m.is_none() {
                 for (((cm, l), s), bj) in col_mass.iter_mut().zip(&lse_g).zip(&shift_g).zip(b) {
                     *cm = bj * (l - s).exp();
@@ -531,11 +537,13 @@ fn solve(
     Ok(sol)
 }
 
-/// Log-domain iterations before the kernel form takes over (they bring the
-/// potentials to where the absorbed kernel's rows do not underflow).
-const KERNEL_AFTER: usize = 3;
 /// Absorb the scalings into the potentials once `|ln u|` or `|ln v|` exceeds this.
 const ABSORB_AT: f64 = 30.0;
+
+/// Log-domain iterations before the kernel form takes over: they bring the
+/// potentials close enough that the absorbed kernel is not rebuilt at every early
+/// iteration, and its rows do not underflow.
+const KERNEL_AFTER: usize = 3;
 
 /// The stabilised kernel form of the balanced iteration (Schmitzer 2019): with
 /// potentials `f, g` absorbed into `K̃ᵢⱼ = exp((fᵢ + gⱼ − Cᵢⱼ)/ε)`, the plan is
@@ -563,20 +571,30 @@ impl KernelPhase<'_> {
             }
             let z = row.to_vec();
             noether_core::fast_math::exp(&z, row);
+            // `fast_math::exp` clamps below −708; the kernel must underflow to 0
+            // there (or be NaN), so that an unusable kernel is detected.
+            for (o, zi) in row.iter_mut().zip(&z) {
+                if zi.is_nan() {
+                    *o = f64::NAN;
+                } else if *zi < -708.0 {
+                    *o = 0.0;
+                }
+            }
         });
         k
     }
 
-    /// Runs to convergence: `Some(error)` with `f, g` updated, or `None` (after
-    /// absorbing the last finite scalings) when the kernel underflows or the
-    /// iteration budget runs out.
+    /// Runs to convergence: `(true, error)` with `f, g` updated, or `(false, last
+    /// error)` (after absorbing the last finite scalings) when the kernel
+    /// underflows or the iteration budget runs out.
     fn run(
         &mut self,
         f: &mut [f64],
         g: &mut [f64],
         iterations: &mut usize,
         relax: &mut Relaxation,
-    ) -> Result<Option<f64>> {
+    ) -> Result<(bool, f64)> {
+        let mut last = f64::NAN;
         let (n, m) = (self.cost.rows(), self.cost.cols());
         let eps = self.eps;
         let mut kt = self.build(f, g);
@@ -598,7 +616,7 @@ impl KernelPhase<'_> {
         loop {
             if *iterations >= self.max_iter {
                 absorb(f, g, &mut u, &mut v);
-                return Ok(None);
+                return Ok((false, last));
             }
             for ((o, ai), ui) in au.iter_mut().zip(self.a).zip(&u) {
                 *o = ai * ui;
@@ -610,13 +628,16 @@ impl KernelPhase<'_> {
                 error += (c - bj) * (c - bj);
             }
             let error = error.sqrt();
+            if error.is_finite() {
+                last = error;
+            }
             if !error.is_finite() || s.iter().any(|&x| !(x > 0.0 && x.is_finite())) {
                 absorb(f, g, &mut u, &mut v);
-                return Ok(None);
+                return Ok((false, last));
             }
             if !first && relax.last_plain && error < self.tol {
                 absorb(f, g, &mut u, &mut v);
-                return Ok(Some(error));
+                return Ok((true, error));
             }
             first = false;
             relax.observe(error, self.tol);
@@ -641,7 +662,7 @@ impl KernelPhase<'_> {
             if r.iter().any(|&x| !(x > 0.0 && x.is_finite())) {
                 let (mut uo, mut vo) = (u_old, v_old);
                 absorb(f, g, &mut uo, &mut vo);
-                return Ok(None);
+                return Ok((false, last));
             }
             for (ui, ri) in u.iter_mut().zip(&r) {
                 update(ui, 1.0 / ri);
@@ -675,20 +696,34 @@ fn dot(x: &[f64], y: &[f64]) -> f64 {
     (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
 }
 
-/// `out = Kᵀw` for row-major `K` with `m` columns, in parallel over column blocks.
+/// `out = Kᵀw` for row-major `K` with `m` columns: each thread accumulates a
+/// contiguous block of rows into a private vector (streaming `K` row by row), and
+/// the partial sums are added.
 fn column_products(k: &[f64], m: usize, w: &[f64], out: &mut [f64]) {
-    let block = m.div_ceil(rayon::current_num_threads().max(1) * 4).max(64);
-    out.par_chunks_mut(block).enumerate().for_each(|(bi, o)| {
-        let (j0, len) = (bi * block, o.len());
-        o.fill(0.0);
-        for (row, wi) in k.chunks_exact(m).zip(w) {
-            if *wi != 0.0 {
-                for (oj, kj) in o.iter_mut().zip(&row[j0..j0 + len]) {
-                    *oj += wi * kj;
+    let n = w.len();
+    let blocks = rayon::current_num_threads().max(1);
+    let rows = n.div_ceil(blocks);
+    let parts: Vec<Vec<f64>> = (0..blocks)
+        .into_par_iter()
+        .map(|bi| {
+            let mut acc = vec![0.0; m];
+            for i in bi * rows..((bi + 1) * rows).min(n) {
+                let wi = w[i];
+                if wi != 0.0 {
+                    for (a, kj) in acc.iter_mut().zip(&k[i * m..(i + 1) * m]) {
+                        *a += wi * kj;
+                    }
                 }
             }
+            acc
+        })
+        .collect();
+    out.fill(0.0);
+    for p in parts {
+        for (o, v) in out.iter_mut().zip(&p) {
+            *o += v;
         }
-    });
+    }
 }
 
 /// The over-relaxation state: plain iterations until the contraction rate `η` of
