@@ -440,13 +440,29 @@ impl FlowModel {
 
     /// The class-conditional velocity with classifier-free guidance of weight
     /// `w`: `ṽ = (1 + w) v(t, x, c) − w v(t, x, ∅)` (`w = 0`: the conditional
-    /// model alone), one label per row.
-    pub fn guided_velocity<'m>(&'m self, labels: &'m [usize], w: f64) -> Velocity<'m> {
-        Velocity {
+    /// model alone), one label per row of the states it will be evaluated on
+    /// (`rows`).
+    ///
+    /// Errors: an unconditional model, labels out of range or not one per row, or
+    /// a non-finite `w`.
+    pub fn guided_velocity<'m>(
+        &'m self,
+        labels: &'m [usize],
+        rows: usize,
+        w: f64,
+    ) -> Result<Velocity<'m>> {
+        if self.config.classes == 0 {
+            return Err(invalid("labels", "given", "the model is unconditional"));
+        }
+        self.check_labels(labels, rows)?;
+        if !w.is_finite() {
+            return Err(invalid("guidance", w, "must be finite"));
+        }
+        Ok(Velocity {
             model: self,
             labels: Some(labels),
             guidance: w,
-        }
+        })
     }
 
     /// Samples of the given classes (one label per row of `x0`) with classifier-free
@@ -462,19 +478,8 @@ impl FlowModel {
         sampler: Sampler,
     ) -> Result<Vec<f64>> {
         let rows = Cloud::new("x0", x0, self.dim)?.len();
-        if self.config.classes == 0 {
-            return Err(invalid("labels", "given", "the model is unconditional"));
-        }
-        self.check_labels(labels, rows)?;
-        if !w.is_finite() {
-            return Err(invalid("guidance", w, "must be finite"));
-        }
-        integrate(
-            &self.guided_velocity(labels, w),
-            x0.to_vec(),
-            (0.0, 1.0),
-            sampler,
-        )
+        let field = self.guided_velocity(labels, rows, w)?;
+        integrate(&field, x0.to_vec(), (0.0, 1.0), sampler)
     }
 
     /// Transports the rows of `x0` from `t = 0` to `t = 1` along the learnt
