@@ -42,10 +42,11 @@ fn estrin<const FMA: bool, const N: usize>(x: f64, mut c: [f64; N]) -> f64 {
     c[0]
 }
 
-/// `eˣ` for `x ∈ [−708, 709]` (clamped outside), about 1 ulp.
+/// `eˣ` for `x ∈ [−708, 709]`, about 1 ulp; 0 below −708 (where the exact value
+/// is at most subnormal) and `e⁷⁰⁹` above 709.
 #[inline(always)]
-fn exp1<const FMA: bool>(x: f64) -> f64 {
-    let x = x.clamp(-708.0, 709.0);
+fn exp1<const FMA: bool>(x_in: f64) -> f64 {
+    let x = x_in.clamp(-708.0, 709.0);
     let shifted = x * std::f64::consts::LOG2_E + SHIFTER;
     let n = shifted - SHIFTER;
     let r = (x - n * LN2_HI) - n * LN2_LO;
@@ -72,7 +73,8 @@ fn exp1<const FMA: bool>(x: f64) -> f64 {
     // 2ⁿ: n sits in the low bits of `shifted`'s representation.
     let n_bits = shifted.to_bits().wrapping_sub(SHIFTER.to_bits());
     let scale = f64::from_bits(n_bits.wrapping_add(1023) << 52);
-    p * scale
+    // A select, not a branch: vectorises as a blend.
+    if x_in < -708.0 { 0.0 } else { p * scale }
 }
 
 /// `ln(1 + u)` for `u ∈ [0, 1]`.

@@ -166,27 +166,19 @@ pub struct EntropicPlan {
 }
 
 impl EntropicPlan {
-    /// Row `i` of the plan into `out`.
-    fn plan_row(&self, cost: &CostMatrix, i: usize, out: &mut [f64]) {
+    /// Row `i` of the plan into `out`, with `z` (same length) as scratch.
+    fn plan_row(&self, cost: &CostMatrix, i: usize, z: &mut [f64], out: &mut [f64]) {
         let ic = 1.0 / self.reg;
         let base = self.log_a[i] + self.f[i] * ic;
-        for ((o, c), (lb, g)) in out
+        for ((o, c), (lb, g)) in z
             .iter_mut()
             .zip(cost.row(i))
             .zip(self.log_b.iter().zip(&self.g))
         {
             *o = base + lb + (g - c) * ic;
         }
-        let z = out.to_vec();
-        noether_core::fast_math::exp(&z, out);
-        for (o, lb) in out.iter_mut().zip(&self.log_b) {
-            if *lb == f64::NEG_INFINITY {
-                *o = 0.0;
-            }
-        }
-        if base == f64::NEG_INFINITY {
-            out.fill(0.0);
-        }
+        // Zero weights give −∞ exponents, which `exp` sends to 0.
+        noether_core::fast_math::exp(z, out);
     }
 
     /// The plan `Pᵢⱼ = aᵢbⱼ exp((fᵢ + gⱼ − Cᵢⱼ)/ε)`, dense, row-major (`cost` must be
@@ -194,9 +186,10 @@ impl EntropicPlan {
     pub fn plan(&self, cost: &CostMatrix) -> Vec<f64> {
         let m = cost.cols();
         let mut p = vec![0.0; cost.rows() * m];
-        p.par_chunks_mut(m)
-            .enumerate()
-            .for_each(|(i, row)| self.plan_row(cost, i, row));
+        p.par_chunks_mut(m).enumerate().for_each_init(
+            || vec![0.0; m],
+            |z, (i, row)| self.plan_row(cost, i, z, row),
+        );
         p
     }
 
@@ -222,8 +215,8 @@ impl EntropicPlan {
         let rows: Vec<(Vec<f64>, Vec<f64>)> = (0..cost.rows())
             .into_par_iter()
             .map(|i| {
-                let mut p = vec![0.0; m];
-                self.plan_row(cost, i, &mut p);
+                let (mut z, mut p) = (vec![0.0; m], vec![0.0; m]);
+                self.plan_row(cost, i, &mut z, &mut p);
                 let mut gx = vec![0.0; d];
                 let mut gy = vec![0.0; m * d];
                 for (j, &w) in p.iter().enumerate() {
@@ -497,27 +490,35 @@ fn solve(
         log_a,
         log_b,
     };
-    // One pass for ⟨P, C⟩ and the plan's marginals.
-    let rows: Vec<(f64, f64, Vec<f64>)> = (0..n)
-        .into_par_iter()
-        .map(|i| {
-            let mut p = vec![0.0; m];
-            sol.plan_row(cost, i, &mut p);
-            let tc = p.iter().zip(cost.row(i)).map(|(p, c)| p * c).sum();
-            (tc, p.iter().sum(), p)
-        })
-        .collect();
-    let mut transport = 0.0;
-    let mut row_mass = Vec::with_capacity(n);
-    col_mass.fill(0.0);
-    for (tc, rm, p) in &rows {
-        transport += tc;
-        row_mass.push(*rm);
-        for (c, v) in col_mass.iter_mut().zip(p) {
-            *c += v;
-        }
-    }
-    drop(rows);
+    // One pass for ⟨P, C⟩ and the plan's marginals: row masses per row, column
+    // masses summed per thread (the plan itself is never stored).
+    let mut row_mass = vec![0.0; n];
+    let (transport, cols) = row_mass
+        .par_iter_mut()
+        .enumerate()
+        .fold(
+            || (0.0, vec![0.0; m], vec![0.0; m], vec![0.0; m]),
+            |(tc, mut cm, mut z, mut p), (i, rm)| {
+                sol.plan_row(cost, i, &mut z, &mut p);
+                *rm = p.iter().sum();
+                for (c, v) in cm.iter_mut().zip(&p) {
+                    *c += v;
+                }
+                let t: f64 = p.iter().zip(cost.row(i)).map(|(p, c)| p * c).sum();
+                (tc + t, cm, z, p)
+            },
+        )
+        .map(|(tc, cm, _, _)| (tc, cm))
+        .reduce(
+            || (0.0, vec![0.0; m]),
+            |(ta, mut ca), (tb, cb)| {
+                for (x, y) in ca.iter_mut().zip(&cb) {
+                    *x += y;
+                }
+                (ta + tb, ca)
+            },
+        );
+    col_mass.copy_from_slice(&cols);
     // ε KL(P ‖ a⊗b) = Σ P(f + g − C) − ε ΣP + ε ΣaΣb.
     let total: f64 = row_mass.iter().sum();
     let fg: f64 = row_mass.iter().zip(&sol.f).map(|(r, f)| r * f).sum::<f64>()
@@ -565,22 +566,15 @@ impl KernelPhase<'_> {
         let (n, m) = (self.cost.rows(), self.cost.cols());
         let ic = 1.0 / self.eps;
         let mut k = vec![0.0; n * m];
-        k.par_chunks_mut(m).enumerate().for_each(|(i, row)| {
-            for ((o, c), gj) in row.iter_mut().zip(self.cost.row(i)).zip(g) {
-                *o = (f[i] + gj - c) * ic;
-            }
-            let z = row.to_vec();
-            noether_core::fast_math::exp(&z, row);
-            // `fast_math::exp` clamps below −708; the kernel must underflow to 0
-            // there (or be NaN), so that an unusable kernel is detected.
-            for (o, zi) in row.iter_mut().zip(&z) {
-                if zi.is_nan() {
-                    *o = f64::NAN;
-                } else if *zi < -708.0 {
-                    *o = 0.0;
+        k.par_chunks_mut(m).enumerate().for_each_init(
+            || vec![0.0; m],
+            |z, (i, row)| {
+                for ((o, c), gj) in z.iter_mut().zip(self.cost.row(i)).zip(g) {
+                    *o = (f[i] + gj - c) * ic;
                 }
-            }
-        });
+                noether_core::fast_math::exp(z, row);
+            },
+        );
         k
     }
 
@@ -602,6 +596,7 @@ impl KernelPhase<'_> {
         let (mut au, mut bv) = (vec![0.0; n], vec![0.0; m]);
         let mut s = vec![0.0; m];
         let mut r = vec![0.0; n];
+        let mut v_old = vec![0.0; m];
         let absorb = |f: &mut [f64], g: &mut [f64], u: &mut [f64], v: &mut [f64]| {
             for (fi, ui) in f.iter_mut().zip(u.iter_mut()) {
                 *fi += eps * ui.ln();
@@ -649,7 +644,7 @@ impl KernelPhase<'_> {
                     x.powf(1.0 - omega) * new.powf(omega)
                 };
             };
-            let (v_old, u_old) = (v.clone(), u.clone());
+            v_old.copy_from_slice(&v);
             for (vj, sj) in v.iter_mut().zip(&s) {
                 update(vj, 1.0 / sj);
             }
@@ -660,8 +655,9 @@ impl KernelPhase<'_> {
                 .zip(r.par_iter_mut())
                 .for_each(|(row, ri)| *ri = dot(row, &bv));
             if r.iter().any(|&x| !(x > 0.0 && x.is_finite())) {
-                let (mut uo, mut vo) = (u_old, v_old);
-                absorb(f, g, &mut uo, &mut vo);
+                // u is still the previous one; v goes back too.
+                v.copy_from_slice(&v_old);
+                absorb(f, g, &mut u, &mut v);
                 return Ok((false, last));
             }
             for (ui, ri) in u.iter_mut().zip(&r) {
